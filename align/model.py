@@ -1,0 +1,134 @@
+"""The data model passed between stages: frozen, slotted dataclasses.
+
+Embeddings never live inside these objects; they travel beside them as
+``(n, d)`` float32 arrays whose rows follow the order of the segments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Paragraph kinds a reader or the UN parser may assign.
+PARAGRAPH_KINDS = (
+    "body",  # plain text with no recognised role
+    "title",
+    "heading",
+    "meta",  # symbol, session, agenda item, distribution lines
+    "preamble",
+    "operative",  # "1. ..." / "1. ..."
+    "subitem",  # "(a)" / "(一)" / "(i)"
+    "closing",  # date and meeting line at the end of a resolution
+    "vote",  # recorded vote
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Footnote:
+    """A footnote taken out of the body; ``marker`` is the number in the text."""
+
+    marker: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    text: str
+    kind: str = "body"
+    label: str = ""  # operative number "3", sub-item "(a)" / "(一)", article "1"
+    footnotes: tuple[str, ...] = ()  # markers referenced from this paragraph
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMeta:
+    symbol: str = ""  # A/RES/76/177
+    title: str = ""
+    session: str = ""
+    agenda_item: str = ""
+    date: str = ""  # ISO 8601, yyyy-mm-dd
+    body: str = ""  # General Assembly / Human Rights Council
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A document as read: its paragraphs in reading order and what was learnt of it."""
+
+    source: str  # path or name the document came from
+    lang: str  # "zh" or "en" (BCP-47 base)
+    paragraphs: tuple[Paragraph, ...]
+    meta: DocumentMeta = field(default_factory=DocumentMeta)
+    footnotes: tuple[Footnote, ...] = ()
+    script: str = ""  # "Hans" / "Hant" for Chinese
+    warnings: tuple[str, ...] = ()  # what the reader removed or could not read
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A sentence (or a line, with pre-split input) and the paragraph it came from."""
+
+    text: str
+    paragraph: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Bead:
+    """Source and target segment indices aligned together, and a confidence in [0, 1]."""
+
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    score: float = 1.0
+
+    @property
+    def kind(self) -> str:
+        return f"{len(self.src)}-{len(self.tgt)}"
+
+    def __str__(self) -> str:
+        """The vecalign/bertalign gold-file form: ``[0, 1]:[2]``."""
+        return f"[{', '.join(map(str, self.src))}]:[{', '.join(map(str, self.tgt))}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """Segments of both sides and the beads that pair them, in order."""
+
+    src: tuple[Segment, ...]
+    tgt: tuple[Segment, ...]
+    beads: tuple[Bead, ...]
+    src_lang: str = "zh"
+    tgt_lang: str = "en"
+    method: str = ""  # what made it: engine, embedder, parameters
+
+    def pairs(self) -> list[tuple[str, str, Bead]]:
+        """Source text, target text and bead of every bead with both sides."""
+        out = []
+        for b in self.beads:
+            if b.src and b.tgt:
+                out.append((join_segments([self.src[i].text for i in b.src], self.src_lang),
+                            join_segments([self.tgt[i].text for i in b.tgt], self.tgt_lang), b))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationUnit:
+    """One stored or exported pair, with where it came from."""
+
+    src_text: str
+    tgt_text: str
+    src_lang: str = "zh"
+    tgt_lang: str = "en"
+    score: float = 1.0
+    bead_kind: str = "1-1"
+    doc: str = ""  # document symbol or file name
+    paragraph: int = 0
+    bead: int = 0  # index of the bead in its alignment
+    embedder: str = ""
+
+
+def join_segments(texts: list[str], lang: str) -> str:
+    """Join sentences of one side of a bead the way the language writes them."""
+    if lang.lower().startswith(("zh", "ja")):
+        return "".join(texts)
+    return " ".join(texts)

@@ -1,0 +1,1 @@
+"""The tmbuild application: documents, pairing, the store, exports, the CLI."""

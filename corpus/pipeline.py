@@ -1,0 +1,93 @@
+"""From two documents to an alignment and translation units."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from align.aligner import DEFAULT_CONFIG, AlignConfig, Aligner
+from align.embed import DEFAULT_EMBEDDER, get_embedder
+from align.embed.base import Embedder, signature
+from align.errors import InputError
+from align.model import Alignment, Document, Segment, TranslationUnit
+from align.segment import split_sentences
+
+from .readers import read_document, read_lines
+
+ENGINES = ("native", "bertalign")
+DEFAULT_ENGINE = "native"
+
+
+def segment_document(doc: Document) -> list[Segment]:
+    """Sentences of every paragraph; paragraph indices follow the document."""
+    out: list[Segment] = []
+    for i, p in enumerate(doc.paragraphs):
+        for s in split_sentences(p.text, doc.lang):
+            out.append(Segment(s, i))
+    return out
+
+
+def align_segments(src: Sequence[Segment], tgt: Sequence[Segment], embedder: Embedder, *,
+                   src_lang: str = "zh", tgt_lang: str = "en", engine: str = DEFAULT_ENGINE,
+                   config: AlignConfig = DEFAULT_CONFIG, progress: bool = False) -> Alignment:
+    if engine == "native":
+        return Aligner(embedder, config, progress).align(src, tgt, src_lang, tgt_lang)
+    if engine == "bertalign":
+        from align.engines.bertalign_engine import align_with_bertalign
+
+        return align_with_bertalign(src, tgt, embedder, src_lang=src_lang, tgt_lang=tgt_lang)
+    raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+def align_documents(src: Document, tgt: Document, embedder: Embedder, **kw) -> Alignment:
+    return align_segments(segment_document(src), segment_document(tgt), embedder,
+                          src_lang=src.lang, tgt_lang=tgt.lang, **kw)
+
+
+def load_segments(path: str | Path, presplit: bool, lang: str | None) -> tuple[list[Segment], str, Document | None]:
+    """Segments of a file: its lines with ``presplit``, else its sentences."""
+    if presplit:
+        lines = read_lines(path)
+        return [Segment(t, i) for i, t in enumerate(lines)], lang or _guess(lines), None
+    doc = read_document(path)
+    return segment_document(doc), lang or doc.lang, doc
+
+
+def _guess(lines: list[str]) -> str:
+    from .readers import detect_lang
+
+    return detect_lang("\n".join(lines[:200]))
+
+
+def align_files(src_path: str | Path, tgt_path: str | Path, *, presplit: bool = False,
+                src_lang: str | None = None, tgt_lang: str | None = None,
+                embedder: str | Embedder = DEFAULT_EMBEDDER, engine: str = DEFAULT_ENGINE,
+                config: AlignConfig = DEFAULT_CONFIG, progress: bool = False) -> Alignment:
+    """Read, segment and align two files (the library form of ``tmbuild align``)."""
+    src, sl, _ = load_segments(src_path, presplit, src_lang)
+    tgt, tl, _ = load_segments(tgt_path, presplit, tgt_lang)
+    if not src:
+        raise InputError(f"{src_path}: no sentences to align")
+    if not tgt:
+        raise InputError(f"{tgt_path}: no sentences to align")
+    emb = get_embedder(embedder) if isinstance(embedder, str) else embedder
+    return align_segments(src, tgt, emb, src_lang=sl, tgt_lang=tl, engine=engine, config=config,
+                          progress=progress)
+
+
+def translation_units(alignment: Alignment, doc: str = "", embedder: str = "",
+                      min_score: float = 0.0) -> list[TranslationUnit]:
+    """One unit per bead with text on both sides."""
+    out = []
+    for k, (s, t, bead) in enumerate(alignment.pairs()):
+        if bead.score < min_score:
+            continue
+        para = alignment.src[bead.src[0]].paragraph
+        out.append(TranslationUnit(s, t, alignment.src_lang, alignment.tgt_lang, bead.score, bead.kind,
+                                   doc, para, k, embedder))
+    return out
+
+
+def embedder_signature(name_or_embedder: str | Embedder) -> str:
+    emb = get_embedder(name_or_embedder) if isinstance(name_or_embedder, str) else name_or_embedder
+    return signature(emb)

@@ -1,0 +1,266 @@
+"""Read documents as people have them: .txt/.md (PDF extractions), .html, .docx, .pdf.
+
+Each reader returns a :class:`align.model.Document` with paragraphs in
+reading order. Encodings are detected (UTF-8 with or without BOM, UTF-16
+with BOM, GB18030/GBK); the language is recognised from the text. Anything
+removed on the way is counted in ``Document.warnings``.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import regex
+
+from align.errors import InputError
+from align.model import Document, Paragraph
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".pdf"}
+MAX_BYTES = 50 * 1024 * 1024
+
+_HAN = regex.compile(r"\p{Han}")
+_LATIN = regex.compile(r"\p{Latin}")
+
+
+def detect_lang(text: str) -> str:
+    """"zh" when Han characters outnumber a third of the Latin letters, else "en"."""
+    sample = text[:20000]
+    han = len(_HAN.findall(sample))
+    latin = len(_LATIN.findall(sample))
+    return "zh" if han > 0 and han * 3 >= latin else "en"
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """Decode text: BOMs first, then UTF-8, then GB18030 (a superset of GBK and GB2312)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        # UTF-16 without a BOM shows as every other byte zero in ASCII-heavy text
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if text and sum(c.isprintable() or c.isspace() for c in text[:2000]) > 0.95 * len(text[:2000]):
+                return text
+        raise InputError(f"{name}: binary data, not text; give a .txt, .md, .html, .docx or .pdf document")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{name}: not UTF-8, UTF-16 or GB18030 text (byte {e.start}); "
+                         "convert it to UTF-8") from e
+
+
+def _check_file(path: Path) -> bytes:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a document file")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path}: empty file")
+    if size > MAX_BYTES:
+        raise InputError(f"{path}: {size / 1e6:.0f} MB is more than the {MAX_BYTES // 1_000_000} MB a document "
+                         "may have; split it")
+    return path.read_bytes()
+
+
+# ------------------------------------------------------------------ text
+
+_MD_LINK = regex.compile(r"\[([^\]\n]*)\]\((?:#|[^)\s]*)\)")
+_MD_BOLD = regex.compile(r"(\*\*|__)(.+?)\1")
+_MD_HEADING = regex.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_LIST = regex.compile(r"^\s*[-*+]\s+(?=\S)")
+
+
+def clean_markdown(line: str) -> tuple[str, int]:
+    """Strip link, bold, heading and list-dash markup; return the line and how many marks went."""
+    n = 0
+    line, k = _MD_LINK.subn(r"\1", line)
+    n += k
+    line, k = _MD_BOLD.subn(r"\2", line)
+    n += k
+    line, k = _MD_HEADING.subn("", line)
+    n += k
+    line, k = _MD_LIST.subn("", line)
+    n += k
+    return line, n
+
+
+def text_paragraphs(text: str) -> tuple[list[str], int]:
+    """Paragraphs of plain text: blocks separated by blank lines, lines inside a block joined."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    removed = 0
+    paras: list[str] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        if block:
+            paras.append(_join_lines(block))
+            block.clear()
+
+    for raw in text.split("\n"):
+        line, k = clean_markdown(raw.strip())
+        removed += k
+        if not line.strip():
+            flush()
+        else:
+            block.append(line.strip())
+    flush()
+    return paras, removed
+
+
+def _join_lines(lines: list[str]) -> str:
+    out = lines[0]
+    for line in lines[1:]:
+        if _HAN.search(out[-1:]) or _HAN.match(line[:1]):
+            out += line
+        else:
+            out += " " + line
+    return out
+
+
+def read_text(path: Path, data: bytes | None = None) -> Document:
+    text = decode_bytes(data if data is not None else _check_file(path), str(path))
+    paras, removed = text_paragraphs(text)
+    warnings = (f"removed {removed} markdown marks",) if removed else ()
+    return _document(path, paras, warnings)
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """One sentence a line (pre-split input); empty lines are kept out and not counted."""
+    path = Path(path)
+    text = decode_bytes(_check_file(path), str(path))
+    return [line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+
+
+def _document(path: Path, paras: list[str], warnings: tuple[str, ...] = (), kinds: list[str] | None = None,
+              labels: list[str] | None = None) -> Document:
+    if not any(p.strip() for p in paras):
+        raise InputError(f"{path}: no text found")
+    lang = detect_lang("\n".join(paras))
+    kinds = kinds or ["body"] * len(paras)
+    labels = labels or [""] * len(paras)
+    return Document(str(path), lang, tuple(Paragraph(p, k, lab) for p, k, lab in zip(paras, kinds, labels)),
+                    script=_script(paras) if lang == "zh" else "", warnings=warnings)
+
+
+def _script(paras: list[str]) -> str:
+    from .chinese import detect_script
+
+    return detect_script("\n".join(paras))
+
+
+# ------------------------------------------------------------------ html
+
+_BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "th", "dt", "dd", "pre"}
+
+
+def read_html(path: Path, data: bytes | None = None) -> Document:
+    from lxml import html as lhtml
+
+    data = data if data is not None else _check_file(path)
+    text = decode_bytes(data, str(path))
+    text = regex.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses a declaration in a str
+    try:
+        root = lhtml.fromstring(text)
+    except Exception as e:  # noqa: BLE001 - lxml raises several kinds on garbage
+        raise InputError(f"{path}: not readable as HTML ({e})") from e
+    for bad in root.xpath("//script|//style|//noscript|//nav|//footer"):
+        bad.drop_tree()
+    paras, kinds, labels = [], [], []
+    for el in root.iter(*_BLOCK_TAGS):
+        if any(a.tag in _BLOCK_TAGS for a in el.iterancestors()):
+            continue  # nested block: its text is in the outer one
+        text = regex.sub(r"\s+", " ", el.text_content()).strip()
+        if not text:
+            continue
+        kind = "heading" if el.tag.startswith("h") else "body"
+        if el.tag == "h1":
+            kind = "title"
+        article = next((a for a in el.iterancestors("article")), None)
+        label = article.get("data-number", "") if article is not None else ""
+        if next((a for a in el.iterancestors("header")), None) is not None and kind == "body":
+            kind = "preamble"
+        paras.append(text)
+        kinds.append(kind)
+        labels.append(label)
+    return _document(path, paras, (), kinds, labels)
+
+
+# ------------------------------------------------------------------ docx, pdf
+
+def read_docx(path: Path, data: bytes | None = None) -> Document:
+    import io
+    import zipfile
+
+    data = data if data is not None else _check_file(path)
+    try:
+        import docx
+    except ImportError as e:  # pragma: no cover - a core dependency
+        raise InputError("python-docx is not installed; run: pip install python-docx") from e
+    try:
+        d = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise InputError(f"{path}: not a Word .docx file ({e}); save it as .docx or .txt") from e
+    paras, kinds = [], []
+    for p in d.paragraphs:
+        text = p.text.strip()
+        if not text:
+            continue
+        style = (p.style.name or "").lower() if p.style is not None else ""
+        paras.append(text)
+        kinds.append("title" if style == "title" else "heading" if style.startswith("heading") else "body")
+    for table in d.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                if cell.text.strip():
+                    paras.append(cell.text.strip())
+                    kinds.append("body")
+    return _document(path, paras, (), kinds)
+
+
+def read_pdf(path: Path, data: bytes | None = None) -> Document:
+    import io
+
+    data = data if data is not None else _check_file(path)
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError as e:  # pragma: no cover - a core dependency
+        raise InputError("pypdf is not installed; run: pip install pypdf") from e
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError) as e:
+        raise InputError(f"{path}: not a readable PDF ({e})") from e
+    text = "\n\n".join(pages)
+    if not text.strip():
+        raise InputError(f"{path}: the PDF has no text layer (a scan?); run OCR on it first")
+    paras, removed = text_paragraphs(text)
+    return _document(path, paras, (f"removed {removed} markdown marks",) if removed else ())
+
+
+def read_document(path: str | Path) -> Document:
+    """Read any supported document; the suffix chooses the reader."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES or suffix == "":
+        return read_text(path)
+    if suffix in HTML_SUFFIXES:
+        return read_html(path)
+    if suffix == ".docx":
+        return read_docx(path)
+    if suffix == ".pdf":
+        return read_pdf(path)
+    raise InputError(f"{path}: unsupported file type {suffix!r}; tmbuild reads "
+                     f"{', '.join(sorted(SUFFIXES))}")

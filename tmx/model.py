@@ -1,0 +1,64 @@
+"""What a TMX file holds, independent of tmbuild's own pair model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+SEGTYPES = ("block", "paragraph", "sentence", "phrase")
+
+
+def tmx_date(when: datetime | None = None) -> str:
+    """A TMX date: UTC, ``YYYYMMDDThhmmssZ``."""
+    when = when or datetime.now(UTC)
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.strftime("%Y%m%dT%H%M%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class TmxHeader:
+    srclang: str
+    segtype: str = "sentence"
+    adminlang: str = "en-US"
+    creationtool: str = "tmbuild"
+    creationtoolversion: str = ""
+    datatype: str = "plaintext"
+    o_tmf: str = "tmbuild"
+    creationdate: str = field(default_factory=tmx_date)
+    props: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TmxUnit:
+    """One ``<tu>``: its language variants in order, and its metadata."""
+
+    variants: tuple[tuple[str, str], ...]  # (xml:lang, text)
+    tuid: str = ""
+    props: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+    creationdate: str = ""
+    changedate: str = ""
+
+    def text(self, lang: str) -> str | None:
+        """Text of the first variant whose language matches ``lang``.
+
+        An exact (case-insensitive) match wins; otherwise the primary subtags
+        are compared, so ``zh`` finds ``zh-CN`` and ``ZH-TW``.
+        """
+        want = lang.lower()
+        for code, text in self.variants:
+            if code.lower() == want:
+                return text
+        base = want.split("-")[0]
+        for code, text in self.variants:
+            if code.lower().split("-")[0] == base:
+                return text
+        return None
+
+    def prop(self, type_: str) -> str | None:
+        for t, v in self.props:
+            if t == type_:
+                return v
+        return None
