@@ -48,7 +48,7 @@ def load_segments(path: str | Path, presplit: bool, lang: str | None) -> tuple[l
     """Segments of a file: its lines with ``presplit``, else its sentences."""
     if presplit:
         lines = read_lines(path)
-        return [Segment(t, i) for i, t in enumerate(lines)], lang or _guess(lines), None
+        return [Segment(t) for t in lines], lang or _guess(lines), None  # no paragraph information
     doc = read_document(path)
     return segment_document(doc), lang or doc.lang, doc
 

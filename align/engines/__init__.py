@@ -1,0 +1,1 @@
+"""Other alignment engines behind the same interface as the native one."""

@@ -1,0 +1,76 @@
+import random
+
+import pytest
+from conftest import TableEmbedder
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from align.aligner import AlignConfig, Aligner
+from align.evaluate import count, scores
+from align.model import Segment
+from align.synthetic import Perturbation, perturb
+
+HARD = Perturbation(join_src=0.12, join_tgt=0.08, join_three=0.3, drop_src=0.05, drop_tgt=0.05)
+
+
+def _synthetic(n, seed, p=HARD):
+    pairs = [(f"k{i}", f"k{i}") for i in range(n)]
+    return perturb(pairs, random.Random(seed), p, src_lang="en", tgt_lang="en")
+
+
+def _align(syn, config=AlignConfig(), embedder=None):
+    al = Aligner(embedder or TableEmbedder(), config)
+    return al.align([Segment(t) for t in syn.src], [Segment(t) for t in syn.tgt], "en", "en")
+
+
+def _check_cover(alignment, n, m):
+    src = [i for b in alignment.beads for i in b.src]
+    tgt = [j for b in alignment.beads for j in b.tgt]
+    assert src == list(range(n))
+    assert tgt == list(range(m))
+    assert all(0.0 <= b.score <= 1.0 for b in alignment.beads)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 60), seed=st.integers(0, 10**6))
+def test_every_sentence_once_and_in_order(n, seed):
+    syn = _synthetic(n, seed)
+    a = _align(syn)
+    _check_cover(a, len(syn.src), len(syn.tgt))
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 80), seed=st.integers(0, 10**6))
+def test_known_joins_insertions_and_deletions_come_back_exactly(n, seed):
+    syn = _synthetic(n, seed)
+    a = _align(syn)
+    # beads as sets: next to each other, a deletion and an insertion may come in either order
+    assert {(b.src, b.tgt) for b in a.beads} == set(syn.gold)
+
+
+def test_banded_search_equals_full_search():
+    syn = _synthetic(400, 7)
+    full = _align(syn, AlignConfig(full_cells=10**9))
+    banded = _align(syn, AlignConfig(full_cells=100, band=6))
+    assert [(b.src, b.tgt) for b in banded.beads] == [(b.src, b.tgt) for b in full.beads]
+    assert {(b.src, b.tgt) for b in banded.beads} == set(syn.gold)
+
+
+def test_one_side_empty():
+    a = _align(type(_synthetic(1, 1))(("k1", "k2"), (), ()))
+    assert [(b.src, b.tgt) for b in a.beads] == [((0,), ()), ((1,), ())]
+
+
+@pytest.mark.slow
+def test_real_un_sentences_with_the_default_embedder(unpc_pairs, use_m3):
+    rng = random.Random(3)
+    total = None
+    for d in range(3):
+        syn = perturb(unpc_pairs[d * 50:(d + 1) * 50], rng)
+        a = Aligner(use_m3).align([Segment(t) for t in syn.src], [Segment(t) for t in syn.tgt])
+        _check_cover(a, len(syn.src), len(syn.tgt))
+        c = count(list(syn.gold), [(b.src, b.tgt) for b in a.beads])
+        total = c if total is None else total + c
+    s = scores(total)
+    assert s.f_strict >= 0.95, s
+    assert s.f_lax >= 0.98, s

