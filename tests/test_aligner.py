@@ -74,3 +74,11 @@ def test_real_un_sentences_with_the_default_embedder(unpc_pairs, use_m3):
     s = scores(total)
     assert s.f_strict >= 0.95, s
     assert s.f_lax >= 0.98, s
+
+
+@pytest.mark.parametrize("text, value", [("二十二", 22), ("十", 10), ("一百零五", 105), ("七十六", 76),
+                                         ("二〇二一", 2021), ("两千", 2000), ("十五", 15), ("一", None)])
+def test_chinese_numerals_become_numbers(text, value):
+    from align.aligner import chinese_number
+
+    assert chinese_number(text) == value

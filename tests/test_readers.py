@@ -9,8 +9,10 @@ from corpus.readers import read_document, read_lines
 ZH = "大会，\n\n重申所有国家都有义务促进和保护人权。\n"
 
 
-@pytest.mark.parametrize("encoding, bom", [("utf-8", b""), ("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE),
-                                           ("utf-16-be", codecs.BOM_UTF16_BE), ("gb18030", b""), ("gbk", b"")])
+@pytest.mark.parametrize("encoding, bom", [
+    ("utf-8", b""), ("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE),
+    ("utf-16-be", codecs.BOM_UTF16_BE), ("gb18030", b""), ("gbk", b""),
+])
 def test_text_encodings(tmp_path, encoding, bom):
     p = tmp_path / "doc.txt"
     p.write_bytes(bom + ZH.encode(encoding))
