@@ -34,6 +34,7 @@ from .dp import band_around, dp, full_band
 from .embed.base import Embedder, encode_batched, signature
 from .errors import AlignmentError
 from .model import Alignment, Bead, Segment, join_segments
+from .numerals import CN_NUMERAL, chinese_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,25 +70,6 @@ class AlignConfig:
 DEFAULT_CONFIG = AlignConfig()
 
 _NUM = regex.compile(r"\d+(?:[.,]\d+)*")
-_CN_NUM = regex.compile(r"[零〇一二两三四五六七八九十百千]+")
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-
-
-def chinese_number(s: str) -> int | None:
-    """The value of a Chinese numeral such as 二十二 or 一百零五 (None if it is not one)."""
-    if all(c in _CN_DIGIT for c in s):
-        return int("".join(str(_CN_DIGIT[c]) for c in s)) if len(s) > 1 or s not in "一两" else None
-    total, digit = 0, None
-    for c in s:
-        if c in _CN_DIGIT:
-            digit = _CN_DIGIT[c]
-        else:
-            total += (1 if digit is None else digit) * _CN_UNIT[c]
-            digit = None
-    return total + (digit or 0)
-
-
 def _number_masks(texts: Sequence[str]) -> NDArray[np.uint64]:
     """A 64-bit mask per text with one bit per number it contains (hashed)."""
     out = np.zeros(len(texts), dtype=np.uint64)
@@ -95,7 +77,7 @@ def _number_masks(texts: Sequence[str]) -> NDArray[np.uint64]:
         mask = 0
         norm = unicodedata.normalize("NFKC", t)
         toks = [tok.replace(",", "") for tok in _NUM.findall(norm)]
-        for cn in _CN_NUM.findall(norm):
+        for cn in CN_NUMERAL.findall(norm):
             v = chinese_number(cn)
             if v is not None:
                 toks.append(str(v))

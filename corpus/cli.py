@@ -14,6 +14,7 @@ from align.embed import DEFAULT_EMBEDDER, available_embedders
 from align.errors import InputError, TmbuildError
 
 from . import exports
+from .pairing import DEFAULT_THRESHOLD
 from .pipeline import DEFAULT_ENGINE, ENGINES
 
 
@@ -54,12 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_align)
 
-    p = sub.add_parser("pair", help="pair each Chinese document with its English counterpart")
+    p = sub.add_parser("pair", help="pair each Chinese document with its English counterpart",
+                       description="Read every document under PATH (files or folders), pair Chinese with English "
+                                   "by UN symbol or by content, and list every input: paired (score, method) "
+                                   "or unpaired (reason).")
     p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+                   help=f"least share of both texts in confident paragraph beads (default {DEFAULT_THRESHOLD})")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     _embedder_arg(p)
     _add_common(p)
-    p.set_defaults(func=_not_yet("pair", 3))
+    p.set_defaults(func=cmd_pair)
 
     p = sub.add_parser("build", help="read, pair, align and store every document pair found")
     p.add_argument("paths", nargs="+", type=Path)
@@ -148,6 +154,29 @@ def _format_from_suffix(path: Path | None) -> str:
     suffix = path.suffix.lower().lstrip(".")
     return {"tmx": "tmx", "tsv": "tsv", "jsonl": "jsonl", "json": "jsonl", "beads": "beads",
             "align": "beads", "txt": "beads"}.get(suffix, "tmx")
+
+
+def cmd_pair(args: argparse.Namespace) -> int:
+    from align.embed import get_embedder
+
+    from .pairing import pair_documents
+
+    report = pair_documents(args.paths, get_embedder(args.embedder), threshold=args.threshold,
+                            progress=not args.no_progress)
+    for path, doc in report.documents.items():
+        for w in doc.warnings:
+            print(f"tmbuild: {path}: {w}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        return 0
+    for p in report.pairs:
+        print(f"paired   {p.zh}  <->  {p.en}  score {p.score:.2f} by {p.method}"
+              + (f" ({p.detail})" if p.detail else ""))
+    for u in report.unpaired:
+        print(f"unpaired {u.path}" + (f" [{u.lang}]" if u.lang else "") + f": {u.reason}")
+    print(f"{len(report.pairs)} pairs, {len(report.unpaired)} unpaired; "
+          f"{report.aligned_candidates} candidate pairs aligned", file=sys.stderr)
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

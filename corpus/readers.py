@@ -20,6 +20,7 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".pdf"}
 MAX_BYTES = 50 * 1024 * 1024
+LARGE_BYTES = 5 * 1024 * 1024  # documents above this get a warning: aligning them takes minutes
 
 _HAN = regex.compile(r"\p{Han}")
 _LATIN = regex.compile(r"\p{Latin}")
@@ -76,7 +77,8 @@ def _check_file(path: Path) -> bytes:
 
 # ------------------------------------------------------------------ text
 
-_MD_LINK = regex.compile(r"\[([^\]\n]*)\]\((?:#|[^)\s]*)\)")
+_MD_LINK = regex.compile(r"\[([^\[\]\n]*)\]\((?:#|[^)\s]*)\)")
+_MD_ESCAPE = regex.compile(r"\\([()\[\]*_#`\\])")
 _MD_BOLD = regex.compile(r"(\*\*|__)(.+?)\1")
 _MD_HEADING = regex.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_LIST = regex.compile(r"^\s*[-*+]\s+(?=\S)")
@@ -93,33 +95,50 @@ def clean_markdown(line: str) -> tuple[str, int]:
     n += k
     line, k = _MD_LIST.subn("", line)
     n += k
+    line, k = _MD_ESCAPE.subn(r"\1", line)
+    n += k
     return line, n
 
 
+_LABEL_START = regex.compile(
+    r"^(?:\d{1,3}\.\s|[（(](?:[a-z]{1,2}|[ivxlc]{1,6}|[一二三四五六七八九十]{1,3}|\d{1,2})[）)]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)")
+_HARD_END = "。；;：:！？!?.」”’』]）)】"
+
+
 def text_paragraphs(text: str) -> tuple[list[str], int]:
-    """Paragraphs of plain text: blocks separated by blank lines, lines inside a block joined."""
+    """Paragraphs of text extracted from PDFs: blocks separated by blank lines.
+
+    Inside a block, a line joins the one before it only when that one was
+    soft-wrapped (it ends without closing punctuation) and the line does not
+    start a numbered paragraph, a sub-item or a footnote; so consecutive
+    "1. ..." / "2. ..." lines stay apart while a wrapped title is rejoined.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     removed = 0
     paras: list[str] = []
-    block: list[str] = []
+    cur: list[str] = []
 
     def flush() -> None:
-        if block:
-            paras.append(_join_lines(block))
-            block.clear()
+        if cur:
+            paras.append(_join_lines(cur))
+            cur.clear()
 
     for raw in text.split("\n"):
         line, k = clean_markdown(raw.strip())
         removed += k
-        if not line.strip():
+        line = line.strip()
+        if not line:
             flush()
-        else:
-            block.append(line.strip())
+            continue
+        if cur and (_LABEL_START.match(line) or cur[-1].endswith(tuple(_HARD_END))):
+            flush()
+        cur.append(line)
     flush()
     return paras, removed
 
 
 def _join_lines(lines: list[str]) -> str:
+    """Join wrapped lines: no space between Chinese characters, one space otherwise."""
     out = lines[0]
     for line in lines[1:]:
         if _HAN.search(out[-1:]) or _HAN.match(line[:1]):
@@ -130,9 +149,12 @@ def _join_lines(lines: list[str]) -> str:
 
 
 def read_text(path: Path, data: bytes | None = None) -> Document:
-    text = decode_bytes(data if data is not None else _check_file(path), str(path))
+    data = data if data is not None else _check_file(path)
+    text = decode_bytes(data, str(path))
     paras, removed = text_paragraphs(text)
     warnings = (f"removed {removed} markdown marks",) if removed else ()
+    if len(data) > LARGE_BYTES:
+        warnings += (f"large document ({len(data) / 1e6:.0f} MB, {len(paras)} paragraphs): aligning it takes a while",)
     return _document(path, paras, warnings)
 
 
@@ -250,9 +272,22 @@ def read_pdf(path: Path, data: bytes | None = None) -> Document:
     return _document(path, paras, (f"removed {removed} markdown marks",) if removed else ())
 
 
-def read_document(path: str | Path) -> Document:
-    """Read any supported document; the suffix chooses the reader."""
+def read_document(path: str | Path, structured: bool = True) -> Document:
+    """Read any supported document; the suffix chooses the reader.
+
+    With ``structured`` (the default) UN structure is recognised too
+    (footnotes, page breaks, paragraph kinds, metadata: see corpus.un).
+    """
     path = Path(path)
+    doc = _read_raw(path)
+    if structured:
+        from .un import structure
+
+        doc = structure(doc)
+    return doc
+
+
+def _read_raw(path: Path) -> Document:
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES or suffix == "":
         return read_text(path)

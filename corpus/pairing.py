@@ -1,0 +1,237 @@
+"""Pair each Chinese document with its English counterpart, and refuse what is not a translation.
+
+Stages, cheapest first, each looking only at what the one before left open:
+
+1. Symbol: a Chinese and an English document with the same UN symbol pair.
+2. Script variants: a Traditional Chinese document whose Simplified
+   conversion is the same text as a Simplified one (character-bigram overlap)
+   is recorded as its variant and pairs with the same English document.
+3. Content, for the rest: candidates must have a plausible length ratio
+   (English characters per Chinese character) and are ranked by the numbers
+   they share (dates, years, paragraph numbers, symbols cited: Chinese
+   numerals included); only the best ``max_candidates`` per Chinese document
+   are aligned paragraph by paragraph with the native aligner, and a pair is
+   kept when at least ``threshold`` of the text of BOTH sides lies in
+   confident paragraph beads. Each document's paragraphs are embedded once.
+4. One-to-one: candidate pairs are taken best first; a document is used once.
+
+Cost for N Chinese and M English documents: N*M set comparisons of a few
+hundred numbers (microseconds each), at most N*max_candidates paragraph
+alignments, and each document embedded once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import regex
+
+from align.aligner import AlignConfig, Aligner
+from align.embed.base import Embedder
+from align.errors import TmbuildError
+from align.model import Document, Segment
+from align.numerals import CN_NUMERAL, chinese_number
+
+from .chinese import to_simplified
+from .readers import SUFFIXES, read_document
+
+DEFAULT_THRESHOLD = 0.6
+LENGTH_RATIO = (1.0, 6.5)  # English characters (no spaces) per Chinese character, translations of UN texts
+_NUM = regex.compile(r"\d+(?:[./]\d+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class DocPair:
+    zh: str
+    en: str
+    score: float
+    method: str  # "symbol", "content" or "script-variant"
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Unpaired:
+    path: str
+    lang: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PairReport:
+    pairs: tuple[DocPair, ...]
+    unpaired: tuple[Unpaired, ...]
+    aligned_candidates: int = 0  # paragraph alignments run
+    documents: dict[str, Document] = field(default_factory=dict, compare=False, repr=False)
+
+    def as_dict(self) -> dict:
+        return {"pairs": [dict(zh=p.zh, en=p.en, score=round(p.score, 4), method=p.method, detail=p.detail)
+                          for p in self.pairs],
+                "unpaired": [dict(path=u.path, lang=u.lang, reason=u.reason) for u in self.unpaired],
+                "aligned_candidates": self.aligned_candidates}
+
+
+def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[Unpaired]]:
+    """Files to read under ``paths`` (folders recursively, hidden files skipped) and what was left out."""
+    files: list[Path] = []
+    skipped: list[Unpaired] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                    if regex.match(r"(?i)(readme|source|license|licence|changelog)\b", f.name):
+                        skipped.append(Unpaired(str(f), "", "skipped: a README/licence file, not a document"))
+                    elif f.suffix.lower() in SUFFIXES:
+                        files.append(f)
+                    elif f.suffix.lower() not in {".md5", ".json", ".gold", ".align"} and f.name != "SOURCE.md":
+                        kind = f.suffix or "no suffix"
+                        skipped.append(Unpaired(str(f), "", f"not a document type tmbuild reads ({kind})"))
+        elif p.is_file():
+            files.append(p)
+        else:
+            skipped.append(Unpaired(str(p), "", "no such file or folder"))
+    return files, skipped
+
+
+def _numbers(doc: Document) -> frozenset[str]:
+    out = set()
+    for p in doc.paragraphs:
+        out.update(_NUM.findall(p.text))
+        if doc.lang == "zh":
+            for cn in CN_NUMERAL.findall(p.text):
+                v = chinese_number(cn)
+                if v is not None and v > 1:
+                    out.add(str(v))
+    return frozenset(out)
+
+
+def _chars(doc: Document) -> int:
+    return sum(len(regex.sub(r"\s+", "", p.text)) for p in doc.paragraphs)
+
+
+def _bigrams(text: str) -> set[str]:
+    han = "".join(regex.findall(r"\p{Han}", text))
+    return {han[i:i + 2] for i in range(len(han) - 1)}
+
+
+class _ContentScorer:
+    def __init__(self, embedder: Embedder) -> None:
+        # paragraphs: beads of up to 3 paragraphs a side (UDHR has a 3:1 preamble case)
+        self.aligner = Aligner(embedder, AlignConfig(max_size=3, max_total=4))
+        self.runs = 0
+
+    def score(self, zh: Document, en: Document) -> tuple[float, str]:
+        self.runs += 1
+        src = [Segment(p.text, i) for i, p in enumerate(zh.paragraphs)]
+        tgt = [Segment(p.text, i) for i, p in enumerate(en.paragraphs)]
+        a = self.aligner.align(src, tgt, "zh", "en")
+        zc = [len(s.text) for s in src]
+        ec = [len(t.text) for t in tgt]
+        good_z = sum(zc[i] for b in a.beads if b.src and b.tgt and b.score >= 0.5 for i in b.src)
+        good_e = sum(ec[j] for b in a.beads if b.src and b.tgt and b.score >= 0.5 for j in b.tgt)
+        cz, ce = good_z / max(sum(zc), 1), good_e / max(sum(ec), 1)
+        return min(cz, ce), f"confident paragraph beads cover {cz:.0%} of the Chinese and {ce:.0%} of the English"
+
+
+def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float = DEFAULT_THRESHOLD,
+                   max_candidates: int = 3, progress: bool = False) -> PairReport:
+    files, unpaired = find_documents(paths)
+    docs: dict[str, Document] = {}
+    it = files
+    if progress and len(files) > 1:
+        from tqdm import tqdm
+
+        it = tqdm(files, desc="reading", unit="doc", leave=False)
+    for f in it:
+        try:
+            docs[str(f)] = read_document(f)
+        except TmbuildError as e:
+            unpaired.append(Unpaired(str(f), "", str(e)))
+    zh = {k: d for k, d in docs.items() if d.lang == "zh"}
+    en = {k: d for k, d in docs.items() if d.lang == "en"}
+    pairs: list[DocPair] = []
+    used_zh: set[str] = set()
+    used_en: set[str] = set()
+
+    # 1. symbols
+    by_symbol: dict[str, list[str]] = {}
+    for k, d in en.items():
+        if d.meta.symbol:
+            by_symbol.setdefault(d.meta.symbol, []).append(k)
+    for k, d in sorted(zh.items()):
+        cands = [e for e in by_symbol.get(d.meta.symbol, []) if e not in used_en] if d.meta.symbol else []
+        if cands:
+            pairs.append(DocPair(k, cands[0], 1.0, "symbol", d.meta.symbol))
+            used_zh.add(k)
+            used_en.add(cands[0])
+
+    # 2. Traditional-script variants of another Chinese document
+    variant_of: dict[str, str] = {}
+    hans = {k: _bigrams(d.text) for k, d in zh.items() if d.script != "Hant"}
+    for k, d in sorted(zh.items()):
+        if d.script != "Hant" or k in used_zh:
+            continue
+        grams = _bigrams(to_simplified(d.text))
+        best = max(((len(grams & g) / max(len(grams | g), 1), h) for h, g in hans.items()), default=(0.0, ""))
+        if best[0] >= 0.8:
+            variant_of[k] = best[1]
+
+    # 3. content
+    scorer = _ContentScorer(embedder)
+    nums = {k: _numbers(d) for k, d in docs.items() if d.lang in ("zh", "en")}
+    chars = {k: _chars(d) for k, d in docs.items() if d.lang in ("zh", "en")}
+    scored: list[tuple[float, str, str, str]] = []
+    why_not: dict[str, str] = {}
+    open_en = [e for e in sorted(en) if e not in used_en]
+    for k in sorted(zh):
+        if k in used_zh or k in variant_of:
+            continue
+        plausible = []
+        for e in open_en:
+            ratio = chars[e] / max(chars[k], 1)
+            if not LENGTH_RATIO[0] <= ratio <= LENGTH_RATIO[1]:
+                continue
+            shared = len(nums[k] & nums[e]) / max(len(nums[k] | nums[e]), 1)
+            plausible.append((shared, e))
+        if not plausible:
+            why_not[k] = "no English document of a plausible length for a translation"
+            continue
+        plausible.sort(reverse=True)
+        best_seen = (0.0, "", "")
+        for _, e in plausible[:max_candidates]:
+            s, detail = scorer.score(docs[k], docs[e])
+            scored.append((s, k, e, detail))
+            best_seen = max(best_seen, (s, e, detail))
+        if best_seen[0] < threshold:
+            why_not[k] = (f"best candidate {Path(best_seen[1]).name} scored {best_seen[0]:.2f} < {threshold} "
+                          f"({best_seen[2]})")
+    for s, k, e, detail in sorted(scored, reverse=True):
+        if s < threshold or k in used_zh or e in used_en:
+            continue
+        pairs.append(DocPair(k, e, s, "content", detail))
+        used_zh.add(k)
+        used_en.add(e)
+    # variants follow their Simplified twin
+    partner = {p.zh: p.en for p in pairs}
+    for k, twin in sorted(variant_of.items()):
+        if twin in partner:
+            pairs.append(DocPair(k, partner[twin], 1.0, "script-variant",
+                                 f"Traditional-script version of {Path(twin).name}"))
+            used_zh.add(k)
+        else:
+            why_not[k] = f"Traditional-script version of {Path(twin).name}, which has no English counterpart"
+
+    # 4. everything else is reported
+    for k, d in sorted(docs.items()):
+        if d.lang == "zh" and k not in used_zh:
+            unpaired.append(Unpaired(k, "zh", why_not.get(k, "its English candidates were taken by better matches")))
+        elif d.lang == "en" and k not in used_en:
+            reason = ("no Chinese document is a translation of it"
+                      if not d.meta.symbol else f"no Chinese document with symbol {d.meta.symbol} or the same content")
+            unpaired.append(Unpaired(k, "en", reason))
+        elif d.lang not in ("zh", "en"):
+            unpaired.append(Unpaired(k, d.lang, "neither Chinese nor English"))
+    return PairReport(tuple(sorted(pairs, key=lambda p: p.zh)), tuple(sorted(unpaired, key=lambda u: u.path)),
+                      scorer.runs, docs)

@@ -1,0 +1,78 @@
+import json
+
+import pytest
+from conftest import SAMPLES, shared
+
+from align.embed import get_embedder
+from corpus.cli import main
+from corpus.pairing import _ContentScorer, pair_documents
+from corpus.readers import read_document
+
+
+def test_seeds_and_udhr(use_m3, capsys):
+    report = pair_documents([shared("seeds"), SAMPLES / "udhr"], use_m3)
+    pairs = {(p.zh.rsplit("/", 1)[-1], p.en.rsplit("/", 1)[-1]): p for p in report.pairs}
+    assert set(pairs) == {("cmn_hans.html", "eng.html"), ("cmn_hant.html", "eng.html")}
+    assert pairs[("cmn_hans.html", "eng.html")].method == "content"
+    assert pairs[("cmn_hant.html", "eng.html")].method == "script-variant"
+    unpaired = {u.path.rsplit("/", 1)[-1]: u for u in report.unpaired}
+    for name in ("000_a04c2a19411927ff.txt", "001_d0f6716f67551d50.txt", "002_9fe8283bea68d15f.txt",
+                 "004_c14364e6898db99a.txt", "003_b79d679517509da1.txt"):
+        assert name in unpaired and unpaired[name].reason
+    # every input is in the output
+    assert len(report.pairs) + len(report.unpaired) >= 9
+
+
+def test_news_article_is_not_a_translation_even_when_compared(use_m3):
+    zh = read_document(shared("seeds", "000_a04c2a19411927ff.txt"))
+    news = read_document(shared("seeds", "003_b79d679517509da1.txt"))
+    score, _ = _ContentScorer(use_m3).score(zh, news)
+    assert score < 0.2
+
+
+@pytest.fixture()
+def un_folder(tmp_path, unpc_pairs):
+    """A Chinese document, its English translation, and an English decoy of the same kind and length."""
+    doc = unpc_pairs[:40]
+    decoy = unpc_pairs[40:80]
+    (tmp_path / "zh.txt").write_text("\n\n".join(z for z, _ in doc), encoding="utf-8")
+    (tmp_path / "en_right.txt").write_text("\n\n".join(e for _, e in doc), encoding="utf-8")
+    (tmp_path / "en_decoy.txt").write_text("\n\n".join(e for _, e in decoy), encoding="utf-8")
+    (tmp_path / "notes.xlsx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    return tmp_path
+
+
+def test_the_right_english_candidate_wins(un_folder, use_m3):
+    report = pair_documents([un_folder], use_m3)
+    assert [(p.zh.rsplit("/", 1)[-1], p.en.rsplit("/", 1)[-1], p.method) for p in report.pairs] == [
+        ("zh.txt", "en_right.txt", "content")]
+    reasons = {u.path.rsplit("/", 1)[-1]: u.reason for u in report.unpaired}
+    assert set(reasons) == {"en_decoy.txt", "notes.xlsx", "empty.txt"}
+    assert "empty file" in reasons["empty.txt"] and "not a document type" in reasons["notes.xlsx"]
+
+
+def test_symbol_pairs_first(tmp_path, use_m3):
+    from test_un import ENGLISH
+
+    (tmp_path / "en.txt").write_text(ENGLISH, encoding="utf-8")
+    (tmp_path / "zh.txt").write_bytes(shared("seeds", "000_a04c2a19411927ff.txt").read_bytes())
+    report = pair_documents([tmp_path], use_m3)
+    assert [(p.method, p.detail) for p in report.pairs] == [("symbol", "A/RES/76/177")]
+    assert report.aligned_candidates == 0
+
+
+def test_cli_json(un_folder, capsys):
+    assert main(["pair", str(un_folder), "--json", "--no-progress"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["pairs"]) == 1 and len(out["unpaired"]) == 3
+    assert get_embedder("use-m3")  # the CLI used the default embedder
+
+
+def test_a_10_mb_text_is_read_with_a_warning_and_the_folder_goes_on(un_folder, use_m3, capsys):
+    line = "The General Assembly reaffirms its commitment to the purposes of the Charter.\n\n"
+    (un_folder / "huge.txt").write_text(line * (10_000_000 // len(line)), encoding="utf-8")
+    assert main(["pair", str(un_folder), "--no-progress"]) == 0
+    cap = capsys.readouterr()
+    assert "huge.txt: large document (10 MB" in cap.err
+    assert "paired   " in cap.out and "zh.txt" in cap.out and "unpaired " in cap.out and "huge.txt" in cap.out
