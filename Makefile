@@ -29,6 +29,8 @@ demo: $(VENV)/.installed
 	$(BIN)/tmbuild align samples/udhr/cmn_hans.html samples/udhr/eng.html -o $(OUT)/udhr.tsv --no-progress
 	@echo "--- first pairs of $(OUT)/udhr.tsv:"
 	@head -n 5 $(OUT)/udhr.tsv
+	$(BIN)/tmbuild build samples --store $(OUT)/store --no-progress
+	$(BIN)/tmbuild search --store $(OUT)/store "人人有权享有生命、自由和人身安全" -k 3
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest

@@ -115,6 +115,9 @@ class EmbeddingCache:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([self._vecs[t] for t in texts])
 
+    def clear(self) -> None:
+        self._vecs.clear()
+
 
 @dataclass
 class _Side:

@@ -67,21 +67,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_pair)
 
-    p = sub.add_parser("build", help="read, pair, align and store every document pair found")
+    p = sub.add_parser("build", help="read, pair, align and store every document pair found",
+                       description="Read every document under PATH, pair Chinese with English, align each pair "
+                                   "and add its sentence pairs to the store (created when missing). Re-running "
+                                   "adds nothing twice; a changed document replaces its old pairs.")
     p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--store", type=Path, required=True)
+    p.add_argument("--store", type=Path, required=True, help="store folder")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="pairing threshold")
     _embedder_arg(p)
     _add_common(p)
-    p.set_defaults(func=_not_yet("build", 5))
+    p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("search", help="nearest stored segments for a phrase, in either language")
+    p = sub.add_parser("search", help="nearest stored segments for a phrase, in either language",
+                       description="The stored segments nearest to QUERY in its own language, each with its "
+                                   "translation, similarity, lexical match, alignment score and source.")
     p.add_argument("query")
     p.add_argument("--store", type=Path, required=True)
-    p.add_argument("-k", type=int, default=10)
-    p.add_argument("--lang", choices=("zh", "en", "auto"), default="auto")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    p.add_argument("--lang", choices=("zh", "en", "auto"), default="auto", help="language of the query")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     _add_common(p)
-    p.set_defaults(func=_not_yet("search", 5))
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("export", help="export a store as TMX or MT training data")
     p.add_argument("--store", type=Path, required=True)
@@ -176,6 +182,46 @@ def cmd_pair(args: argparse.Namespace) -> int:
         print(f"unpaired {u.path}" + (f" [{u.lang}]" if u.lang else "") + f": {u.reason}")
     print(f"{len(report.pairs)} pairs, {len(report.unpaired)} unpaired; "
           f"{report.aligned_candidates} candidate pairs aligned", file=sys.stderr)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    report = build(args.paths, args.store, embedder=args.embedder, threshold=args.threshold,
+                   progress=not args.no_progress)
+    for note in report.notes:
+        print(f"tmbuild: {args.store}: {note}", file=sys.stderr)
+    for u in report.unpaired:
+        print(f"unpaired {u.path}: {u.reason}", file=sys.stderr)
+    for what, err in report.failed:
+        print(f"failed   {what}: {err}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .store import Store
+
+    if args.k < 1:
+        raise InputError("-k must be at least 1")
+    store = Store.open(args.store, readonly=True)
+    try:
+        for note in store.notes:
+            print(f"tmbuild: {args.store}: {note}", file=sys.stderr)
+        hits = store.search(args.query, k=args.k, lang=args.lang)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
+        return 0
+    if not hits:
+        print("no match")
+    for n, h in enumerate(hits, 1):
+        tag = "exact" if h.exact else f"{h.fuzzy:.0f}%"
+        print(f"{n:>2}. sim {h.similarity:.3f}  match {tag:>5}  align {h.score:.2f}  {h.doc} (paragraph {h.paragraph})")
+        print(f"    {h.text}")
+        print(f"    -> {h.translation}")
     return 0
 
 

@@ -1,0 +1,468 @@
+"""The translation-memory store: SQLite for pairs and provenance, FAISS for nearest-phrase lookup.
+
+A store is a folder:
+
+* ``store.sqlite`` (WAL mode) is the source of truth: documents, pairs,
+  provenance, and each pair's two embeddings (float16), so that an index
+  can always be rebuilt without embedding anything again.
+* ``index-src.faiss`` / ``index-tgt.faiss``: one index per language side,
+  ids = SQLite pair ids. A query is searched on the side of its own language
+  (a Chinese query among stored Chinese segments): same-language neighbours
+  are sharper than cross-lingual ones, and every hit brings its translation.
+* ``index.json``: which SQLite generation the index files reflect, and the
+  index kind. Index files are written to a temporary file and renamed.
+
+Small stores use exact search (``IDMap2,Flat``); from ``IVF_MIN`` pairs on, a
+trained ``IVF{4*sqrt(N)},SQ8`` index with ``nprobe`` 32 (retrained when the
+store has grown 4x since training). On open, an index whose generation is not
+the database's (a build was killed between the two) is rebuilt from the
+stored vectors, and the store says so.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import regex
+from numpy.typing import NDArray
+
+from align.errors import StoreError
+from align.model import TranslationUnit
+
+DB_NAME = "store.sqlite"
+STATE_NAME = "index.json"
+IVF_MIN = 200_000
+NPROBE = 32
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents(
+    id INTEGER PRIMARY KEY,
+    key TEXT UNIQUE NOT NULL,          -- what identifies the document pair (its two paths, or a TMX file)
+    src_path TEXT, tgt_path TEXT, symbol TEXT, title TEXT,
+    content_hash TEXT NOT NULL, origin TEXT NOT NULL, added TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pairs(
+    id INTEGER PRIMARY KEY,
+    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    src_text TEXT NOT NULL, tgt_text TEXT NOT NULL, src_lang TEXT NOT NULL, tgt_lang TEXT NOT NULL,
+    paragraph INTEGER, bead_index INTEGER, bead_kind TEXT, score REAL, embedder TEXT, added TEXT,
+    src_norm TEXT NOT NULL, tgt_norm TEXT NOT NULL, src_vec BLOB NOT NULL, tgt_vec BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS pairs_doc ON pairs(doc_id);
+CREATE INDEX IF NOT EXISTS pairs_src_norm ON pairs(src_norm);
+CREATE INDEX IF NOT EXISTS pairs_tgt_norm ON pairs(tgt_norm);
+"""
+
+
+def normalise_text(text: str) -> str:
+    """The form exact matches are looked up by: NFKC, case-folded, white space collapsed."""
+    return regex.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+
+def fuzzy_match(a: str, b: str, lang: str) -> float:
+    """CAT-tool style match percentage: Levenshtein on characters (Chinese) or words (others)."""
+    from rapidfuzz.distance import Levenshtein
+
+    a, b = normalise_text(a), normalise_text(b)
+    if lang.startswith(("zh", "ja")):
+        sa, sb = regex.sub(r"\s+", "", a), regex.sub(r"\s+", "", b)
+    else:
+        sa, sb = regex.findall(r"\w+|[^\w\s]", a), regex.findall(r"\w+|[^\w\s]", b)
+    return round(100.0 * Levenshtein.normalized_similarity(sa, sb), 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    pair_id: int
+    text: str  # the stored segment in the query's language
+    translation: str
+    similarity: float  # cosine of query and stored segment
+    fuzzy: float  # lexical match percentage, 0-100
+    score: float  # alignment confidence of the pair
+    doc: str  # document symbol, or file name
+    source: str  # where the pair came from (paths or TMX file)
+    paragraph: int
+    bead_kind: str
+    exact: bool = False
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    documents: int
+    pairs: int
+    embedder: str
+    index_kind: str
+    generation: int
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Index:
+    """One FAISS index of one language side."""
+
+    def __init__(self, dim: int, kind: str = "flat", nlist: int = 0) -> None:
+        import faiss
+
+        self.dim, self.kind, self.nlist = dim, kind, nlist
+        if kind == "flat":
+            self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        else:
+            quantizer = faiss.IndexFlatIP(dim)
+            self.index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                                       faiss.METRIC_INNER_PRODUCT)
+            self.index.nprobe = NPROBE
+            self._quantizer = quantizer  # keep it alive beside the index
+
+    @staticmethod
+    def choose(n: int, dim: int) -> _Index:
+        if n < IVF_MIN:
+            return _Index(dim, "flat")
+        return _Index(dim, "ivf", int(4 * math.sqrt(n)))
+
+    def train(self, sample: NDArray[np.float32]) -> None:
+        if self.kind != "flat" and not self.index.is_trained:
+            self.index.train(sample)
+
+    def add(self, ids: NDArray[np.int64], vecs: NDArray[np.float32]) -> None:
+        if len(ids):
+            self.index.add_with_ids(np.ascontiguousarray(vecs, dtype=np.float32), ids.astype(np.int64))
+
+    def remove(self, ids: Sequence[int]) -> None:
+        if len(ids):
+            self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+
+    def search(self, q: NDArray[np.float32], k: int) -> tuple[NDArray, NDArray]:
+        return self.index.search(np.ascontiguousarray(q, dtype=np.float32), k)
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    def save(self, path: Path) -> None:
+        import faiss
+
+        tmp = path.with_name(path.name + ".tmp")
+        faiss.write_index(self.index, str(tmp))
+        os.replace(tmp, path)
+
+    @staticmethod
+    def load(path: Path, dim: int, kind: str, nlist: int, mmap: bool = False) -> _Index:
+        import faiss
+
+        ix = _Index.__new__(_Index)
+        ix.dim, ix.kind, ix.nlist = dim, kind, nlist
+        flags = faiss.IO_FLAG_MMAP if (mmap and kind != "flat") else 0
+        ix.index = faiss.read_index(str(path), flags) if flags else faiss.read_index(str(path))
+        if kind != "flat":
+            faiss.extract_index_ivf(ix.index).nprobe = NPROBE
+        return ix
+
+
+def _vec_blob(v: NDArray[np.float32]) -> bytes:
+    return np.asarray(v, dtype=np.float16).tobytes()
+
+
+def _blob_vecs(blobs: Sequence[bytes], dim: int) -> NDArray[np.float32]:
+    if not blobs:
+        return np.zeros((0, dim), np.float32)
+    arr = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), dim).astype(np.float32)
+    return arr / np.maximum(np.linalg.norm(arr, axis=1, keepdims=True), 1e-12)
+
+
+class Store:
+    """Open with :meth:`Store.open` (existing) or :meth:`Store.create`."""
+
+    def __init__(self, path: Path, con: sqlite3.Connection, readonly: bool) -> None:
+        self.path = path
+        self.con = con
+        self.readonly = readonly
+        m = dict(con.execute("SELECT key, value FROM meta"))
+        self.embedder_signature = m["embedder"]
+        self.embedder_name = m["embedder_name"]
+        self.dim = int(m["dim"])
+        self.src_lang, self.tgt_lang = m["src_lang"], m["tgt_lang"]
+        self.notes: list[str] = []  # what opening the store did (repairs)
+        self._embedder = None
+        self._indexes: dict[str, _Index] = {}
+        self._dirty = False
+        self._load_indexes()
+
+    # ------------------------------------------------------------ opening
+
+    @staticmethod
+    def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+        db = path / DB_NAME
+        try:
+            if readonly:
+                con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+            else:
+                con = sqlite3.connect(str(db), timeout=30)
+                con.execute("PRAGMA journal_mode=WAL")
+                con.execute("PRAGMA synchronous=NORMAL")
+            con.execute("PRAGMA foreign_keys=ON")
+            return con
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{db}: not a tmbuild store database ({e}); give another --store folder") from e
+
+    @classmethod
+    def exists(cls, path: str | Path) -> bool:
+        return (Path(path) / DB_NAME).is_file()
+
+    @classmethod
+    def create(cls, path: str | Path, embedder_signature: str, embedder_name: str, dim: int,
+               src_lang: str = "zh", tgt_lang: str = "en") -> Store:
+        path = Path(path)
+        if cls.exists(path):
+            raise StoreError(f"{path}: a store is already there; open it instead")
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"{path}: is a file; give a folder for the store")
+        if path.is_dir() and any(path.iterdir()):
+            raise StoreError(f"{path}: folder is not empty and holds no store; give a new or empty folder")
+        path.mkdir(parents=True, exist_ok=True)
+        con = cls._connect(path, readonly=False)
+        with con:
+            con.executescript(_SCHEMA)
+            con.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("schema", SCHEMA_VERSION), ("embedder", embedder_signature), ("embedder_name", embedder_name),
+                ("dim", str(dim)), ("src_lang", src_lang), ("tgt_lang", tgt_lang), ("generation", "0"),
+                ("created", _now())])
+        con.close()
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path: str | Path, readonly: bool = False) -> Store:
+        path = Path(path)
+        if not cls.exists(path):
+            raise StoreError(f"{path}: no tmbuild store here; build one with: tmbuild build DOCS --store {path}")
+        con = cls._connect(path, readonly)
+        try:
+            return cls(path, con, readonly)
+        except (sqlite3.DatabaseError, KeyError) as e:
+            con.close()
+            raise StoreError(f"{path / DB_NAME}: not a complete tmbuild store ({e})") from e
+
+    def close(self) -> None:
+        if self._dirty and not self.readonly:
+            self.flush()
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ state
+
+    def _generation(self) -> int:
+        return int(self.con.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+
+    def _state(self) -> dict:
+        try:
+            return json.loads((self.path / STATE_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def _load_indexes(self) -> None:
+        state = self._state()
+        gen = self._generation()
+        files = {side: self.path / f"index-{side}.faiss" for side in ("src", "tgt")}
+        ok = state.get("generation") == gen and all(f.is_file() for f in files.values())
+        if ok:
+            try:
+                self._indexes = {side: _Index.load(f, self.dim, state["kind"], state.get("nlist", 0),
+                                                   mmap=self.readonly) for side, f in files.items()}
+                n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+                ok = all(ix.ntotal == n for ix in self._indexes.values())
+            except Exception:  # noqa: BLE001 - a damaged index file is rebuilt below
+                ok = False
+        if not ok:
+            if self.readonly:
+                if not self._indexes:
+                    self._indexes = self._build_indexes()  # in memory only
+                self.notes.append("the index lags behind the database (a build is running or was stopped); "
+                                  "results may miss the newest pairs")
+                return
+            n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+            if gen or n:
+                self.notes.append(f"repaired the index: rebuilt it from the {n} pairs in the database "
+                                  "(an earlier build stopped before saving it)")
+            self._indexes = self._build_indexes()
+            self.flush()
+
+    def _build_indexes(self, kind: str | None = None) -> dict[str, _Index]:
+        n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+        out = {}
+        for side in ("src", "tgt"):
+            ix = _Index.choose(n, self.dim) if kind is None else _Index(self.dim, kind)
+            if ix.kind != "flat":
+                rows = self.con.execute(
+                    f"SELECT {side}_vec FROM pairs ORDER BY RANDOM() LIMIT ?", (max(256 * ix.nlist, 50_000),))
+                ix.train(_blob_vecs([r[0] for r in rows], self.dim))
+            cur = self.con.execute(f"SELECT id, {side}_vec FROM pairs ORDER BY id")
+            while True:
+                chunk = cur.fetchmany(50_000)
+                if not chunk:
+                    break
+                ix.add(np.array([r[0] for r in chunk]), _blob_vecs([r[1] for r in chunk], self.dim))
+            out[side] = ix
+        self._trained_on = n
+        return out
+
+    def flush(self) -> None:
+        """Write the index files for the current database generation (temporary file, then rename)."""
+        if self.readonly:
+            return
+        for side, ix in self._indexes.items():
+            ix.save(self.path / f"index-{side}.faiss")
+        ix = self._indexes["src"]
+        state = {"generation": self._generation(), "kind": ix.kind, "nlist": ix.nlist, "ntotal": ix.ntotal,
+                 "trained_on": getattr(self, "_trained_on", ix.ntotal)}
+        tmp = self.path / (STATE_NAME + ".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, self.path / STATE_NAME)
+        self._dirty = False
+
+    # ------------------------------------------------------------ writing
+
+    def check_embedder(self, signature: str) -> None:
+        if signature != self.embedder_signature:
+            raise StoreError(
+                f"{self.path} was built with embedder {self.embedder_signature}, not {signature}; use "
+                f"--embedder {self.embedder_name} with this store, or build a new store for {signature}")
+
+    def document_status(self, key: str, content_hash: str) -> str:
+        """"new", "same" (nothing to do) or "changed" (its pairs will be replaced)."""
+        row = self.con.execute("SELECT content_hash FROM documents WHERE key=?", (key,)).fetchone()
+        if row is None:
+            return "new"
+        return "same" if row[0] == content_hash else "changed"
+
+    def add_document(self, key: str, content_hash: str, units: Sequence[TranslationUnit],
+                     src_vecs: NDArray[np.float32], tgt_vecs: NDArray[np.float32], *, src_path: str = "",
+                     tgt_path: str = "", symbol: str = "", title: str = "", origin: str = "aligned") -> int:
+        """Add (or replace) one document's pairs in one transaction; returns the number of pairs added."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        if len(units) != len(src_vecs) or len(units) != len(tgt_vecs):
+            raise ValueError("one vector per unit and side")
+        if src_vecs.shape[1:] != (self.dim,) and len(units):
+            raise StoreError(f"vectors of dimension {src_vecs.shape[1]}, the store holds {self.dim}")
+        now = _now()
+        with self.con:
+            old = [r[0] for r in self.con.execute(
+                "SELECT p.id FROM pairs p JOIN documents d ON p.doc_id=d.id WHERE d.key=?", (key,))]
+            self.con.execute("DELETE FROM documents WHERE key=?", (key,))
+            cur = self.con.execute(
+                "INSERT INTO documents(key, src_path, tgt_path, symbol, title, content_hash, origin, added) "
+                "VALUES (?,?,?,?,?,?,?,?)", (key, src_path, tgt_path, symbol, title, content_hash, origin, now))
+            doc_id = cur.lastrowid
+            ids = []
+            for u, sv, tv in zip(units, src_vecs, tgt_vecs):
+                cur = self.con.execute(
+                    "INSERT INTO pairs(doc_id, src_text, tgt_text, src_lang, tgt_lang, paragraph, bead_index, "
+                    "bead_kind, score, embedder, added, src_norm, tgt_norm, src_vec, tgt_vec) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (doc_id, u.src_text, u.tgt_text, u.src_lang, u.tgt_lang, u.paragraph, u.bead, u.bead_kind,
+                     float(u.score), u.embedder or self.embedder_signature, now, normalise_text(u.src_text),
+                     normalise_text(u.tgt_text), _vec_blob(sv), _vec_blob(tv)))
+                ids.append(cur.lastrowid)
+            self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+        self._apply(old, np.array(ids, dtype=np.int64), src_vecs, tgt_vecs)
+        return len(ids)
+
+    def delete_document(self, key: str) -> int:
+        """Remove a document and its pairs; returns how many pairs went."""
+        with self.con:
+            old = [r[0] for r in self.con.execute(
+                "SELECT p.id FROM pairs p JOIN documents d ON p.doc_id=d.id WHERE d.key=?", (key,))]
+            self.con.execute("DELETE FROM documents WHERE key=?", (key,))
+            self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+        self._apply(old, np.zeros(0, np.int64), np.zeros((0, self.dim), np.float32),
+                    np.zeros((0, self.dim), np.float32))
+        return len(old)
+
+    def _apply(self, removed: Sequence[int], ids: NDArray[np.int64], src_vecs, tgt_vecs) -> None:
+        for side, vecs in (("src", src_vecs), ("tgt", tgt_vecs)):
+            ix = self._indexes[side]
+            ix.remove(removed)
+            ix.add(ids, np.asarray(vecs, dtype=np.float32))
+        n = self._indexes["src"].ntotal
+        trained = getattr(self, "_trained_on", n)
+        if (self._indexes["src"].kind == "flat" and n >= IVF_MIN) or (
+                self._indexes["src"].kind != "flat" and n > 4 * max(trained, 1)):
+            self._indexes = self._build_indexes()  # switch to (or retrain) IVF
+        self._dirty = True
+
+    # ------------------------------------------------------------ reading
+
+    def stats(self) -> StoreStats:
+        docs = self.con.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        pairs = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+        return StoreStats(docs, pairs, self.embedder_signature, self._indexes["src"].kind, self._generation())
+
+    def embedder(self):
+        if self._embedder is None:
+            from align.embed import get_embedder
+
+            self._embedder = get_embedder(self.embedder_name)
+        return self._embedder
+
+    def query_side(self, text: str, lang: str = "auto") -> str:
+        if lang == "auto":
+            from .readers import detect_lang
+
+            lang = detect_lang(text)
+        if lang.split("-")[0] == self.src_lang.split("-")[0]:
+            return "src"
+        if lang.split("-")[0] == self.tgt_lang.split("-")[0]:
+            return "tgt"
+        raise StoreError(f"this store holds {self.src_lang} and {self.tgt_lang}; --lang {lang} is neither")
+
+    def search(self, text: str, k: int = 10, lang: str = "auto", vector: NDArray[np.float32] | None = None,
+               ) -> list[Hit]:
+        """The ``k`` nearest stored segments in the query's language, exact matches first."""
+        if not text.strip():
+            raise StoreError("empty query")
+        side = self.query_side(text, lang)
+        other = "tgt" if side == "src" else "src"
+        qlang = self.src_lang if side == "src" else self.tgt_lang
+        norm = normalise_text(text)
+        exact_ids = [r[0] for r in self.con.execute(
+            f"SELECT id FROM pairs WHERE {side}_norm=? ORDER BY score DESC LIMIT ?", (norm, k))]
+        q = vector if vector is not None else self.embedder().encode([text])
+        sims, ids = self._indexes[side].search(q.reshape(1, -1), k + len(exact_ids))
+        found = [(int(i), float(s)) for i, s in zip(ids[0], sims[0]) if i >= 0]
+        order = [(i, 1.0) for i in exact_ids] + [(i, s) for i, s in found if i not in set(exact_ids)]
+        order = order[:k]
+        if not order:
+            return []
+        rows = {r[0]: r for r in self.con.execute(
+            f"SELECT p.id, p.{side}_text, p.{other}_text, p.score, d.symbol, d.src_path, d.tgt_path, "
+            f"p.paragraph, p.bead_kind, d.key FROM pairs p JOIN documents d ON p.doc_id=d.id "
+            f"WHERE p.id IN ({','.join('?' * len(order))})", [i for i, _ in order])}
+        exact = set(exact_ids)
+        hits = []
+        for i, sim in order:
+            r = rows.get(i)
+            if r is None:  # deleted since the index was written
+                continue
+            doc = r[4] or Path(r[5] or r[9]).name
+            source = " | ".join(x for x in (r[5], r[6]) if x) or r[9]
+            hits.append(Hit(i, r[1], r[2], round(sim, 4), 100.0 if i in exact else fuzzy_match(text, r[1], qlang),
+                            round(float(r[3]), 4), doc, source, int(r[7] or 0), r[8] or "", i in exact))
+        return hits

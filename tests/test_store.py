@@ -1,0 +1,181 @@
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from conftest import ROOT, SAMPLES
+
+from align.errors import StoreError
+from align.model import TranslationUnit
+from corpus.build import build
+from corpus.store import Store, fuzzy_match
+
+
+def _units(pairs, doc="d"):
+    return [TranslationUnit(z, e, doc=doc, bead=i) for i, (z, e) in enumerate(pairs)]
+
+
+def _folder(tmp_path, unpc_pairs, n_docs, size=30, start=0):
+    d = tmp_path / "docs"
+    d.mkdir(exist_ok=True)
+    for k in range(n_docs):
+        chunk = unpc_pairs[start + k * size:start + (k + 1) * size]
+        (d / f"doc{k}_zh.txt").write_text("\n\n".join(z for z, _ in chunk), encoding="utf-8")
+        (d / f"doc{k}_en.txt").write_text("\n\n".join(e for _, e in chunk), encoding="utf-8")
+    return d
+
+
+def _consistent(path):
+    s = Store.open(path, readonly=True)
+    try:
+        n = s.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+        ids = {r[0] for r in s.con.execute("SELECT id FROM pairs")}
+        for side in ("src", "tgt"):
+            ix = s._indexes[side].index
+            assert ix.ntotal == n
+            import faiss
+
+            stored = faiss.vector_to_array(ix.id_map) if hasattr(ix, "id_map") else None
+            if stored is not None:
+                assert set(stored.tolist()) == ids
+        return n
+    finally:
+        s.close()
+
+
+def test_build_is_idempotent_and_replaces_changed_documents(tmp_path, unpc_pairs, use_m3):
+    docs = _folder(tmp_path, unpc_pairs, 3)
+    store = tmp_path / "store"
+    r1 = build([docs], store, use_m3)
+    assert (r1.paired, r1.added_documents, r1.failed) == (3, 3, [])
+    n1 = _consistent(store)
+    assert n1 == r1.pairs_added > 80
+    r2 = build([docs], store, use_m3)
+    assert (r2.unchanged_documents, r2.pairs_added) == (3, 0)
+    assert _consistent(store) == n1
+    # change one document: its pairs are replaced, nothing else moves
+    (docs / "doc1_zh.txt").write_text("\n\n".join(z for z, _ in unpc_pairs[30:50]), encoding="utf-8")
+    (docs / "doc1_en.txt").write_text("\n\n".join(e for _, e in unpc_pairs[30:50]), encoding="utf-8")
+    r3 = build([docs], store, use_m3)
+    assert (r3.replaced_documents, r3.unchanged_documents) == (1, 2)
+    n3 = _consistent(store)
+    assert n3 == n1 - 30 + r3.pairs_added
+    with Store.open(store) as s:
+        texts = {r[0] for r in s.con.execute("SELECT src_text FROM pairs")}
+    assert unpc_pairs[55][0] not in texts and unpc_pairs[45][0] in texts
+
+
+def test_search_both_directions_with_provenance(tmp_path, unpc_pairs, use_m3):
+    docs = _folder(tmp_path, unpc_pairs, 2)
+    store = tmp_path / "store"
+    build([docs], store, use_m3)
+    with Store.open(store, readonly=True) as s:
+        zh, en = unpc_pairs[5]
+        hits = s.search(zh, k=3)
+        assert hits[0].text == zh and hits[0].translation == en and hits[0].exact and hits[0].fuzzy == 100.0
+        assert hits[0].source.endswith("doc0_en.txt") and "doc0_zh.txt" in hits[0].source
+        hits = s.search(en, k=3, lang="en")
+        assert hits[0].text == en and hits[0].translation == zh
+        # a near match: fuzzy below 100, still the nearest
+        near = zh[:-1] + "，并表示感谢。"
+        h = s.search(near, k=1)[0]
+        assert h.text == zh and not h.exact and 50 < h.fuzzy < 100
+
+
+def test_embedder_mismatch_is_refused(tmp_path, unpc_pairs, use_m3):
+    docs = _folder(tmp_path, unpc_pairs, 1)
+    store = tmp_path / "store"
+    build([docs], store, use_m3)
+
+    class Other:
+        name, version, dim = "other", "1", 512
+
+        def encode(self, texts):
+            return np.ones((len(texts), 512), np.float32) / np.sqrt(512)
+
+    with pytest.raises(StoreError, match="built with embedder use-m3"):
+        build([docs], store, Other())
+
+
+def test_store_api_add_delete_and_errors(tmp_path):
+    s = Store.create(tmp_path / "s", "fake@1", "fake", 4)
+    v = np.eye(4, dtype=np.float32)
+    assert s.add_document("k1", "h1", _units([("一", "one"), ("二", "two")]), v[:2], v[2:]) == 2
+    assert s.add_document("k2", "h2", _units([("三", "three")]), v[3:], v[:1]) == 1
+    assert s.stats().pairs == 3 and s.document_status("k1", "h1") == "same"
+    assert s.document_status("k1", "other") == "changed" and s.document_status("k9", "h") == "new"
+    hits = s.search("一", k=2, lang="zh", vector=v[0])
+    assert hits[0].text == "一" and hits[0].translation == "one"
+    assert s.delete_document("k1") == 2
+    assert s.stats().pairs == 1
+    assert [h.text for h in s.search("x", k=5, lang="zh", vector=v[0])] == ["三"]
+    s.close()
+    with pytest.raises(StoreError, match="already there"):
+        Store.create(tmp_path / "s", "fake@1", "fake", 4)
+    with pytest.raises(StoreError, match="no tmbuild store"):
+        Store.open(tmp_path / "nowhere")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "store.sqlite").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError):
+        Store.open(tmp_path / "bad")
+
+
+def test_fuzzy_match_percentages():
+    assert fuzzy_match("有罪不罚文化", "有罪不罚文化", "zh") == 100.0
+    assert 80 <= fuzzy_match("有罪不罚文化", "有罪不罚的文化", "zh") < 100
+    assert fuzzy_match("the culture of impunity", "The  culture of impunity", "en") == 100.0
+    assert fuzzy_match("the culture of impunity", "a culture of impunity", "en") == 75.0
+
+
+@pytest.mark.slow
+def test_killed_build_leaves_a_consistent_store(tmp_path, unpc_pairs):
+    docs = _folder(tmp_path, unpc_pairs, 12, size=25)
+    store = tmp_path / "store"
+    proc = subprocess.Popen([sys.executable, "-m", "corpus", "build", str(docs), "--store", str(store),
+                             "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    try:
+        while time.time() < deadline:
+            time.sleep(0.2)
+            if (store / "store.sqlite").exists():
+                try:
+                    con = sqlite3.connect(f"file:{store / 'store.sqlite'}?mode=ro", uri=True, timeout=1)
+                    n = con.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+                    con.close()
+                except sqlite3.Error:
+                    continue
+                if n >= 2:
+                    break
+        assert proc.poll() is None, "the build finished before it could be killed"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    s = Store.open(store)  # repairs the index if the kill came between database and index
+    n = s.stats().pairs
+    assert s.stats().documents >= 2 and n > 0
+    assert any("repaired" in note for note in s.notes) or s._indexes["src"].ntotal == n
+    s.close()
+    assert _consistent(store) == n
+    # and a new build finishes the job without adding anything twice
+    r = build([docs], store, "use-m3")
+    assert r.unchanged_documents >= 2 and r.added_documents + r.unchanged_documents == 12
+    assert _consistent(store) == n + r.pairs_added
+
+
+def test_cli_build_and_search(tmp_path):
+    store = tmp_path / "store"
+    r = subprocess.run([sys.executable, "-m", "corpus", "build", str(SAMPLES / "udhr"), "--store", str(store),
+                        "--no-progress"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "2 document pairs found: 2 added" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "corpus", "search", "--store", str(store), "人人有权享有生命、自由和人身安全。",
+                        "-k", "2"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "Everyone has the right to life, liberty and the security of person." in r.stdout
+    r = subprocess.run([sys.executable, "-m", "corpus", "search", "--store", str(tmp_path / "none"), "x"],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 1 and "no tmbuild store" in r.stderr and "Traceback" not in r.stderr
