@@ -16,6 +16,7 @@ from align.errors import InputError, TmbuildError
 from . import exports
 from .pairing import DEFAULT_THRESHOLD
 from .pipeline import DEFAULT_ENGINE, ENGINES
+from .transfer import Filters
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -89,17 +90,39 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("export", help="export a store as TMX or MT training data")
+    p = sub.add_parser("export", help="export a store as TMX or MT training data",
+                       description="Write the store's pairs as TMX 1.4b for CAT tools (--tmx), or as filtered, "
+                                   "deduplicated training data (--moses, --tsv, --jsonl, --parquet).")
     p.add_argument("--store", type=Path, required=True)
-    p.add_argument("--tmx", type=Path)
+    p.add_argument("--tmx", type=Path, help="TMX file to write")
+    p.add_argument("--segtype", choices=("sentence", "paragraph"), default="sentence",
+                   help="TMX units: aligned sentences (default) or whole paragraphs")
+    p.add_argument("--lang-codes", help="TMX language codes (default zh-CN,en-US; also zh-Hans,en or ZH-CN,EN-US)")
+    p.add_argument("--min-score", type=float, help="least alignment confidence (default: 0 for TMX, "
+                   f"{Filters().min_score} for training data)")
+    p.add_argument("--moses", type=Path, metavar="PREFIX", help="write PREFIX.zh and PREFIX.en, one line a pair")
+    p.add_argument("--tsv", type=Path, help="write src, tgt, score, document as TSV")
+    p.add_argument("--jsonl", type=Path, help="write one JSON object a pair")
+    p.add_argument("--parquet", type=Path, help="write a Parquet table (needs pyarrow)")
+    p.add_argument("--split", help="train,dev,test fractions, e.g. 0.98,0.01,0.01: whole documents go to one split")
+    p.add_argument("--no-dedupe", action="store_true", help="keep near-duplicate pairs")
+    p.add_argument("--min-ratio", type=float, default=Filters().min_ratio,
+                   help="least English characters per Chinese character")
+    p.add_argument("--max-ratio", type=float, default=Filters().max_ratio,
+                   help="most English characters per Chinese character")
     _add_common(p)
-    p.set_defaults(func=_not_yet("export", 6))
+    p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("import", help="add an existing TMX file to a store")
+    p = sub.add_parser("import", help="add an existing TMX file to a store",
+                       description="Add the units of a TMX file (any tool's, TMX 1.4) to the store: embedded, "
+                                   "searchable, with the file as provenance. Re-importing the same file adds "
+                                   "nothing; a changed file replaces its units.")
     p.add_argument("tmx_file", type=Path)
     p.add_argument("--store", type=Path, required=True)
+    p.add_argument("--embedder", metavar="NAME", help="embedder for a new store (default use-m3); an existing "
+                   "store keeps its own")
     _add_common(p)
-    p.set_defaults(func=_not_yet("import", 6))
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("eval", help="strict and lax P/R/F1 of predicted beads against gold",
                        description="Score DOC.align (or DOC.gold) files in PRED_DIR against DOC.gold "
@@ -222,6 +245,46 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"{n:>2}. sim {h.similarity:.3f}  match {tag:>5}  align {h.score:.2f}  {h.doc} (paragraph {h.paragraph})")
         print(f"    {h.text}")
         print(f"    -> {h.translation}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .store import Store
+    from .transfer import Filters, export_mt, export_tmx
+
+    mt = any((args.moses, args.tsv, args.jsonl, args.parquet))
+    if not args.tmx and not mt:
+        raise InputError("say what to write: --tmx FILE, or training data with --moses/--tsv/--jsonl/--parquet")
+    try:
+        lang_codes = exports.parse_lang_codes(args.lang_codes)
+        split = [float(x) for x in args.split.split(",")] if args.split else None
+    except ValueError as e:
+        raise InputError(f"{e}" if "lang-codes" in str(e) else f"--split: {e}") from e
+    store = Store.open(args.store, readonly=True)
+    try:
+        if args.tmx:
+            print(export_tmx(store, args.tmx, args.min_score or 0.0, args.segtype, lang_codes))
+        if mt:
+            f = Filters(min_score=Filters().min_score if args.min_score is None else args.min_score,
+                        min_ratio=args.min_ratio, max_ratio=args.max_ratio, dedupe=not args.no_dedupe)
+            rep = export_mt(store, moses=args.moses, tsv=args.tsv, jsonl=args.jsonl, parquet=args.parquet,
+                            filters=f, split=split)
+            print("\n".join(rep.lines()))
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .transfer import import_tmx
+
+    rep = import_tmx(args.store, args.tmx_file, embedder=args.embedder, progress=not args.no_progress)
+    if rep.status == "same":
+        print(f"{args.tmx_file}: already in {args.store}, unchanged; nothing added")
+        return 0
+    what = "replaced its earlier units with" if rep.status == "changed" else "added"
+    print(f"{args.tmx_file}: {what} {rep.added} of {rep.units} units"
+          + (f"; skipped {rep.skipped_missing_side} without both languages" if rep.skipped_missing_side else ""))
     return 0
 
 

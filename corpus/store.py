@@ -42,6 +42,7 @@ DB_NAME = "store.sqlite"
 STATE_NAME = "index.json"
 IVF_MIN = 200_000
 NPROBE = 32
+TRAIN_PER_LIST = 64  # k-means sample per inverted list (faiss warns below 39)
 SCHEMA_VERSION = "1"
 
 _SCHEMA = """
@@ -311,7 +312,7 @@ class Store:
             ix = _Index.choose(n, self.dim) if kind is None else _Index(self.dim, kind)
             if ix.kind != "flat":
                 rows = self.con.execute(
-                    f"SELECT {side}_vec FROM pairs ORDER BY RANDOM() LIMIT ?", (max(256 * ix.nlist, 50_000),))
+                    f"SELECT {side}_vec FROM pairs ORDER BY RANDOM() LIMIT ?", (TRAIN_PER_LIST * ix.nlist,))
                 ix.train(_blob_vecs([r[0] for r in rows], self.dim))
             cur = self.con.execute(f"SELECT id, {side}_vec FROM pairs ORDER BY id")
             while True:

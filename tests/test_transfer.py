@@ -1,0 +1,252 @@
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from align.model import TranslationUnit
+from corpus.store import Store
+from corpus.transfer import Filters, export_mt, export_tmx, import_tmx, iter_units, split_of
+from tmx import read_tmx, validate
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("TMBUILD_UPDATE_GOLDEN") == "1"
+
+DOC_A = [
+    ("大会，", "The General Assembly,", 0, 0.97),
+    ("重申所有国家都有义务促进和保护人权，", "Reaffirming that all States have an obligation to promote and protect human rights,",
+     1, 0.91),
+    ("1. 决定继续处理此事。", "1. Decides to remain seized of the matter.", 2, 0.95),
+    ("标点与符号：&<>“引号”（一）𠀀", "Punctuation & <symbols> \u201cquotes\u201d (a) U+20000", 3, 0.88),
+    ("低分句子。", "A sentence with a low score.", 3, 0.2),
+]
+DOC_B = [
+    ("大会，", "The General Assembly,", 0, 0.96),  # a near-duplicate of DOC_A's first pair
+    ("相同", "相同", 1, 0.9),  # identical sides
+    ("只有中文", "只有中文的翻译", 1, 0.9),  # wrong script on the English side
+    ("会议于下午六时结束。", "The meeting rose at 6 p.m.", 2, 0.93),
+]
+
+
+def _store(tmp_path) -> Path:
+    path = tmp_path / "store"
+    s = Store.create(path, "fake@1", "fake", 8)
+    rng = np.random.default_rng(0)
+    for key, sym, rows in (("a", "A/RES/76/177", DOC_A), ("b", "A/RES/76/127", DOC_B)):
+        units = [TranslationUnit(z, e, "zh", "en", sc, "1-1", sym, para, i, "fake@1")
+                 for i, (z, e, para, sc) in enumerate(rows)]
+        v = rng.standard_normal((len(units), 8)).astype(np.float32)
+        s.add_document(key, "h" + key, units, v, v, src_path=f"/docs/{key}_zh.txt", tgt_path=f"/docs/{key}_en.txt",
+                       symbol=sym)
+    s.close()
+    return path
+
+
+def _normalise(text: str) -> str:
+    text = re.sub(r'(creationdate|changedate)="\d{8}T\d{6}Z"', r'\1="DATE"', text)
+    return re.sub(r'creationtoolversion="[^"]*"', 'creationtoolversion="VERSION"', text)
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"differs from {path}; TMBUILD_UPDATE_GOLDEN=1 rewrites it"
+
+
+@pytest.mark.parametrize("segtype", ["sentence", "paragraph"])
+def test_tmx_export_golden_valid_and_lossless(tmp_path, segtype):
+    store = _store(tmp_path)
+    out = tmp_path / "tm.tmx"
+    with Store.open(store, readonly=True) as s:
+        export_tmx(s, out, 0.0, segtype)
+        expected = [(u.unit.src_text, u.unit.tgt_text) for u in iter_units(s, 0.0, segtype)]
+    assert validate(out) == []
+    raw = out.read_text(encoding="utf-8")
+    _golden(f"export-{segtype}.tmx", _normalise(raw))
+    header, units = read_tmx(out)
+    assert header.srclang == "zh-CN" and header.segtype == segtype and header.creationtool == "tmbuild"
+    assert header.adminlang == "en-US" and header.datatype == "plaintext"
+    assert [(u.text("zh-CN"), u.text("en-US")) for u in units] == expected  # lossless round trip
+
+
+def test_tmx_language_codes_and_min_score(tmp_path):
+    store = _store(tmp_path)
+    out = tmp_path / "tm.tmx"
+    with Store.open(store, readonly=True) as s:
+        export_tmx(s, out, 0.5, "sentence", ("zh-Hans", "en"))
+    header, units = read_tmx(out)
+    assert header.srclang == "zh-Hans"
+    assert {lang for u in units for lang, _ in u.variants} == {"zh-Hans", "en"}
+    assert len(units) == 8 and all(float(u.prop("x-alignment-score")) >= 0.5 for u in units)
+    assert units[0].tuid == "A/RES/76/177:p0:b0" and units[0].prop("x-document") == "A/RES/76/177"
+
+
+def test_mt_exports_golden_filters_and_split(tmp_path):
+    store = _store(tmp_path)
+    with Store.open(store, readonly=True) as s:
+        rep = export_mt(s, moses=tmp_path / "mt" / "corpus", tsv=tmp_path / "mt" / "c.tsv",
+                        jsonl=tmp_path / "mt" / "c.jsonl", filters=Filters())
+    assert rep.read == 9
+    assert rep.removed == {"alignment score below 0.5": 1, "near-duplicate (same text after normalising case, "
+                           "punctuation, digits)": 1, "identical sides": 1,
+                           "wrong script (English side not in Latin script)": 1}
+    assert rep.written == {"all": 5}
+    for name in ("corpus.zh", "corpus.en", "c.tsv", "c.jsonl"):
+        _golden(f"mt-{name}", (tmp_path / "mt" / name).read_text(encoding="utf-8"))
+    zh = (tmp_path / "mt" / "corpus.zh").read_text(encoding="utf-8").splitlines()
+    en = (tmp_path / "mt" / "corpus.en").read_text(encoding="utf-8").splitlines()
+    assert len(zh) == len(en) == 5
+    recs = [json.loads(x) for x in (tmp_path / "mt" / "c.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert recs[0]["doc"] == "A/RES/76/177" and recs[0]["src"] == zh[0]
+
+
+def test_parquet(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    store = _store(tmp_path)
+    with Store.open(store, readonly=True) as s:
+        export_mt(s, parquet=tmp_path / "c.parquet")
+    t = pq.read_table(tmp_path / "c.parquet")
+    assert t.num_rows == 5 and t.column_names[:2] == ["src", "tgt"]
+
+
+def test_split_keeps_documents_whole_and_is_deterministic(tmp_path):
+    store = _store(tmp_path)
+    with Store.open(store, readonly=True) as s:
+        export_mt(s, moses=tmp_path / "c", split=[0.5, 0.25, 0.25], filters=Filters(min_score=0, dedupe=False))
+    docs = {}
+    for split in ("train", "dev", "test"):
+        for line in (tmp_path / f"c.{split}.zh").read_text(encoding="utf-8").splitlines():
+            if line != "大会，":  # in both documents
+                docs.setdefault("A" if line in [r[0] for r in DOC_A] else "B", set()).add(split)
+    assert all(len(v) == 1 for v in docs.values())
+    assert split_of("a", [0.5, 0.25, 0.25]) == split_of("a", [0.5, 0.25, 0.25])
+    keys = [f"doc{i}" for i in range(2000)]
+    share = sum(split_of(k, [0.9, 0.05, 0.05]) == "train" for k in keys) / len(keys)
+    assert 0.87 < share < 0.93
+
+
+def test_import_foreign_tmx_then_search(tmp_path, use_m3):
+    text = """<?xml version="1.0" encoding="UTF-16"?>
+<tmx version="1.4"><header creationtool="OtherTool" creationtoolversion="9" segtype="sentence" o-tmf="x"
+adminlang="EN-US" srclang="EN-US" datatype="plaintext"/><body>
+<tu><tuv xml:lang="EN-US"><seg>The culture of impunity must end.</seg></tuv>
+<tuv xml:lang="ZH-CN"><seg>有罪不罚文化必须结束。</seg></tuv><tuv xml:lang="FR-FR"><seg>Il faut en finir.</seg></tuv></tu>
+<tu><tuv xml:lang="EN-US"><seg>Only English here.</seg></tuv></tu>
+<tu><tuv xml:lang="zh-TW"><seg>會議於下午六時結束。</seg></tuv><tuv xml:lang="en-GB"><seg>The meeting rose at 6 p.m.</seg></tuv></tu>
+</body></tmx>"""
+    f = tmp_path / "other.tmx"
+    f.write_bytes(text.encode("utf-16"))
+    store = tmp_path / "store"
+    rep = import_tmx(store, f)
+    assert (rep.units, rep.added, rep.skipped_missing_side) == (3, 2, 1)
+    assert import_tmx(store, f).status == "same"
+    with Store.open(store, readonly=True) as s:
+        hit = s.search("有罪不罚文化", k=1)[0]
+        assert hit.translation == "The culture of impunity must end." and hit.source.endswith("other.tmx")
+        hit = s.search("The meeting rose at six", k=1, lang="en")[0]
+        assert hit.translation == "會議於下午六時結束。"
+
+
+def test_cli_export_needs_a_target(tmp_path):
+    from corpus.cli import main
+
+    store = _store(tmp_path)
+    assert main(["export", "--store", str(store)]) == 1
+    assert main(["export", "--store", str(store), "--tmx", str(tmp_path / "o.tmx")]) == 0
+    assert main(["export", "--store", str(store), "--moses", str(tmp_path / "m"), "--split", "0.5,0.5"]) == 1
+
+
+OMEGAT = Path("/usr/share/omegat/OmegaT.jar")
+
+
+def _omegat(tmp_path, units, segtype, sentence_seg):
+    proj = tmp_path / f"omegat-{segtype}"
+    for d in ("source", "target", "tm/auto", "glossary", "dictionary", "omegat"):
+        (proj / d).mkdir(parents=True)
+    (proj / "omegat.project").write_text(OMEGAT_PROJECT.replace("SENTENCE_SEG", str(sentence_seg).lower()),
+                                         encoding="utf-8")
+    return proj
+
+
+def _run_omegat(proj):
+    r = subprocess.run(["java", "-jar", str(OMEGAT), str(proj), "--mode=console-translate"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    return [x for x in (proj / "target" / "udhr.txt").read_text(encoding="utf-8").split("\n\n") if x.strip()]
+
+
+@pytest.fixture(scope="module")
+def udhr_store(tmp_path_factory):
+    from conftest import SAMPLES
+
+    from corpus.build import build
+
+    store = tmp_path_factory.mktemp("omegat") / "store"
+    build([SAMPLES / "udhr" / "cmn_hans.html", SAMPLES / "udhr" / "eng.html"], store, "use-m3")
+    return store
+
+
+needs_omegat = pytest.mark.skipif(not OMEGAT.exists() or shutil.which("java") is None,
+                                  reason="OmegaT is not installed (apt-get install omegat)")
+
+
+@pytest.mark.omegat
+@needs_omegat
+def test_omegat_pre_translates_sentences_with_our_tmx(tmp_path, udhr_store):
+    """A real CAT tool loads our TMX from tm/auto and fills in every sentence it has an exact match for."""
+    from align.segment import split_zh
+
+    proj = _omegat(tmp_path, None, "sentence", True)
+    with Store.open(udhr_store, readonly=True) as s:
+        export_tmx(s, proj / "tm" / "auto" / "tmbuild.tmx", 0.0, "sentence")
+        units = [u.unit for u in iter_units(s)]
+    # the Chinese document as a translator has it, one unit's text per paragraph
+    (proj / "source" / "udhr.txt").write_text("\n\n".join(u.src_text for u in units) + "\n", encoding="utf-8")
+    lines = _run_omegat(proj)
+    assert len(lines) == len(units)
+    single = [(u, got) for u, got in zip(units, lines) if len(split_zh(u.src_text)) == 1]
+    missing = [(u.src_text, got) for u, got in single if got.strip() != u.tgt_text]
+    assert not missing, missing[:3]
+    # units of two or more Chinese sentences are split by OmegaT's sentence rules and cannot match:
+    # that is what --segtype paragraph is for (next test)
+    assert len(single) >= 0.9 * len(units)
+
+
+@pytest.mark.omegat
+@needs_omegat
+def test_omegat_with_paragraph_units(tmp_path, udhr_store):
+    proj = _omegat(tmp_path, None, "paragraph", False)
+    with Store.open(udhr_store, readonly=True) as s:
+        export_tmx(s, proj / "tm" / "auto" / "tmbuild.tmx", 0.0, "paragraph")
+        units = [u.unit for u in iter_units(s, 0.0, "paragraph")]
+    (proj / "source" / "udhr.txt").write_text("\n\n".join(u.src_text for u in units) + "\n", encoding="utf-8")
+    lines = _run_omegat(proj)
+    assert len(lines) == len(units)
+    missing = [(u.src_text, got) for u, got in zip(units, lines) if got.strip() != u.tgt_text]
+    assert not missing, missing[:3]
+
+
+OMEGAT_PROJECT = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<omegat>
+    <project version="1.0">
+        <source_dir>__DEFAULT__</source_dir>
+        <target_dir>__DEFAULT__</target_dir>
+        <tm_dir>__DEFAULT__</tm_dir>
+        <glossary_dir>__DEFAULT__</glossary_dir>
+        <glossary_file>__DEFAULT__</glossary_file>
+        <dictionary_dir>__DEFAULT__</dictionary_dir>
+        <source_lang>ZH-CN</source_lang>
+        <target_lang>EN-US</target_lang>
+        <source_tok>org.omegat.tokenizer.LuceneSmartChineseTokenizer</source_tok>
+        <target_tok>org.omegat.tokenizer.LuceneEnglishTokenizer</target_tok>
+        <sentence_seg>SENTENCE_SEG</sentence_seg>
+        <support_default_translations>true</support_default_translations>
+        <remove_tags>false</remove_tags>
+    </project>
+</omegat>
+"""
