@@ -16,7 +16,7 @@ relative to how similar each side is to its other near neighbours (a margin
 that tames hub sentences), a length model in characters fitted to the
 document pair, shared numbers, and paragraph boundaries; a skipped sentence
 scores ``skip``. Every bead gets a confidence in [0, 1] from a logistic
-curve over the margin score (hand-set for now; calibration is issue #4).
+curve over the bead score, fitted by scripts/calibrate.py.
 """
 
 from __future__ import annotations
@@ -52,8 +52,10 @@ class AlignConfig:
     number_weight: float = 0.08
     paragraph_weight: float = 0.06  # per paragraph boundary crossed inside a window
     paragraph_start_weight: float = 0.04  # bead starts a paragraph on one side only
-    conf_center: float = 0.12  # a margin of 0.12 is an even bet (hand-set; calibration is issue #4)
-    conf_scale: float = 0.05
+    windows: str = "text"  # "text": embed joined sentences where the search is unsure; "sum": never
+    anchor_weight: float = 0.15  # same paragraph label ("3.", "(a)") at the start of both sides; twice that if they differ
+    conf_center: float = 0.2483  # scripts/calibrate.py: the bead score of an even bet (UN dev data)
+    conf_scale: float = 0.0618
 
     def shapes(self) -> list[tuple[int, int]]:
         out = [(1, 0), (0, 1)]
@@ -128,6 +130,7 @@ class _Side:
     length: NDArray[np.float64]  # prefix sums of character counts (n + 1)
     nums: NDArray[np.uint64]  # per sentence
     para: NDArray[np.int64]  # paragraph index per sentence
+    anchors: list[str]  # paragraph label anchor per sentence ("" for most)
     windows: dict[int, NDArray[np.float32]]  # size -> (n + 1, d): window ending at each row
     bg: NDArray[np.float64] | None = None  # margin background per sentence
 
@@ -181,21 +184,18 @@ class Aligner:
         if n == 0 or m == 0:
             beads = [Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)]
             return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
-        S = self._side([s.text for s in src], [s.paragraph for s in src], src_lang)
-        T = self._side([t.text for t in tgt], [t.paragraph for t in tgt], tgt_lang)
-        ratio = max(T.length[-1], 1.0) / max(S.length[-1], 1.0)
-        path = self._approx_path(S.vec, T.vec)
-        if n * m <= self.config.full_cells:
-            lo, W = full_band(n, m)
-        else:
-            lo, W = band_around(path, n, m, self.config.band)
-        self._margins(S, T, lo, W)
-        shapes = self.config.shapes()
-        self._window_vectors(S, src_lang, max(a for a, _ in shapes))
-        self._window_vectors(T, tgt_lang, max(b for _, b in shapes))
-        costs, margs = self._costs(S, T, shapes, lo, W, ratio)
+        S, T, shapes, lo, W, costs, margs = self._prepare(src, tgt, src_lang, tgt_lang, banded=True)
         try:
             steps = dp(costs, shapes, lo, W, n, m)
+            if self.config.windows == "text":
+                # windows were scored with summed sentence vectors; embed the real text of the windows
+                # near every bead that is not a confident 1-1 and search again
+                us, ut = self._uncertain(steps, margs, shapes, lo, n, m)
+                if us.any() or ut.any():
+                    self._text_windows(S, src_lang, max(a for a, _ in shapes), us)
+                    self._text_windows(T, tgt_lang, max(b for _, b in shapes), ut)
+                    costs, margs = self._costs(S, T, shapes, lo, W, self._ratio(S, T))
+                    steps = dp(costs, shapes, lo, W, n, m)
         except ValueError as e:  # pragma: no cover - the band always holds the corners
             raise AlignmentError(f"alignment search failed: {e}") from e
         beads = []
@@ -211,24 +211,75 @@ class Aligner:
             beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), round(conf, 4)))
         return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
 
+    def score_beads(self, src: Sequence[Segment], tgt: Sequence[Segment], beads: Sequence[tuple[tuple, tuple]],
+                    src_lang: str = "zh", tgt_lang: str = "en") -> NDArray[np.float64]:
+        """The aligner's score of arbitrary beads (both sides non-empty, shapes it allows) over a full search.
+
+        For calibration and diagnostics; NaN for a bead of a shape the configuration does not allow.
+        """
+        src, tgt = tuple(src), tuple(tgt)
+        _, _, shapes, lo, _, _, scores = self._prepare(src, tgt, src_lang, tgt_lang, banded=False,
+                                                       text_windows=self.config.windows == "text")
+        out = np.full(len(beads), np.nan)
+        for k, (bs, bt) in enumerate(beads):
+            shape = (len(bs), len(bt))
+            if shape in shapes and bs and bt:
+                i, j = bs[-1] + 1, bt[-1] + 1
+                out[k] = scores[shapes.index(shape)][i, j - lo[i]]
+        return out
+
+    @staticmethod
+    def _ratio(S: _Side, T: _Side) -> float:
+        return max(T.length[-1], 1.0) / max(S.length[-1], 1.0)
+
+    def _prepare(self, src, tgt, src_lang, tgt_lang, banded: bool, text_windows: bool = False):
+        n, m = len(src), len(tgt)
+        S = self._side([s.text for s in src], [s.paragraph for s in src], src_lang, [s.anchor for s in src])
+        T = self._side([t.text for t in tgt], [t.paragraph for t in tgt], tgt_lang, [t.anchor for t in tgt])
+        ratio = self._ratio(S, T)
+        if not banded or n * m <= self.config.full_cells:
+            lo, W = full_band(n, m)
+        else:
+            lo, W = band_around(self._approx_path(S.vec, T.vec), n, m, self.config.band)
+        self._margins(S, T, lo, W)
+        shapes = self.config.shapes()
+        for side, lang, size in ((S, src_lang, max(a for a, _ in shapes)), (T, tgt_lang, max(b for _, b in shapes))):
+            for k in range(2, size + 1):
+                side.windows[k] = _window_sum_vectors(side.vec, k)
+            if text_windows:
+                self._text_windows(side, lang, size, np.ones(len(side.texts), dtype=bool))
+        costs, scores = self._costs(S, T, shapes, lo, W, ratio)
+        return S, T, shapes, lo, W, costs, scores
+
+    def _uncertain(self, steps, scores, shapes, lo, n, m, radius: int = 1) -> tuple[NDArray, NDArray]:
+        """Sentences within ``radius`` of a bead that is not a 1-1 with confidence >= 0.5."""
+        us = np.zeros(n, dtype=bool)
+        ut = np.zeros(m, dtype=bool)
+        one = shapes.index((1, 1))
+        for (a, b), i, j in steps:
+            if (a, b) == (1, 1) and self._confidence(float(scores[one][i, j - lo[i]])) >= 0.5:
+                continue
+            us[max(0, i - a - radius):min(n, i + radius)] = True
+            ut[max(0, j - b - radius):min(m, j + radius)] = True
+        return us, ut
+
     # ------------------------------------------------------------ parts
 
-    def _side(self, texts: list[str], paras: list[int], lang: str) -> _Side:
+    def _side(self, texts: list[str], paras: list[int], lang: str, anchors: list[str]) -> _Side:
         vec = self.cache.encode(texts, desc=f"embedding {lang}")
         return _Side(texts, vec, _prefix(_char_len(texts)), _number_masks(texts),
-                     np.asarray(paras, dtype=np.int64), {1: np.vstack([np.zeros((1, vec.shape[1]), np.float32), vec])})
+                     np.asarray(paras, dtype=np.int64), anchors,
+                     {1: np.vstack([np.zeros((1, vec.shape[1]), np.float32), vec])})
 
-    def _window_vectors(self, side: _Side, lang: str, max_size: int) -> None:
+    def _text_windows(self, side: _Side, lang: str, max_size: int, where: NDArray[np.bool_]) -> None:
+        """Replace summed window vectors by embeddings of the joined text, for windows starting in ``where``."""
         n = len(side.texts)
         for size in range(2, max_size + 1):
-            if n < size:
-                side.windows[size] = np.zeros((n + 1, side.vec.shape[1]), np.float32)
+            ends = [i for i in range(size, n + 1) if where[i - size]]
+            if not ends:
                 continue
-            texts = [join_segments(side.texts[i - size:i], lang) for i in range(size, n + 1)]
-            vecs = self.cache.encode(texts, desc=f"embedding {lang} windows of {size}")
-            w = np.zeros((n + 1, side.vec.shape[1]), np.float32)
-            w[size:] = vecs
-            side.windows[size] = w
+            texts = [join_segments(side.texts[i - size:i], lang) for i in ends]
+            side.windows[size][ends] = self.cache.encode(texts, desc=f"embedding {lang} windows of {size}")
 
     def _approx_path(self, X: NDArray[np.float32], Y: NDArray[np.float32]) -> list[tuple[int, int]]:
         """Nodes of a cheap 1-1/1-2/2-1 path, by recursive coarsening for large inputs."""
@@ -296,6 +347,12 @@ class Aligner:
         # paragraph starts: sentence i starts a paragraph if its paragraph differs from i - 1's
         startS = np.concatenate([[True], S.para[1:] != S.para[:-1]]) if n else np.zeros(0, bool)
         startT = np.concatenate([[True], T.para[1:] != T.para[:-1]]) if m else np.zeros(0, bool)
+        # anchors: ids shared by both sides, 0 for none
+        names = {x: k + 1 for k, x in enumerate(sorted((set(S.anchors) | set(T.anchors)) - {""}))}
+        ancS = np.array([names.get(x, 0) for x in S.anchors], dtype=np.int64)
+        ancT = np.array([names.get(x, 0) for x in T.anchors], dtype=np.int64)
+        use_anchors = bool(ancS.any() and ancT.any()) and cfg.anchor_weight > 0
+        cntS, cntT = _prefix(ancS != 0), _prefix(ancT != 0)
         costs, margs = [], []
         for a, b in shapes:
             valid = (rows >= a) & (cols_raw >= b) & (cols_raw <= m)
@@ -332,8 +389,16 @@ class Aligner:
             st_s = startS[np.clip(i0, 0, n - 1)]
             st_t = startT[np.clip(j0, 0, m - 1)]
             score -= cfg.paragraph_start_weight * (st_s != st_t)
+            if use_anchors:
+                aS = ancS[np.clip(i0, 0, n - 1)]
+                aT = ancT[np.clip(j0, 0, m - 1)]
+                both = (aS != 0) & (aT != 0)
+                score += cfg.anchor_weight * np.where(both, np.where(aS == aT, 1.0, -2.0), 0.0)
+                # a label inside a window (not at its start) means the bead runs into the next numbered paragraph
+                inner = (cntS[ri] - cntS[np.minimum(i0 + 1, ri)]) + (cntT[cols] - cntT[np.minimum(j0 + 1, cols)])
+                score -= cfg.anchor_weight * inner
             costs.append(np.where(valid, -score, np.inf))
-            margs.append(np.where(valid, marg - cfg.length_weight * r * r, np.nan))
+            margs.append(np.where(valid, score, np.nan))  # the full bead score, for confidences
         return costs, margs
 
     def _confidence(self, marg: float) -> float:

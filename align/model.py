@@ -67,10 +67,15 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """A sentence (or a line, with pre-split input) and the paragraph it came from."""
+    """A sentence (or a line, with pre-split input) and the paragraph it came from.
+
+    ``anchor`` is set on the first sentence of a numbered or lettered paragraph
+    ("op:3", "sub:a", "art:1"): the same anchor on both sides must align.
+    """
 
     text: str
     paragraph: int = 0
+    anchor: str = ""
 
 
 @dataclass(frozen=True, slots=True)

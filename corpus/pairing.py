@@ -38,6 +38,7 @@ from .chinese import to_simplified
 from .readers import SUFFIXES, read_document
 
 DEFAULT_THRESHOLD = 0.6
+MIN_BEAD_CONFIDENCE = 0.1  # paragraph beads that count as "aligned" (sentence-calibrated confidence)
 LENGTH_RATIO = (1.0, 6.5)  # English characters (no spaces) per Chinese character, translations of UN texts
 _NUM = regex.compile(r"\d+(?:[./]\d+)*")
 
@@ -129,8 +130,8 @@ class _ContentScorer:
         a = self.aligner.align(src, tgt, "zh", "en")
         zc = [len(s.text) for s in src]
         ec = [len(t.text) for t in tgt]
-        good_z = sum(zc[i] for b in a.beads if b.src and b.tgt and b.score >= 0.5 for i in b.src)
-        good_e = sum(ec[j] for b in a.beads if b.src and b.tgt and b.score >= 0.5 for j in b.tgt)
+        good_z = sum(zc[i] for b in a.beads if b.src and b.tgt and b.score >= MIN_BEAD_CONFIDENCE for i in b.src)
+        good_e = sum(ec[j] for b in a.beads if b.src and b.tgt and b.score >= MIN_BEAD_CONFIDENCE for j in b.tgt)
         cz, ce = good_z / max(sum(zc), 1), good_e / max(sum(ec), 1)
         return min(cz, ce), f"confident paragraph beads cover {cz:.0%} of the Chinese and {ce:.0%} of the English"
 

@@ -9,7 +9,8 @@ from align.aligner import DEFAULT_CONFIG, AlignConfig, Aligner
 from align.embed import DEFAULT_EMBEDDER, get_embedder
 from align.embed.base import Embedder, signature
 from align.errors import InputError
-from align.model import Alignment, Document, Segment, TranslationUnit
+from align.model import Alignment, Document, Paragraph, Segment, TranslationUnit
+from align.numerals import chinese_number
 from align.segment import split_sentences
 
 from .readers import read_document, read_lines
@@ -18,12 +19,43 @@ ENGINES = ("native", "bertalign")
 DEFAULT_ENGINE = "native"
 
 
+_ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv",
+          "xvi", "xvii", "xviii", "xix", "xx"]
+
+
+def paragraph_anchor(p: Paragraph) -> str:
+    """A language-neutral name for a paragraph's label: "op:3", "sub:a", "sub:ii", "art:1" (or "")."""
+    label = p.label.strip()
+    if not label:
+        return ""
+    if p.kind == "operative":
+        return f"op:{label}"
+    if p.kind == "subitem":
+        inner = label.strip("()（）")
+        if inner and all(c in "一二三四五六七八九十" for c in inner):
+            n = chinese_number(inner) if len(inner) > 1 else "一二三四五六七八九十".index(inner) + 1
+            return f"sub:{_ROMAN[n - 1]}" if n and n <= len(_ROMAN) else ""  # (一) is (i) in English
+        return f"sub:{inner.lower()}"
+    if label.isdigit():
+        return f"art:{label}"  # articles (UDHR data-number), first paragraph only
+    return ""
+
+
 def segment_document(doc: Document) -> list[Segment]:
-    """Sentences of every paragraph; paragraph indices follow the document."""
+    """Sentences of every paragraph; paragraph indices follow the document.
+
+    The first sentence of a labelled paragraph carries the paragraph's anchor
+    (for articles: only the first paragraph of the article).
+    """
     out: list[Segment] = []
+    seen: set[str] = set()
     for i, p in enumerate(doc.paragraphs):
-        for s in split_sentences(p.text, doc.lang):
-            out.append(Segment(s, i))
+        anchor = paragraph_anchor(p)
+        if anchor in seen and anchor.startswith("art:"):
+            anchor = ""
+        seen.add(anchor)
+        for k, s in enumerate(split_sentences(p.text, doc.lang)):
+            out.append(Segment(s, i, anchor if k == 0 else ""))
     return out
 
 

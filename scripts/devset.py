@@ -24,7 +24,8 @@ def load_pairs(unpc: Path = UNPC) -> list[tuple[str, str]]:
     return list(zip(zh, en))
 
 
-def build(out: Path, docs: int, size: int, seed: int, p: Perturbation = Perturbation()) -> list[str]:
+def build(out: Path, docs: int, size: int, seed: int, p: Perturbation | None = None) -> list[str]:
+    p = p or Perturbation()
     pairs = load_pairs()
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)

@@ -82,3 +82,38 @@ def test_chinese_numerals_become_numbers(text, value):
     from align.aligner import chinese_number
 
     assert chinese_number(text) == value
+
+
+def test_paragraph_anchors():
+    from align.model import Paragraph
+    from corpus.pipeline import paragraph_anchor
+
+    assert paragraph_anchor(Paragraph("3. Decides", "operative", "3")) == "op:3"
+    assert paragraph_anchor(Paragraph("(a) To", "subitem", "(a)")) == "sub:a"
+    assert paragraph_anchor(Paragraph("(一) 酷刑", "subitem", "(一)")) == "sub:i"
+    assert paragraph_anchor(Paragraph("(十三) 暴力", "subitem", "(十三)")) == "sub:xiii"
+    assert paragraph_anchor(Paragraph("(xiii) Violence", "subitem", "(xiii)")) == "sub:xiii"
+    assert paragraph_anchor(Paragraph("Article 3", "heading", "3")) == "art:3"
+    assert paragraph_anchor(Paragraph("text")) == ""
+
+
+@pytest.mark.slow
+def test_confidence_separates_right_beads_from_near_misses(unpc_pairs, use_m3):
+    """The documented threshold (confidence 0.5) keeps most right beads and rejects most near misses."""
+    import numpy as np
+
+    rng = random.Random(5)
+    al = Aligner(use_m3)
+    right, near = [], []
+    for d in range(3):
+        syn = perturb(unpc_pairs[600 + d * 40:600 + (d + 1) * 40], rng)
+        src, tgt = [Segment(t) for t in syn.src], [Segment(t) for t in syn.tgt]
+        gold = [b for b in syn.gold if b[0] and b[1]]
+        misses = [(s, tuple(j + 1 for j in t)) for s, t in gold if t[-1] + 1 < len(tgt)]
+        misses = [b for b in misses if b not in set(gold)]
+        scores = al.score_beads(src, tgt, gold + misses)
+        conf = [al._confidence(float(x)) for x in scores]
+        right += conf[:len(gold)]
+        near += conf[len(gold):]
+    assert np.mean(np.array(right) >= 0.5) > 0.9
+    assert np.mean(np.array(near) < 0.5) > 0.85
