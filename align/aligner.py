@@ -53,7 +53,7 @@ class AlignConfig:
     paragraph_weight: float = 0.06  # per paragraph boundary crossed inside a window
     paragraph_start_weight: float = 0.04  # bead starts a paragraph on one side only
     windows: str = "text"  # "text": embed joined sentences where the search is unsure; "sum": never
-    anchor_weight: float = 0.15  # same paragraph label ("3.", "(a)") at the start of both sides; twice that if they differ
+    anchor_weight: float = 0.15  # same paragraph label ("3.", "(a)") starting both sides; -2x if they differ
     conf_center: float = 0.2483  # scripts/calibrate.py: the bead score of an even bet (UN dev data)
     conf_scale: float = 0.0618
 

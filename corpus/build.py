@@ -8,13 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from align.aligner import DEFAULT_CONFIG, AlignConfig, Aligner
+from align.aligner import DEFAULT_CONFIG, AlignConfig
 from align.embed import DEFAULT_EMBEDDER, get_embedder
 from align.embed.base import Embedder, signature
-from align.errors import TmbuildError
 
 from .pairing import DEFAULT_THRESHOLD, Unpaired, pair_documents
-from .pipeline import segment_document, translation_units
 from .store import Store
 
 FLUSH_EVERY = 50  # documents between index checkpoints
@@ -55,7 +53,15 @@ def open_or_create(store_dir: Path, embedder: Embedder, src_lang: str = "zh", tg
 
 def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEFAULT_EMBEDDER,
           config: AlignConfig = DEFAULT_CONFIG, threshold: float = DEFAULT_THRESHOLD,
-          progress: bool = False) -> BuildReport:
+          progress: bool = False, workers: int = 1, ray: bool | str = False) -> BuildReport:
+    """Pair, align and store every document pair under ``paths``.
+
+    ``workers`` > 1 aligns in that many local processes; ``ray`` (True, or a
+    cluster address) runs the alignment on Ray Data. Either way this process
+    alone writes the store, in the same order as a single-process build.
+    """
+    from .parallel import Job, run_processes, run_ray, run_serial
+
     emb = get_embedder(embedder) if isinstance(embedder, str) else embedder
     report = BuildReport()
     store = open_or_create(Path(store_dir), emb)
@@ -64,46 +70,56 @@ def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEF
         pairing = pair_documents(paths, emb, threshold=threshold, progress=progress)
         report.unpaired = list(pairing.unpaired)
         report.paired = len(pairing.pairs)
-        aligner = Aligner(emb, config)
-        sig = signature(emb)
-        todo = pairing.pairs
-        bar = None
-        if progress and todo:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(todo), desc="aligning", unit="doc", file=sys.stderr)
-        for k, pair in enumerate(todo):
+        jobs, statuses = [], {}
+        for pair in pairing.pairs:
             key = f"{Path(pair.zh).resolve()}|{Path(pair.en).resolve()}"
             try:
                 h = content_hash(pair.zh, pair.en)
-                status = store.document_status(key, h)
-                if status == "same":
-                    report.unchanged_documents += 1
-                    continue
-                zd, ed = pairing.documents[pair.zh], pairing.documents[pair.en]
-                alignment = aligner.align(segment_document(zd), segment_document(ed), zd.lang, ed.lang)
-                name = zd.meta.symbol or ed.meta.symbol or Path(pair.zh).name
-                units = translation_units(alignment, doc=name, embedder=sig)
-                src_vecs = aligner.cache.encode([u.src_text for u in units])
-                tgt_vecs = aligner.cache.encode([u.tgt_text for u in units])
+            except OSError as e:
+                report.failed.append((f"{pair.zh} + {pair.en}", str(e)))
+                continue
+            status = store.document_status(key, h)
+            if status == "same":
+                report.unchanged_documents += 1
+                continue
+            statuses[key] = status
+            jobs.append(Job(len(jobs), key, h, str(pair.zh), str(pair.en), pairing.documents[pair.zh],
+                            pairing.documents[pair.en]))
+        if ray:
+            results = run_ray(jobs, ray if isinstance(ray, str) else None, max(workers, 2), emb.name, config)
+        elif workers > 1 and len(jobs) > 1:
+            results = run_processes(jobs, workers, emb.name, config)
+        else:
+            results = run_serial(jobs, emb, config)
+        bar = None
+        if progress and jobs:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(jobs), desc="aligning", unit="doc", file=sys.stderr)
+        done = 0
+        for res in results:
+            job = jobs[res.index]
+            if res.error:
+                report.failed.append((f"{job.zh_path} + {job.en_path}", res.error))
+            else:
+                zd = job.zh
                 report.pairs_added += store.add_document(
-                    key, h, units, src_vecs, tgt_vecs, src_path=str(pair.zh), tgt_path=str(pair.en),
-                    symbol=zd.meta.symbol or ed.meta.symbol, title=zd.meta.title or ed.meta.title)
-                aligner.cache.clear()  # one document's windows at a time, not the corpus's
-                if status == "changed":
+                    res.key, res.content_hash, res.units, res.src_vecs, res.tgt_vecs, src_path=job.zh_path,
+                    tgt_path=job.en_path, symbol=zd.meta.symbol or job.en.meta.symbol,
+                    title=zd.meta.title or job.en.meta.title)
+                if statuses[res.key] == "changed":
                     report.replaced_documents += 1
                 else:
                     report.added_documents += 1
-                if (k + 1) % FLUSH_EVERY == 0:
-                    store.flush()
-            except TmbuildError as e:
-                report.failed.append((f"{pair.zh} + {pair.en}", str(e)))
-            finally:
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix_str(Path(pair.zh).name[:30])
+            done += 1
+            if done % FLUSH_EVERY == 0:
+                store.flush()
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix_str(Path(job.zh_path).name[:30])
         if bar is not None:
             bar.close()
     finally:
         store.close()
     return report
+

@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--store", type=Path, required=True, help="store folder")
     p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="pairing threshold")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="align document pairs in N local processes (default 1)")
+    p.add_argument("--ray", nargs="?", const=True, default=False, metavar="ADDRESS",
+                   help="align on Ray Data: a local Ray by default, or the cluster at ADDRESS (pip install "
+                        "'tmbuild[ray]')")
     _embedder_arg(p)
     _add_common(p)
     p.set_defaults(func=cmd_build)
@@ -211,8 +216,10 @@ def cmd_pair(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
+    if args.workers < 1:
+        raise InputError("--workers must be at least 1")
     report = build(args.paths, args.store, embedder=args.embedder, threshold=args.threshold,
-                   progress=not args.no_progress)
+                   progress=not args.no_progress, workers=args.workers, ray=args.ray)
     for note in report.notes:
         print(f"tmbuild: {args.store}: {note}", file=sys.stderr)
     for u in report.unpaired:

@@ -7,12 +7,14 @@ Stages, cheapest first, each looking only at what the one before left open:
    conversion is the same text as a Simplified one (character-bigram overlap)
    is recorded as its variant and pairs with the same English document.
 3. Content, for the rest: candidates must have a plausible length ratio
-   (English characters per Chinese character) and are ranked by the numbers
-   they share (dates, years, paragraph numbers, symbols cited: Chinese
-   numerals included); only the best ``max_candidates`` per Chinese document
-   are aligned paragraph by paragraph with the native aligner, and a pair is
-   kept when at least ``threshold`` of the text of BOTH sides lies in
-   confident paragraph beads. Each document's paragraphs are embedded once.
+   (English characters per Chinese character) and are ranked by the cosine
+   of their document vectors (mean paragraph vectors) plus the share of
+   numbers they have in common (dates, years, paragraph numbers, symbols
+   cited: Chinese numerals included); only the best ``max_candidates`` per Chinese document
+   are aligned paragraph by paragraph with the native aligner (best first,
+   stopping at one that covers 90%), and a pair is kept when at least
+   ``threshold`` of the text of BOTH sides lies in confident paragraph
+   beads. Each document's paragraphs are embedded once.
 4. One-to-one: candidate pairs are taken best first; a document is used once.
 
 Cost for N Chinese and M English documents: N*M set comparisons of a few
@@ -26,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import regex
 
 from align.aligner import AlignConfig, Aligner
@@ -38,6 +41,7 @@ from .chinese import to_simplified
 from .readers import SUFFIXES, read_document
 
 DEFAULT_THRESHOLD = 0.6
+SURE = 0.9  # a candidate this good ends the search for its Chinese document
 MIN_BEAD_CONFIDENCE = 0.1  # paragraph beads that count as "aligned" (sentence-calibrated confidence)
 LENGTH_RATIO = (1.0, 6.5)  # English characters (no spaces) per Chinese character, translations of UN texts
 _NUM = regex.compile(r"\d+(?:[./]\d+)*")
@@ -120,7 +124,9 @@ def _bigrams(text: str) -> set[str]:
 class _ContentScorer:
     def __init__(self, embedder: Embedder) -> None:
         # paragraphs: beads of up to 3 paragraphs a side (UDHR has a 3:1 preamble case)
-        self.aligner = Aligner(embedder, AlignConfig(max_size=3, max_total=4))
+        # summed paragraph vectors for windows: coverage does not need the finer scores, and each
+        # document's paragraphs are then embedded once, whatever it is compared with
+        self.aligner = Aligner(embedder, AlignConfig(max_size=3, max_total=4, windows="sum"))
         self.runs = 0
 
     def score(self, zh: Document, en: Document) -> tuple[float, str]:
@@ -186,16 +192,22 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
     scored: list[tuple[float, str, str, str]] = []
     why_not: dict[str, str] = {}
     open_en = [e for e in sorted(en) if e not in used_en]
-    for k in sorted(zh):
-        if k in used_zh or k in variant_of:
-            continue
+    open_zh = [k for k in sorted(zh) if k not in used_zh and k not in variant_of]
+    # a document vector (mean of its paragraph vectors; the paragraphs are embedded once and the
+    # vectors reused by the alignments below) ranks candidates together with shared numbers
+    docvec = {}
+    if open_zh and open_en:
+        for k in open_zh + open_en:
+            v = scorer.aligner.cache.encode([p.text for p in docs[k].paragraphs]).mean(axis=0)
+            docvec[k] = v / max(float(np.linalg.norm(v)), 1e-12)
+    for k in open_zh:
         plausible = []
         for e in open_en:
             ratio = chars[e] / max(chars[k], 1)
             if not LENGTH_RATIO[0] <= ratio <= LENGTH_RATIO[1]:
                 continue
             shared = len(nums[k] & nums[e]) / max(len(nums[k] | nums[e]), 1)
-            plausible.append((shared, e))
+            plausible.append((float(docvec[k] @ docvec[e]) + shared, e))
         if not plausible:
             why_not[k] = "no English document of a plausible length for a translation"
             continue
@@ -205,6 +217,8 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
             s, detail = scorer.score(docs[k], docs[e])
             scored.append((s, k, e, detail))
             best_seen = max(best_seen, (s, e, detail))
+            if s >= SURE:
+                break  # nearly all of both texts align: no other candidate can do better
         if best_seen[0] < threshold:
             why_not[k] = (f"best candidate {Path(best_seen[1]).name} scored {best_seen[0]:.2f} < {threshold} "
                           f"({best_seen[2]})")

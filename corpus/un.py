@@ -128,7 +128,8 @@ def structure(doc: Document) -> Document:
         # every paragraph is numbered or lettered, so an unlabelled one continues the previous
         cut = prev is not None and (not prev.text.endswith(tuple(_HARD_END)) or operative_seen)
         structural = prev is not None and ({prev.kind, p.kind} & {"heading", "title"} or prev.label != p.label)
-        if (cut and not structural and not labelled and not special and not vote_seen and not _CLOSING.match(prev.text)):
+        if (cut and not structural and not labelled and not special and not vote_seen
+                and not _CLOSING.match(prev.text)):
             body[-1] = dataclasses.replace(prev, text=_join(prev.text, p.text, lang),
                                            footnotes=prev.footnotes + p.footnotes)
             repaired += 1

@@ -64,9 +64,10 @@ def main() -> None:
         worker(a.worker[0], a.embedder, Path(a.worker[1]), Path(a.worker[2]))
         return
 
+    from devset import build
+
     from align.synthetic import Perturbation
     from corpus.evaluation import evaluate_dirs
-    from devset import build
 
     engines = [("native", sys.executable)]
     if a.bertalign_python:

@@ -28,11 +28,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from devset import build  # noqa: E402
+
 from align.aligner import DEFAULT_CONFIG, Aligner  # noqa: E402
 from align.embed import get_embedder  # noqa: E402
 from align.evaluate import parse_beads  # noqa: E402
 from align.model import Segment  # noqa: E402
-from devset import build  # noqa: E402
 
 
 def near_misses(bead, n, m):

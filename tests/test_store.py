@@ -179,3 +179,52 @@ def test_cli_build_and_search(tmp_path):
     r = subprocess.run([sys.executable, "-m", "corpus", "search", "--store", str(tmp_path / "none"), "x"],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 1 and "no tmbuild store" in r.stderr and "Traceback" not in r.stderr
+
+
+def _store_content(path):
+    with Store.open(path, readonly=True) as s:
+        rows = sorted(s.con.execute("SELECT d.key, p.src_text, p.tgt_text, round(p.score, 3) FROM pairs p "
+                                    "JOIN documents d ON p.doc_id = d.id"))
+        hits = [tuple(h.text for h in s.search(q, k=3)) for q in ("大会，", "秘书长的报告", "The General Assembly")]
+    return rows, hits
+
+
+@pytest.mark.slow
+def test_workers_build_the_same_store(tmp_path, unpc_pairs):
+    docs = _folder(tmp_path, unpc_pairs, 5, size=12)
+    build([docs], tmp_path / "one", "use-m3")
+    r = subprocess.run([sys.executable, "-m", "corpus", "build", str(docs), "--store", str(tmp_path / "two"),
+                        "--workers", "2", "--no-progress"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert _store_content(tmp_path / "one") == _store_content(tmp_path / "two")
+
+
+@pytest.mark.slow
+def test_ray_builds_the_same_store(tmp_path, unpc_pairs):
+    pytest.importorskip("ray")
+    docs = _folder(tmp_path, unpc_pairs, 5, size=12)
+    build([docs], tmp_path / "one", "use-m3")
+    r = subprocess.run([sys.executable, "-m", "corpus", "build", str(docs), "--store", str(tmp_path / "ray"),
+                        "--ray", "--workers", "2", "--no-progress"], cwd=ROOT, capture_output=True, text=True,
+                       env={**os.environ, "RAY_ADDRESS": "", "RAY_USAGE_STATS_ENABLED": "0"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert _store_content(tmp_path / "one") == _store_content(tmp_path / "ray")
+
+
+def test_a_failing_pair_does_not_stop_the_others(tmp_path, unpc_pairs, monkeypatch):
+    from corpus import parallel
+
+    docs = _folder(tmp_path, unpc_pairs, 3, size=10)
+    real = parallel.AlignWorker.__call__
+
+    def flaky(self, job):
+        if "doc1_zh" in job.zh_path:
+            return parallel.JobResult(job.index, job.key, job.content_hash, error="RuntimeError: boom")
+        return real(self, job)
+
+    monkeypatch.setattr(parallel.AlignWorker, "__call__", flaky)
+    rep = build([docs], tmp_path / "s", "use-m3")
+    assert rep.added_documents == 2 and len(rep.failed) == 1 and "boom" in rep.failed[0][1]
+    monkeypatch.setattr(parallel.AlignWorker, "__call__", real)
+    rep = build([docs], tmp_path / "s", "use-m3")  # a re-run retries only the failed pair
+    assert (rep.added_documents, rep.unchanged_documents, rep.failed) == (1, 2, [])

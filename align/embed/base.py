@@ -88,6 +88,9 @@ def require(module: str, pip_name: str, extra: str | None = None):
 
 
 def usable_cores() -> int:
+    """Cores this process may use, or ``TMBUILD_THREADS`` when set (parallel workers set it to 1)."""
+    if os.environ.get("TMBUILD_THREADS", "").isdigit() and int(os.environ["TMBUILD_THREADS"]) > 0:
+        return int(os.environ["TMBUILD_THREADS"])
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
