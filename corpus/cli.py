@@ -95,6 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("index", help="build a sharded, memory-mapped index for a large store",
+                       description="Train the store's IVF index once, fill SHARDS shards in parallel, merge them "
+                                   "on disk and serve the result memory-mapped (for stores of millions of pairs).")
+    p.add_argument("--store", type=Path, required=True)
+    p.add_argument("--shards", type=int, default=2)
+    p.add_argument("--workers", type=int, default=2, help="processes filling shards (default 2)")
+    p.add_argument("--nlist", type=int, help="inverted lists (default 4*sqrt(pairs))")
+    _add_common(p)
+    p.set_defaults(func=cmd_index)
+
     p = sub.add_parser("export", help="export a store as TMX or MT training data",
                        description="Write the store's pairs as TMX 1.4b for CAT tools (--tmx), or as filtered, "
                                    "deduplicated training data (--moses, --tsv, --jsonl, --parquet).")
@@ -252,6 +262,17 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"{n:>2}. sim {h.similarity:.3f}  match {tag:>5}  align {h.score:.2f}  {h.doc} (paragraph {h.paragraph})")
         print(f"    {h.text}")
         print(f"    -> {h.translation}")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from .shards import build_sharded_index
+
+    if args.shards < 1 or args.workers < 1:
+        raise InputError("--shards and --workers must be at least 1")
+    rep = build_sharded_index(args.store, shards=args.shards, workers=args.workers, nlist=args.nlist)
+    print(f"{args.store}: merged {rep.shards} shards of {rep.pairs} pairs into an on-disk IVF{rep.nlist},SQ8 "
+          f"index per language side")
     return 0
 
 

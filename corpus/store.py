@@ -166,7 +166,9 @@ class _Index:
 
         ix = _Index.__new__(_Index)
         ix.dim, ix.kind, ix.nlist = dim, kind, nlist
-        flags = faiss.IO_FLAG_MMAP if (mmap and kind != "flat") else 0
+        # a trained IVF file is memory-mapped for readers; a merged on-disk index maps its lists itself
+        # (and crashes faiss 1.15 when asked for IO_FLAG_MMAP on top)
+        flags = faiss.IO_FLAG_MMAP if (mmap and kind == "ivf") else 0
         ix.index = faiss.read_index(str(path), flags) if flags else faiss.read_index(str(path))
         if kind != "flat":
             faiss.extract_index_ivf(ix.index).nprobe = NPROBE
@@ -336,6 +338,9 @@ class Store:
         tmp = self.path / (STATE_NAME + ".tmp")
         tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, self.path / STATE_NAME)
+        if ix.kind != "ivf-ondisk":
+            for side in ("src", "tgt"):
+                (self.path / f"index-{side}.ivfdata").unlink(missing_ok=True)
         self._dirty = False
 
     # ------------------------------------------------------------ writing
@@ -398,6 +403,13 @@ class Store:
         return len(old)
 
     def _apply(self, removed: Sequence[int], ids: NDArray[np.int64], src_vecs, tgt_vecs) -> None:
+        if self._indexes["src"].kind == "ivf-ondisk":
+            # the merged on-disk index serves reads; a changed store goes back to an in-memory index
+            self._indexes = self._build_indexes()
+            self.notes.append("the store changed: its sharded on-disk index was replaced by an in-memory one "
+                              "(run tmbuild index again after large builds)")
+            self._dirty = True
+            return
         for side, vecs in (("src", src_vecs), ("tgt", tgt_vecs)):
             ix = self._indexes[side]
             ix.remove(removed)

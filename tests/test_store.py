@@ -228,3 +228,69 @@ def test_a_failing_pair_does_not_stop_the_others(tmp_path, unpc_pairs, monkeypat
     monkeypatch.setattr(parallel.AlignWorker, "__call__", real)
     rep = build([docs], tmp_path / "s", "use-m3")  # a re-run retries only the failed pair
     assert (rep.added_documents, rep.unchanged_documents, rep.failed) == (1, 2, [])
+
+
+def test_sharded_ondisk_index_matches_the_in_memory_one(tmp_path):
+    import faiss
+
+    from corpus.shards import build_sharded_index
+
+    rng = np.random.default_rng(1)
+    centers = rng.standard_normal((20, 16)).astype(np.float32)
+    s = Store.create(tmp_path / "s", "fake@1", "fake", 16)
+    for d in range(6):
+        n = 400
+        v = centers[rng.integers(0, 20, n)] + 0.3 * rng.standard_normal((n, 16)).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        s.add_document(f"doc{d}", "h", _units([(f"句{d}-{i}", f"s{d}-{i}") for i in range(n)]), v, v)
+    s.close()
+    rep = build_sharded_index(tmp_path / "s", shards=3, workers=2, nlist=16)
+    assert rep.pairs == 2400 and rep.shards == 3
+    with Store.open(tmp_path / "s", readonly=True) as r:
+        assert r._indexes["src"].kind == "ivf-ondisk" and r._indexes["src"].ntotal == 2400
+        # the same trained quantizer filled in memory gives identical results
+        ondisk = r._indexes["src"].index
+        quantizer = faiss.IndexFlatIP(16)  # kept alive: the index only points at it
+        mem = faiss.IndexIVFScalarQuantizer(quantizer, 16, 16, faiss.ScalarQuantizer.QT_8bit,
+                                            faiss.METRIC_INNER_PRODUCT)
+        src_ivf = faiss.downcast_index(faiss.extract_index_ivf(ondisk))
+        mem.quantizer.add(src_ivf.quantizer.reconstruct_n(0, 16))
+        mem.sq.trained = src_ivf.sq.trained
+        mem.is_trained = True
+        ids, vecs = [], []
+        for row in r.con.execute("SELECT id, src_vec FROM pairs ORDER BY id"):
+            ids.append(row[0])
+            vecs.append(np.frombuffer(row[1], dtype=np.float16).astype(np.float32))
+        vecs = np.array(vecs)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        mem.add_with_ids(vecs, np.array(ids, dtype=np.int64))
+        mem.nprobe = faiss.extract_index_ivf(ondisk).nprobe
+        q = vecs[::97]
+        assert np.array_equal(ondisk.search(q, 5)[1], mem.search(q, 5)[1])
+        hit = r.search("x", k=1, lang="zh", vector=vecs[5])[0]
+        assert hit.pair_id == ids[5]
+    # a change brings the store back to an in-memory index, consistent with the database
+    with Store.open(tmp_path / "s") as w:
+        w.delete_document("doc0")
+        assert w._indexes["src"].kind != "ivf-ondisk" and w._indexes["src"].ntotal == 2000
+    assert _consistent(tmp_path / "s") == 2000
+    assert not (tmp_path / "s" / "index-src.ivfdata").exists()
+
+
+def test_large_store_switches_to_ivf_and_readers_map_it(tmp_path, monkeypatch):
+    import corpus.store as store_mod
+
+    monkeypatch.setattr(store_mod, "IVF_MIN", 1000)
+    rng = np.random.default_rng(2)
+    s = Store.create(tmp_path / "s", "fake@1", "fake", 16)
+    for d in range(3):
+        v = rng.standard_normal((600, 16)).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        s.add_document(f"d{d}", "h", _units([(f"句{d}-{i}", f"s{d}-{i}") for i in range(600)]), v, v)
+    assert s._indexes["src"].kind == "ivf" and s._indexes["src"].ntotal == 1800
+    s.close()
+    with Store.open(tmp_path / "s", readonly=True) as r:
+        assert r._indexes["src"].kind == "ivf"
+        hit = r.search("x", k=1, lang="zh", vector=v[7])[0]
+        assert hit.text == "句2-7"
+    assert _consistent(tmp_path / "s") == 1800

@@ -1,0 +1,123 @@
+"""A sharded, merged, memory-mapped index for large stores (``tmbuild index --store DIR --shards N``).
+
+For stores of millions of pairs: the IVF quantizer is trained once on a
+sample of the stored vectors; each shard (a range of pair ids) adds its
+vectors to a copy of the trained, empty index in its own process; the shards
+are merged with ``faiss.contrib.ondisk.merge_ondisk`` into one index whose
+inverted lists live in an ``.ivfdata`` file beside it; readers open it
+memory-mapped (``IO_FLAG_MMAP``) in milliseconds.
+
+The on-disk index serves searches. A store that is changed afterwards (a
+build adds or replaces documents) goes back to an in-memory index, rebuilt
+from the stored vectors, and says so; run ``tmbuild index`` again after large
+builds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing as mp
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from align.errors import StoreError
+
+from .store import DB_NAME, NPROBE, STATE_NAME, TRAIN_PER_LIST, Store, _blob_vecs
+
+
+@dataclass(frozen=True, slots=True)
+class ShardReport:
+    pairs: int
+    nlist: int
+    shards: int
+    files: tuple[str, ...]
+
+
+def _vectors(db: Path, side: str, lo: int, hi: int, dim: int):
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute(f"SELECT id, {side}_vec FROM pairs WHERE id >= ? AND id < ? ORDER BY id", (lo, hi))
+        rows = rows.fetchall()
+    finally:
+        con.close()
+    return np.array([r[0] for r in rows], dtype=np.int64), _blob_vecs([r[1] for r in rows], dim)
+
+
+def _fill_shard(args) -> str:
+    """In a worker: add one id range's vectors to the trained empty index and write it."""
+    import faiss
+
+    db, side, lo, hi, dim, trained, out = args
+    faiss.omp_set_num_threads(1)
+    index = faiss.read_index(trained)
+    ids, vecs = _vectors(Path(db), side, lo, hi, dim)
+    if len(ids):
+        index.add_with_ids(vecs, ids)
+    faiss.write_index(index, out)
+    return out
+
+
+def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlist: int | None = None) -> ShardReport:
+    import faiss
+    from faiss.contrib.ondisk import merge_ondisk
+
+    store_dir = Path(store_dir).resolve()
+    with Store.open(store_dir) as s:  # repairs the database/index state first if needed
+        n = s.stats().pairs
+        dim = s.dim
+        gen = s._generation()
+        lo_id, hi_id = s.con.execute("SELECT MIN(id), MAX(id) FROM pairs").fetchone()
+    if not n:
+        raise StoreError(f"{store_dir}: the store is empty; build it first")
+    nlist = nlist or max(1, int(4 * math.sqrt(n)))
+    db = store_dir / DB_NAME
+    work = store_dir / "shards.tmp"
+    work.mkdir(exist_ok=True)
+    files = []
+    bounds = np.linspace(lo_id, hi_id + 1, shards + 1).astype(np.int64)
+    for side in ("src", "tgt"):
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        sample = [r[0] for r in con.execute(f"SELECT {side}_vec FROM pairs ORDER BY RANDOM() LIMIT ?",
+                                            (TRAIN_PER_LIST * nlist,))]
+        con.close()
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                              faiss.METRIC_INNER_PRODUCT)
+        index.train(_blob_vecs(sample, dim))
+        trained = str(work / f"trained-{side}.index")
+        faiss.write_index(index, trained)
+        jobs = [(str(db), side, int(bounds[k]), int(bounds[k + 1]), dim, trained, str(work / f"{side}-{k}.index"))
+                for k in range(shards)]
+        if workers > 1 and shards > 1:
+            with mp.get_context("spawn").Pool(min(workers, shards)) as pool:
+                shard_files = pool.map(_fill_shard, jobs)
+        else:
+            shard_files = [_fill_shard(j) for j in jobs]
+        merged = faiss.read_index(trained)
+        ivfdata = store_dir / f"index-{side}.ivfdata"
+        tmp_data = store_dir / f"index-{side}.ivfdata.tmp"
+        merge_ondisk(merged, shard_files, str(tmp_data))
+        os.replace(tmp_data, ivfdata)
+        # the index records where its lists live; point it at the final file name
+        invlists = faiss.downcast_InvertedLists(faiss.extract_index_ivf(merged).invlists)
+        invlists.filename = str(ivfdata)
+        tmp_index = store_dir / f"index-{side}.faiss.tmp"
+        faiss.write_index(merged, str(tmp_index))
+        os.replace(tmp_index, store_dir / f"index-{side}.faiss")
+        files += [str(store_dir / f"index-{side}.faiss"), str(ivfdata)]
+    state = {"generation": gen, "kind": "ivf-ondisk", "nlist": nlist, "ntotal": n, "trained_on": n,
+             "shards": shards}
+    (store_dir / (STATE_NAME + ".tmp")).write_text(json.dumps(state), encoding="utf-8")
+    os.replace(store_dir / (STATE_NAME + ".tmp"), store_dir / STATE_NAME)
+    for f in work.iterdir():
+        f.unlink()
+    work.rmdir()
+    return ShardReport(n, nlist, shards, tuple(files))
+
+
+__all__ = ["NPROBE", "ShardReport", "build_sharded_index"]
