@@ -158,14 +158,6 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _not_yet(name: str, issue: int):
-    def run(args: argparse.Namespace) -> int:
-        raise TmbuildError(f"'tmbuild {name}' is not available in tmbuild {__version__} yet (planned in issue "
-                           f"#{issue})")
-
-    return run
-
-
 # ------------------------------------------------------------------ commands
 
 def cmd_align(args: argparse.Namespace) -> int:
