@@ -22,7 +22,7 @@ DOC_A = [
      1, 0.91),
     ("1. 决定继续处理此事。", "1. Decides to remain seized of the matter.", 2, 0.95),
     ("标点与符号：&<>“引号”（一）𠀀", "Punctuation & <symbols> \u201cquotes\u201d (a) U+20000", 3, 0.88),
-    ("低分句子。", "A sentence with a low score.", 3, 0.2),
+    ("低分句子。", "A sentence with a low score.", 3, 0.05),
 ]
 DOC_B = [
     ("大会，", "The General Assembly,", 0, 0.96),  # a near-duplicate of DOC_A's first pair
@@ -92,7 +92,7 @@ def test_mt_exports_golden_filters_and_split(tmp_path):
         rep = export_mt(s, moses=tmp_path / "mt" / "corpus", tsv=tmp_path / "mt" / "c.tsv",
                         jsonl=tmp_path / "mt" / "c.jsonl", filters=Filters())
     assert rep.read == 9
-    assert rep.removed == {"alignment score below 0.5": 1, "near-duplicate (same text after normalising case, "
+    assert rep.removed == {"alignment score below 0.1": 1, "near-duplicate (same text after normalising case, "
                            "punctuation, digits)": 1, "identical sides": 1,
                            "wrong script (English side not in Latin script)": 1}
     assert rep.written == {"all": 5}
