@@ -294,3 +294,30 @@ def test_large_store_switches_to_ivf_and_readers_map_it(tmp_path, monkeypatch):
         hit = r.search("x", k=1, lang="zh", vector=v[7])[0]
         assert hit.text == "句2-7"
     assert _consistent(tmp_path / "s") == 1800
+
+
+@pytest.mark.slow
+def test_two_readers_search_while_a_build_runs(tmp_path, unpc_pairs):
+    docs = _folder(tmp_path, unpc_pairs, 10, size=25)
+    store = tmp_path / "store"
+    (tmp_path / "first").mkdir()
+    build([_folder(tmp_path / "first", unpc_pairs, 1, size=25, start=1000)], store, "use-m3")
+    proc = subprocess.Popen([sys.executable, "-m", "corpus", "build", str(docs), "--store", str(store),
+                             "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    searches = 0
+    try:
+        readers = [Store.open(store, readonly=True), Store.open(store, readonly=True)]
+        query = unpc_pairs[1005][0]
+        while proc.poll() is None and searches < 200:
+            for r in readers:
+                hit = r.search(query, k=1)[0]
+                assert hit.text == query
+                searches += 1
+            time.sleep(0.05)
+        for r in readers:
+            r.close()
+    finally:
+        proc.wait(timeout=300)
+    assert proc.returncode == 0, proc.stderr.read().decode()[-2000:]
+    assert searches >= 2
+    assert _consistent(store) > 25 * 10
