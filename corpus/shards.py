@@ -20,6 +20,7 @@ import math
 import multiprocessing as mp
 import os
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,20 @@ def _fill_shard(args) -> str:
     return out
 
 
+@contextmanager
+def _stdout_to_stderr():
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlist: int | None = None) -> ShardReport:
     import faiss
     from faiss.contrib.ondisk import merge_ondisk
@@ -101,7 +116,8 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
         merged = faiss.read_index(trained)
         ivfdata = store_dir / f"index-{side}.ivfdata"
         tmp_data = store_dir / f"index-{side}.ivfdata.tmp"
-        merge_ondisk(merged, shard_files, str(tmp_data))
+        with _stdout_to_stderr():  # faiss prints "resizing ..." from C++ on standard output
+            merge_ondisk(merged, shard_files, str(tmp_data))
         os.replace(tmp_data, ivfdata)
         # the index records where its lists live; point it at the final file name
         invlists = faiss.downcast_InvertedLists(faiss.extract_index_ivf(merged).invlists)
