@@ -47,7 +47,7 @@ def write_tmx_units(units: Iterable[TranslationUnit], dest, lang_codes: Sequence
 def write_tsv(units: Iterable[TranslationUnit], out: TextIO) -> int:
     n = 0
     for u in units:
-        out.write(f"{_one_line(u.src_text)}\t{_one_line(u.tgt_text)}\t{u.score:.4f}\n")
+        out.write(f"{one_line(u.src_text)}\t{one_line(u.tgt_text)}\t{u.score:.4f}\n")
         n += 1
     return n
 
@@ -55,9 +55,7 @@ def write_tsv(units: Iterable[TranslationUnit], out: TextIO) -> int:
 def write_jsonl(units: Iterable[TranslationUnit], out: TextIO) -> int:
     n = 0
     for u in units:
-        out.write(json.dumps({"src": u.src_text, "tgt": u.tgt_text, "src_lang": u.src_lang,
-                              "tgt_lang": u.tgt_lang, "score": round(u.score, 4), "bead": u.bead_kind,
-                              "doc": u.doc, "paragraph": u.paragraph}, ensure_ascii=False) + "\n")
+        out.write(json.dumps(unit_record(u), ensure_ascii=False) + "\n")
         n += 1
     return n
 
@@ -68,7 +66,14 @@ def write_beads(alignment: Alignment, out: TextIO) -> int:
     return len(alignment.beads)
 
 
-def _one_line(s: str) -> str:
+def unit_record(u: TranslationUnit) -> dict:
+    """A unit as the JSON-lines and Parquet exports write it."""
+    return {"src": u.src_text, "tgt": u.tgt_text, "src_lang": u.src_lang, "tgt_lang": u.tgt_lang,
+            "score": round(u.score, 4), "bead": u.bead_kind, "doc": u.doc, "paragraph": u.paragraph}
+
+
+def one_line(s: str) -> str:
+    """Text safe for one line of a TSV or Moses file."""
     return s.replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 

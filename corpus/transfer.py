@@ -17,7 +17,7 @@ from align.errors import InputError
 from align.model import TranslationUnit, join_segments
 from tmx import read_tmx
 
-from .exports import DEFAULT_LANG_CODES, write_tmx_units
+from .exports import DEFAULT_LANG_CODES, one_line, unit_record, write_tmx_units
 from .store import Store
 
 SPLITS = ("train", "dev", "test")
@@ -187,17 +187,17 @@ def export_mt(store: Store, *, moses: Path | None = None, tsv: Path | None = Non
         if moses:
             src = Path(f"{moses}{tag}.{store.src_lang}")
             tgt = Path(f"{moses}{tag}.{store.tgt_lang}")
-            src.write_text("".join(_line(u.src_text) + "\n" for u in units), encoding="utf-8")
-            tgt.write_text("".join(_line(u.tgt_text) + "\n" for u in units), encoding="utf-8")
+            src.write_text("".join(one_line(u.src_text) + "\n" for u in units), encoding="utf-8")
+            tgt.write_text("".join(one_line(u.tgt_text) + "\n" for u in units), encoding="utf-8")
             rep.files += [str(src), str(tgt)]
         if tsv:
             p = _tagged(tsv, tag)
-            p.write_text("".join(f"{_line(u.src_text)}\t{_line(u.tgt_text)}\t{u.score:.4f}\t{u.doc}\n"
+            p.write_text("".join(f"{one_line(u.src_text)}\t{one_line(u.tgt_text)}\t{u.score:.4f}\t{u.doc}\n"
                                  for u in units), encoding="utf-8")
             rep.files.append(str(p))
         if jsonl:
             p = _tagged(jsonl, tag)
-            p.write_text("".join(json.dumps(_record(u), ensure_ascii=False) + "\n" for u in units),
+            p.write_text("".join(json.dumps(unit_record(u), ensure_ascii=False) + "\n" for u in units),
                          encoding="utf-8")
             rep.files.append(str(p))
         if parquet:
@@ -207,7 +207,7 @@ def export_mt(store: Store, *, moses: Path | None = None, tsv: Path | None = Non
             except ImportError as e:
                 raise InputError("--parquet needs pyarrow; run: pip install 'tmbuild[parquet]'") from e
             p = _tagged(parquet, tag)
-            recs = [_record(u) for u in units]
+            recs = [unit_record(u) for u in units]
             cols = ["src", "tgt", "src_lang", "tgt_lang", "score", "bead", "doc", "paragraph"]
             table = pa.table({c: [r[c] for r in recs] for c in cols}) if recs else pa.table(
                 {c: pa.array([], type=pa.float64() if c == "score" else pa.int64() if c == "paragraph"
@@ -217,17 +217,8 @@ def export_mt(store: Store, *, moses: Path | None = None, tsv: Path | None = Non
     return rep
 
 
-def _line(s: str) -> str:
-    return s.replace("\t", " ").replace("\r", " ").replace("\n", " ")
-
-
 def _tagged(p: Path, tag: str) -> Path:
     return p if not tag else p.with_name(p.stem + tag + p.suffix)
-
-
-def _record(u: TranslationUnit) -> dict:
-    return {"src": u.src_text, "tgt": u.tgt_text, "src_lang": u.src_lang, "tgt_lang": u.tgt_lang,
-            "score": round(u.score, 4), "bead": u.bead_kind, "doc": u.doc, "paragraph": u.paragraph}
 
 
 # ------------------------------------------------------------------ TMX import
