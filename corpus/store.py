@@ -460,7 +460,8 @@ class Store:
         q = vector if vector is not None else self.embedder().encode([text])
         sims, ids = self._indexes[side].search(q.reshape(1, -1), k + len(exact_ids))
         found = [(int(i), float(s)) for i, s in zip(ids[0], sims[0]) if i >= 0]
-        order = [(i, 1.0) for i in exact_ids] + [(i, s) for i, s in found if i not in set(exact_ids)]
+        exact = set(exact_ids)
+        order = [(i, 1.0) for i in exact_ids] + [(i, s) for i, s in found if i not in exact]
         order = order[:k]
         if not order:
             return []
@@ -468,7 +469,6 @@ class Store:
             f"SELECT p.id, p.{side}_text, p.{other}_text, p.score, d.symbol, d.src_path, d.tgt_path, "
             f"p.paragraph, p.bead_kind, d.key FROM pairs p JOIN documents d ON p.doc_id=d.id "
             f"WHERE p.id IN ({','.join('?' * len(order))})", [i for i, _ in order])}
-        exact = set(exact_ids)
         hits = []
         for i, sim in order:
             r = rows.get(i)
