@@ -164,20 +164,23 @@ def test_cli_export_needs_a_target(tmp_path):
 OMEGAT = Path("/usr/share/omegat/OmegaT.jar")
 
 
-def _omegat(tmp_path, units, segtype, sentence_seg):
+def _pretranslate(tmp_path, store, segtype, sentence_seg):
+    """Export the store as TMX into tm/auto of a new OmegaT project whose Chinese source holds one unit's
+    text per paragraph (the document as a translator has it); run OmegaT; return units and OmegaT's output."""
     proj = tmp_path / f"omegat-{segtype}"
     for d in ("source", "target", "tm/auto", "glossary", "dictionary", "omegat"):
         (proj / d).mkdir(parents=True)
     (proj / "omegat.project").write_text(OMEGAT_PROJECT.replace("SENTENCE_SEG", str(sentence_seg).lower()),
                                          encoding="utf-8")
-    return proj
-
-
-def _run_omegat(proj):
+    with Store.open(store, readonly=True) as s:
+        export_tmx(s, proj / "tm" / "auto" / "tmbuild.tmx", 0.0, segtype)
+        units = [u.unit for u in iter_units(s, 0.0, segtype)]
+    (proj / "source" / "udhr.txt").write_text("\n\n".join(u.src_text for u in units) + "\n", encoding="utf-8")
     r = subprocess.run(["java", "-jar", str(OMEGAT), str(proj), "--mode=console-translate"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    return [x for x in (proj / "target" / "udhr.txt").read_text(encoding="utf-8").split("\n\n") if x.strip()]
+    target = (proj / "target" / "udhr.txt").read_text(encoding="utf-8")
+    return units, [x for x in target.split("\n\n") if x.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -201,13 +204,7 @@ def test_omegat_pre_translates_sentences_with_our_tmx(tmp_path, udhr_store):
     """A real CAT tool loads our TMX from tm/auto and fills in every sentence it has an exact match for."""
     from align.segment import split_zh
 
-    proj = _omegat(tmp_path, None, "sentence", True)
-    with Store.open(udhr_store, readonly=True) as s:
-        export_tmx(s, proj / "tm" / "auto" / "tmbuild.tmx", 0.0, "sentence")
-        units = [u.unit for u in iter_units(s)]
-    # the Chinese document as a translator has it, one unit's text per paragraph
-    (proj / "source" / "udhr.txt").write_text("\n\n".join(u.src_text for u in units) + "\n", encoding="utf-8")
-    lines = _run_omegat(proj)
+    units, lines = _pretranslate(tmp_path, udhr_store, "sentence", True)
     assert len(lines) == len(units)
     single = [(u, got) for u, got in zip(units, lines) if len(split_zh(u.src_text)) == 1]
     missing = [(u.src_text, got) for u, got in single if got.strip() != u.tgt_text]
@@ -220,12 +217,7 @@ def test_omegat_pre_translates_sentences_with_our_tmx(tmp_path, udhr_store):
 @pytest.mark.omegat
 @needs_omegat
 def test_omegat_with_paragraph_units(tmp_path, udhr_store):
-    proj = _omegat(tmp_path, None, "paragraph", False)
-    with Store.open(udhr_store, readonly=True) as s:
-        export_tmx(s, proj / "tm" / "auto" / "tmbuild.tmx", 0.0, "paragraph")
-        units = [u.unit for u in iter_units(s, 0.0, "paragraph")]
-    (proj / "source" / "udhr.txt").write_text("\n\n".join(u.src_text for u in units) + "\n", encoding="utf-8")
-    lines = _run_omegat(proj)
+    units, lines = _pretranslate(tmp_path, udhr_store, "paragraph", False)
     assert len(lines) == len(units)
     missing = [(u.src_text, got) for u, got in zip(units, lines) if got.strip() != u.tgt_text]
     assert not missing, missing[:3]
