@@ -17,6 +17,7 @@ import os
 import pickle
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -63,8 +64,6 @@ class AlignWorker:
         try:
             zd, ed = job.zh, job.en
             alignment = self.aligner.align(segment_document(zd), segment_document(ed), zd.lang, ed.lang)
-            from pathlib import Path
-
             name = zd.meta.symbol or ed.meta.symbol or Path(job.zh_path).name
             units = translation_units(alignment, doc=name, embedder=self.signature)
             src = self.aligner.cache.encode([u.src_text for u in units])
