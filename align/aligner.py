@@ -7,9 +7,11 @@ Two passes, both linear in document length:
    2, 4, 8 ... sentences averaged, as vecalign does) and refined level by
    level inside a band around the coarser path.
 2. The real search inside a band around that path, over beads of up to
-   ``max_size`` sentences a side, with the windows of consecutive sentences
-   embedded as real text (only windows up to ``max_size`` long, each once,
-   cached).
+   ``max_size`` sentences a side. A window of consecutive sentences gets the
+   vector of its joined text: composed from per-sentence parts when the
+   embedder can (use-m3: exact up to the joins, no text embedded twice), else
+   summed sentence vectors with the joined text embedded where the first
+   search is unsure (each window once, cached).
 
 A bead's score combines the cosine similarity of its two windows, made
 relative to how similar each side is to its other near neighbours (a margin
@@ -31,7 +33,7 @@ import regex
 from numpy.typing import NDArray
 
 from .dp import band_around, dp, full_band
-from .embed.base import Embedder, encode_batched, signature
+from .embed.base import Composable, Embedder, encode_batched, signature
 from .errors import AlignmentError
 from .model import Alignment, Bead, Segment, join_segments
 from .numerals import CN_NUMERAL, chinese_number
@@ -52,7 +54,10 @@ class AlignConfig:
     number_weight: float = 0.08
     paragraph_weight: float = 0.06  # per paragraph boundary crossed inside a window
     paragraph_start_weight: float = 0.04  # bead starts a paragraph on one side only
-    windows: str = "text"  # "text": embed joined sentences where the search is unsure; "sum": never
+    # multi-sentence windows: "compose" from per-sentence parts (embedders that can, exact up to the joins),
+    # "text": summed sentence vectors, then the joined text embedded where the search is unsure,
+    # "sum": summed sentence vectors only; "auto": compose when the embedder can, else text
+    windows: str = "auto"
     anchor_weight: float = 0.15  # same paragraph label ("3.", "(a)") starting both sides; -2x if they differ
     conf_center: float = 0.2483  # scripts/calibrate.py: the bead score of an even bet (UN dev data)
     conf_scale: float = 0.0618
@@ -107,6 +112,7 @@ class EmbeddingCache:
         self.embedder = embedder
         self.progress = progress
         self._vecs: dict[str, NDArray[np.float32]] = {}
+        self._parts: dict[str, NDArray[np.float32]] = {}
 
     def encode(self, texts: Sequence[str], desc: str = "embedding") -> NDArray[np.float32]:
         todo = list(dict.fromkeys(t for t in texts if t not in self._vecs))
@@ -117,8 +123,18 @@ class EmbeddingCache:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([self._vecs[t] for t in texts])
 
+    def parts(self, texts: Sequence[str], desc: str = "embedding") -> NDArray[np.float32]:
+        """Per-text parts of a :class:`Composable` embedder, each distinct text computed once."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self._parts))
+        if todo:
+            rows = encode_batched(self.embedder, todo, progress=self.progress and len(todo) > 200, desc=desc,
+                                  parts=True)
+            self._parts.update(zip(todo, rows))
+        return np.stack([self._parts[t] for t in texts])
+
     def clear(self) -> None:
         self._vecs.clear()
+        self._parts.clear()
 
 
 @dataclass
@@ -133,6 +149,7 @@ class _Side:
     anchors: list[str]  # paragraph label anchor per sentence ("" for most)
     windows: dict[int, NDArray[np.float32]]  # size -> (n + 1, d): window ending at each row
     bg: NDArray[np.float64] | None = None  # margin background per sentence
+    parts: NDArray[np.float32] | None = None  # per-sentence parts of a composable embedder
 
 
 def _prefix(x: NDArray) -> NDArray:
@@ -187,7 +204,7 @@ class Aligner:
         S, T, shapes, lo, W, costs, margs = self._prepare(src, tgt, src_lang, tgt_lang, banded=True)
         try:
             steps = dp(costs, shapes, lo, W, n, m)
-            if self.config.windows == "text":
+            if self._windows() == "text":
                 # windows were scored with summed sentence vectors; embed the real text of the windows
                 # near every bead that is not a confident 1-1 and search again
                 us, ut = self._uncertain(steps, margs, shapes, lo, n, m)
@@ -219,7 +236,7 @@ class Aligner:
         """
         src, tgt = tuple(src), tuple(tgt)
         _, _, shapes, lo, _, _, scores = self._prepare(src, tgt, src_lang, tgt_lang, banded=False,
-                                                       text_windows=self.config.windows == "text")
+                                                       text_windows=self._windows() == "text")
         out = np.full(len(beads), np.nan)
         for k, (bs, bt) in enumerate(beads):
             shape = (len(bs), len(bt))
@@ -227,6 +244,17 @@ class Aligner:
                 i, j = bs[-1] + 1, bt[-1] + 1
                 out[k] = scores[shapes.index(shape)][i, j - lo[i]]
         return out
+
+    def _windows(self) -> str:
+        mode = self.config.windows
+        if mode not in ("auto", "compose", "text", "sum"):
+            raise AlignmentError(f"unknown windows mode {mode!r}: choose auto, compose, text or sum")
+        composable = isinstance(self.embedder, Composable)
+        if mode == "compose" and not composable:
+            raise AlignmentError(f"embedder {self.embedder.name} cannot compose windows; use windows=text")
+        if mode == "auto":
+            return "compose" if composable else "text"
+        return mode
 
     @staticmethod
     def _ratio(S: _Side, T: _Side) -> float:
@@ -245,7 +273,11 @@ class Aligner:
         shapes = self.config.shapes()
         for side, lang, size in ((S, src_lang, max(a for a, _ in shapes)), (T, tgt_lang, max(b for _, b in shapes))):
             for k in range(2, size + 1):
-                side.windows[k] = _window_sum_vectors(side.vec, k)
+                if side.parts is not None:
+                    side.windows[k] = np.zeros((n + 1 if side is S else m + 1, side.vec.shape[1]), np.float32)
+                    side.windows[k][k:] = self.embedder.compose(side.parts, k)  # type: ignore[attr-defined]
+                else:
+                    side.windows[k] = _window_sum_vectors(side.vec, k)
             if text_windows:
                 self._text_windows(side, lang, size, np.ones(len(side.texts), dtype=bool))
         costs, scores = self._costs(S, T, shapes, lo, W, ratio)
@@ -266,10 +298,15 @@ class Aligner:
     # ------------------------------------------------------------ parts
 
     def _side(self, texts: list[str], paras: list[int], lang: str, anchors: list[str]) -> _Side:
-        vec = self.cache.encode(texts, desc=f"embedding {lang}")
+        parts = None
+        if self._windows() == "compose":
+            parts = self.cache.parts(texts, desc=f"embedding {lang}")
+            vec = self.embedder.compose(parts, 1)  # type: ignore[attr-defined]
+        else:
+            vec = self.cache.encode(texts, desc=f"embedding {lang}")
         return _Side(texts, vec, _prefix(_char_len(texts)), _number_masks(texts),
                      np.asarray(paras, dtype=np.int64), anchors,
-                     {1: np.vstack([np.zeros((1, vec.shape[1]), np.float32), vec])})
+                     {1: np.vstack([np.zeros((1, vec.shape[1]), np.float32), vec])}, parts=parts)
 
     def _text_windows(self, side: _Side, lang: str, max_size: int, where: NDArray[np.bool_]) -> None:
         """Replace summed window vectors by embeddings of the joined text, for windows starting in ``where``."""

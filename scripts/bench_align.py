@@ -5,8 +5,10 @@
 
 Data: synthetic UN documents from ../shared/data/unpc-dev (scripts/devset.py:
 real sentence pairs, with Chinese sentences joined into 1-2 / 1-3 beads,
-English ones into 2-1, and single sentences dropped on either side), in two
-flavours: "un" (the default rates) and "hard" (twice the joins and drops).
+English ones into 2-1, and single sentences dropped on either side), in three
+flavours: "un" (the default rates), "hard" (twice the joins and drops) and
+"lit-shape" (the bead shapes of the held-out literary set: one Chinese
+sentence often faces two or three English ones; the sentences stay UN ones).
 The seed differs from the one the aligner's weights were chosen on (1).
 
 Each engine runs in its own process (bertalign needs Python >= 3.12: give
@@ -31,10 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 FLAVOURS = {
     "un": dict(),
     "hard": dict(join_src=0.16, join_tgt=0.10, join_three=0.35, drop_src=0.06, drop_tgt=0.06),
+    # the bead shapes of the held-out literary set (62% 1-1, 21% 1-2, 6.5% 1-3, 4% 2-1), with UN sentences
+    "lit-shape": dict(join_src=0.275, join_three=0.236, join_tgt=0.04, drop_src=0.02, drop_tgt=0.02),
 }
 
 
 def worker(engine: str, embedder: str, dev: Path, pred: Path) -> None:
+    from align.aligner import AlignConfig
     from align.embed import get_embedder
     from align.model import Segment
     from corpus.pipeline import align_segments
@@ -46,7 +51,8 @@ def worker(engine: str, embedder: str, dev: Path, pred: Path) -> None:
     for gold in sorted(dev.glob("*.gold")):
         zh = gold.with_suffix(".zh").read_text(encoding="utf-8").splitlines()
         en = gold.with_suffix(".en").read_text(encoding="utf-8").splitlines()
-        a = align_segments([Segment(t) for t in zh], [Segment(t) for t in en], emb, engine=engine)
+        a = align_segments([Segment(t) for t in zh], [Segment(t) for t in en], emb, engine=engine.split("/")[0],
+                           config=AlignConfig(windows=engine.split("/")[1]) if "/" in engine else AlignConfig())
         (pred / f"{gold.stem}.align").write_text("".join(f"{b}\n" for b in a.beads), encoding="utf-8")
     print(json.dumps({"seconds": time.perf_counter() - t0}))
 
@@ -69,7 +75,9 @@ def main() -> None:
     from align.synthetic import Perturbation
     from corpus.evaluation import evaluate_dirs
 
-    engines = [("native", sys.executable)]
+    # native/text: the native engine with windows embedded as joined text (what it does for embedders
+    # that cannot compose), to show what composing windows buys
+    engines = [("native", sys.executable), ("native/text", sys.executable)]
     if a.bertalign_python:
         engines.append(("bertalign", a.bertalign_python))
     cmd = f"python scripts/bench_align.py --embedder {a.embedder} --docs {a.docs} --size {a.size} --seed {a.seed}"

@@ -67,3 +67,17 @@ class TableEmbedder:
             v = sum(self._key_vec(k) for k in keys)
             out.append(v / np.linalg.norm(v))
         return np.asarray(out, dtype=np.float32)
+
+
+class ComposableTable(TableEmbedder):
+    """:class:`TableEmbedder` that composes windows itself (parts: the texts' unnormalised vectors)."""
+
+    def encode_parts(self, texts):
+        return self.encode(texts)
+
+    def compose(self, parts, size):
+        n = len(parts)
+        if n < size:
+            return np.zeros((0, self.dim), np.float32)
+        s = sum(parts[off:n - size + 1 + off] for off in range(size))
+        return (s / np.linalg.norm(s, axis=1, keepdims=True)).astype(np.float32)

@@ -1,11 +1,12 @@
 import random
 
 import pytest
-from conftest import TableEmbedder
+from conftest import ComposableTable, TableEmbedder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from align.aligner import AlignConfig, Aligner
+from align.errors import AlignmentError
 from align.evaluate import count, scores
 from align.model import Segment
 from align.synthetic import Perturbation, perturb
@@ -16,6 +17,9 @@ HARD = Perturbation(join_src=0.12, join_tgt=0.08, join_three=0.3, drop_src=0.05,
 def _synthetic(n, seed, p=HARD):
     pairs = [(f"k{i}", f"k{i}") for i in range(n)]
     return perturb(pairs, random.Random(seed), p, src_lang="en", tgt_lang="en")
+
+
+EMBEDDERS = [TableEmbedder, ComposableTable]  # windows embedded as text / composed from parts
 
 
 def _align(syn, config=AlignConfig(), embedder=None):
@@ -31,29 +35,42 @@ def _check_cover(alignment, n, m):
     assert all(0.0 <= b.score <= 1.0 for b in alignment.beads)
 
 
+@pytest.mark.parametrize("embedder", EMBEDDERS)
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(0, 60), seed=st.integers(0, 10**6))
-def test_every_sentence_once_and_in_order(n, seed):
+def test_every_sentence_once_and_in_order(embedder, n, seed):
     syn = _synthetic(n, seed)
-    a = _align(syn)
+    a = _align(syn, embedder=embedder())
     _check_cover(a, len(syn.src), len(syn.tgt))
 
 
+@pytest.mark.parametrize("embedder", EMBEDDERS)
 @settings(max_examples=25, deadline=None)
 @given(n=st.integers(1, 80), seed=st.integers(0, 10**6))
-def test_known_joins_insertions_and_deletions_come_back_exactly(n, seed):
+def test_known_joins_insertions_and_deletions_come_back_exactly(embedder, n, seed):
     syn = _synthetic(n, seed)
-    a = _align(syn)
+    a = _align(syn, embedder=embedder())
     # beads as sets: next to each other, a deletion and an insertion may come in either order
     assert {(b.src, b.tgt) for b in a.beads} == set(syn.gold)
 
 
-def test_banded_search_equals_full_search():
+@pytest.mark.parametrize("embedder", EMBEDDERS)
+def test_banded_search_equals_full_search(embedder):
     syn = _synthetic(400, 7)
-    full = _align(syn, AlignConfig(full_cells=10**9))
-    banded = _align(syn, AlignConfig(full_cells=100, band=6))
+    full = _align(syn, AlignConfig(full_cells=10**9), embedder())
+    banded = _align(syn, AlignConfig(full_cells=100, band=6), embedder())
     assert [(b.src, b.tgt) for b in banded.beads] == [(b.src, b.tgt) for b in full.beads]
     assert {(b.src, b.tgt) for b in banded.beads} == set(syn.gold)
+
+
+def test_window_modes():
+    syn = _synthetic(30, 5)
+    for mode in ("auto", "compose", "text", "sum"):
+        assert {(b.src, b.tgt) for b in _align(syn, AlignConfig(windows=mode), ComposableTable()).beads} == set(syn.gold)
+    with pytest.raises(AlignmentError, match="cannot compose"):
+        _align(syn, AlignConfig(windows="compose"), TableEmbedder())
+    with pytest.raises(AlignmentError, match="unknown windows mode"):
+        _align(syn, AlignConfig(windows="bag"))
 
 
 def test_one_side_empty():

@@ -31,6 +31,23 @@ def test_use_m3(use_m3):
     _check(use_m3)
 
 
+def test_use_m3_composes_joined_sentences(use_m3, unpc_pairs):
+    """A window composed from per-sentence parts is (nearly) the embedding of the joined text."""
+    from align.model import join_segments
+
+    for side, lang in ((0, "zh"), (1, "en")):
+        texts = [p[side] for p in unpc_pairs[:60]]
+        parts = use_m3.encode_parts(texts)
+        assert np.allclose(use_m3.compose(parts, 1), use_m3.encode(texts), atol=1e-5)
+        for size in (2, 3, 4):
+            composed = use_m3.compose(parts, size)
+            joined = use_m3.encode([join_segments(texts[i:i + size], lang) for i in range(len(texts) - size + 1)])
+            cos = (composed * joined).sum(axis=1)
+            assert composed.shape == joined.shape
+            assert cos.mean() > 0.98 and cos.min() > 0.85, (lang, size, cos.mean(), cos.min())
+        assert use_m3.compose(parts[:2], 3).shape == (0, use_m3.dim)
+
+
 @pytest.mark.slow
 def test_me5_small():
     _check(get_embedder("me5-small"))

@@ -45,6 +45,20 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
 
 
+@runtime_checkable
+class Composable(Protocol):
+    """An embedder that can compute the vector of consecutive texts joined into one from per-text parts.
+
+    ``encode_parts(texts)`` returns one row of parts per text; ``compose(parts, size)`` returns the
+    unit vectors of every run of ``size`` consecutive rows, ``(n - size + 1, dim)``, and with
+    ``size=1`` the texts' own vectors. The aligner uses it for its multi-sentence windows.
+    """
+
+    def encode_parts(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
+
+    def compose(self, parts: NDArray[np.float32], size: int) -> NDArray[np.float32]: ...
+
+
 def signature(embedder: Embedder) -> str:
     """``name@version``: what a store or an export records as the embedder."""
     return f"{embedder.name}@{embedder.version}"
@@ -107,21 +121,22 @@ def normalise(x: NDArray) -> NDArray[np.float32]:
 
 
 def encode_batched(embedder: Embedder, texts: Sequence[str], batch_size: int = 256,
-                   progress: bool = False, desc: str = "embedding") -> NDArray[np.float32]:
-    """Encode in batches, with a progress bar on stderr when ``progress``."""
+                   progress: bool = False, desc: str = "embedding", parts: bool = False) -> NDArray[np.float32]:
+    """Encode in batches, with a progress bar on stderr when ``progress``; ``parts``: composable parts instead."""
     texts = list(texts)
+    fn = embedder.encode_parts if parts else embedder.encode  # type: ignore[attr-defined]
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    out = np.empty((len(texts), embedder.dim), dtype=np.float32)
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(texts), desc=desc, unit="sent", leave=False)
+    chunks = []
     for i in range(0, len(texts), batch_size):
-        out[i:i + batch_size] = embedder.encode(texts[i:i + batch_size])
+        chunks.append(fn(texts[i:i + batch_size]))
         if bar is not None:
             bar.update(min(batch_size, len(texts) - i))
     if bar is not None:
         bar.close()
-    return out
+    return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
