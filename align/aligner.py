@@ -228,6 +228,22 @@ class Aligner:
             beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), round(conf, 4)))
         return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
 
+    def pair_vectors(self, alignment: Alignment) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Vectors of both sides of every bead with text on both sides, in ``alignment.pairs()`` order.
+
+        Each side's vector is that of its sentences joined: composed from the sentences' parts when the
+        embedder composes (nothing embedded again after :meth:`align`), else the joined text embedded.
+        """
+        beads = [b for b in alignment.beads if b.src and b.tgt]
+        out = []
+        for segs, lang, runs in ((alignment.src, alignment.src_lang, [b.src for b in beads]),
+                                 (alignment.tgt, alignment.tgt_lang, [b.tgt for b in beads])):
+            if self._windows() == "compose":
+                out.append(_compose_runs(self.embedder, self.cache.parts([s.text for s in segs]), runs))
+            else:
+                out.append(self.cache.encode([join_segments([segs[i].text for i in r], lang) for r in runs]))
+        return out[0], out[1]
+
     def score_beads(self, src: Sequence[Segment], tgt: Sequence[Segment], beads: Sequence[tuple[tuple, tuple]],
                     src_lang: str = "zh", tgt_lang: str = "en") -> NDArray[np.float64]:
         """The aligner's score of arbitrary beads (both sides non-empty, shapes it allows) over a full search.
@@ -461,6 +477,19 @@ def _or_windows(masks: NDArray[np.uint64], size: int) -> NDArray[np.uint64]:
     for off in range(size):
         # window ending at row i covers sentences i - size .. i - 1
         out[size:] |= masks[size - 1 - off:n - off] if n >= size else np.zeros(0, np.uint64)
+    return out
+
+
+def _compose_runs(embedder, parts: NDArray[np.float32], runs: Sequence[tuple[int, ...]]) -> NDArray[np.float32]:
+    """Composed vectors of runs of consecutive rows of ``parts``, one per run, batched by run length."""
+    out = np.zeros((len(runs), embedder.dim), dtype=np.float32)
+    by_size: dict[int, list[int]] = {}
+    for k, r in enumerate(runs):
+        by_size.setdefault(len(r), []).append(k)
+    for size, ks in by_size.items():
+        # the runs of one size laid end to end: the windows starting at multiples of ``size`` are the runs
+        rows = parts[np.concatenate([np.asarray(runs[k]) for k in ks])]
+        out[ks] = embedder.compose(rows, size)[::size]
     return out
 
 

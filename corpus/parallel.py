@@ -66,9 +66,9 @@ class AlignWorker:
             alignment = self.aligner.align(segment_document(zd), segment_document(ed), zd.lang, ed.lang)
             name = zd.meta.symbol or ed.meta.symbol or Path(job.zh_path).name
             units = translation_units(alignment, doc=name, embedder=self.signature)
-            src = self.aligner.cache.encode([u.src_text for u in units])
-            tgt = self.aligner.cache.encode([u.tgt_text for u in units])
-            return JobResult(job.index, job.key, job.content_hash, tuple(units), src, tgt)
+            src, tgt = self.aligner.pair_vectors(alignment)
+            keep = [u.bead for u in units]  # a unit's bead is its index among the alignment's pairs
+            return JobResult(job.index, job.key, job.content_hash, tuple(units), src[keep], tgt[keep])
         except Exception as e:  # noqa: BLE001 - one pair's failure must not stop the others
             return JobResult(job.index, job.key, job.content_hash, error=f"{type(e).__name__}: {e}")
         finally:

@@ -1,5 +1,7 @@
 import random
 
+import numpy as np
+
 import pytest
 from conftest import ComposableTable, TableEmbedder
 from hypothesis import given, settings
@@ -61,6 +63,19 @@ def test_banded_search_equals_full_search(embedder):
     banded = _align(syn, AlignConfig(full_cells=100, band=6), embedder())
     assert [(b.src, b.tgt) for b in banded.beads] == [(b.src, b.tgt) for b in full.beads]
     assert {(b.src, b.tgt) for b in banded.beads} == set(syn.gold)
+
+
+@pytest.mark.parametrize("embedder", EMBEDDERS)
+def test_pair_vectors_are_the_vectors_of_the_joined_texts(embedder):
+    syn = _synthetic(40, 11)
+    emb = embedder()
+    al = Aligner(emb)
+    a = al.align([Segment(t) for t in syn.src], [Segment(t) for t in syn.tgt], "en", "en")
+    src, tgt = al.pair_vectors(a)
+    pairs = a.pairs()
+    assert any(len(b.src) > 1 or len(b.tgt) > 1 for _, _, b in pairs)
+    assert np.allclose(src, emb.encode([s for s, _, _ in pairs]), atol=1e-5)
+    assert np.allclose(tgt, emb.encode([t for _, t, _ in pairs]), atol=1e-5)
 
 
 def test_window_modes():
