@@ -1,7 +1,6 @@
 import random
 
 import numpy as np
-
 import pytest
 from conftest import ComposableTable, TableEmbedder
 from hypothesis import given, settings
