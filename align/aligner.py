@@ -33,7 +33,7 @@ import regex
 from numpy.typing import NDArray
 
 from .dp import band_around, dp, full_band
-from .embed.base import Composable, Embedder, encode_batched, signature
+from .embed.base import Composable, Embedder, compose_runs, encode_batched, signature
 from .errors import AlignmentError
 from .model import Alignment, Bead, Segment, join_segments
 from .numerals import CN_NUMERAL, chinese_number
@@ -131,6 +131,10 @@ class EmbeddingCache:
                                   parts=True)
             self._parts.update(zip(todo, rows))
         return np.stack([self._parts[t] for t in texts])
+
+    def add(self, texts: Sequence[str], rows: NDArray[np.float32], parts: bool = False) -> None:
+        """Take rows computed elsewhere (another process, an earlier step): vectors, or parts with ``parts``."""
+        (self._parts if parts else self._vecs).update(zip(texts, rows))
 
     def clear(self) -> None:
         self._vecs.clear()
@@ -239,7 +243,7 @@ class Aligner:
         for segs, lang, runs in ((alignment.src, alignment.src_lang, [b.src for b in beads]),
                                  (alignment.tgt, alignment.tgt_lang, [b.tgt for b in beads])):
             if self._windows() == "compose":
-                out.append(_compose_runs(self.embedder, self.cache.parts([s.text for s in segs]), runs))
+                out.append(compose_runs(self.embedder, self.cache.parts([s.text for s in segs]), runs))
             else:
                 out.append(self.cache.encode([join_segments([segs[i].text for i in r], lang) for r in runs]))
         return out[0], out[1]
@@ -477,19 +481,6 @@ def _or_windows(masks: NDArray[np.uint64], size: int) -> NDArray[np.uint64]:
     for off in range(size):
         # window ending at row i covers sentences i - size .. i - 1
         out[size:] |= masks[size - 1 - off:n - off] if n >= size else np.zeros(0, np.uint64)
-    return out
-
-
-def _compose_runs(embedder, parts: NDArray[np.float32], runs: Sequence[tuple[int, ...]]) -> NDArray[np.float32]:
-    """Composed vectors of runs of consecutive rows of ``parts``, one per run, batched by run length."""
-    out = np.zeros((len(runs), embedder.dim), dtype=np.float32)
-    by_size: dict[int, list[int]] = {}
-    for k, r in enumerate(runs):
-        by_size.setdefault(len(r), []).append(k)
-    for size, ks in by_size.items():
-        # the runs of one size laid end to end: the windows starting at multiples of ``size`` are the runs
-        rows = parts[np.concatenate([np.asarray(runs[k]) for k in ks])]
-        out[ks] = embedder.compose(rows, size)[::size]
     return out
 
 

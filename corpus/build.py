@@ -56,18 +56,20 @@ def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEF
           progress: bool = False, workers: int = 1, ray: bool | str = False) -> BuildReport:
     """Pair, align and store every document pair under ``paths``.
 
-    ``workers`` > 1 aligns in that many local processes; ``ray`` (True, or a
-    cluster address) runs the alignment on Ray Data. Either way this process
-    alone writes the store, in the same order as a single-process build.
+    ``workers`` > 1 embeds and aligns in that many local processes; ``ray``
+    (True, or a cluster address) on Ray Data. Either way this process alone
+    pairs the documents and writes the store, in the same order as a
+    single-process build.
     """
-    from .parallel import Job, run_processes, run_ray, run_serial
+    from .parallel import Executor, Job
 
     emb = get_embedder(embedder) if isinstance(embedder, str) else embedder
     report = BuildReport()
     store = open_or_create(Path(store_dir), emb)
     report.notes.extend(store.notes)
+    executor = Executor(emb, config, workers, ray)
     try:
-        pairing = pair_documents(paths, emb, threshold=threshold, progress=progress)
+        pairing = pair_documents(paths, emb, threshold=threshold, progress=progress, embed=executor.embed_documents)
         report.unpaired = list(pairing.unpaired)
         report.paired = len(pairing.pairs)
         jobs, statuses = [], {}
@@ -84,13 +86,9 @@ def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEF
                 continue
             statuses[key] = status
             jobs.append(Job(len(jobs), key, h, str(pair.zh), str(pair.en), pairing.documents[pair.zh],
-                            pairing.documents[pair.en]))
-        if ray:
-            results = run_ray(jobs, ray if isinstance(ray, str) else None, max(workers, 2), emb.name, config)
-        elif workers > 1 and len(jobs) > 1:
-            results = run_processes(jobs, workers, emb.name, config)
-        else:
-            results = run_serial(jobs, emb, config)
+                            pairing.documents[pair.en], pairing.vectors.get(pair.zh),
+                            pairing.vectors.get(pair.en)))
+        results = executor.map(jobs)
         bar = None
         if progress and jobs:
             from tqdm import tqdm
@@ -120,6 +118,7 @@ def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEF
         if bar is not None:
             bar.close()
     finally:
+        executor.close()
         store.close()
     return report
 

@@ -24,7 +24,7 @@ alignments, and each document embedded once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from align.model import Document, Segment
 from align.numerals import CN_NUMERAL, chinese_number
 
 from .chinese import to_simplified
+from .pipeline import DocVectors, embed_document
 from .readers import SUFFIXES, read_document
 
 DEFAULT_THRESHOLD = 0.6
@@ -69,6 +70,7 @@ class PairReport:
     unpaired: tuple[Unpaired, ...]
     aligned_candidates: int = 0  # paragraph alignments run
     documents: dict[str, Document] = field(default_factory=dict, compare=False, repr=False)
+    vectors: dict[str, DocVectors] = field(default_factory=dict, compare=False, repr=False)  # embedded docs
 
     def as_dict(self) -> dict:
         return {"pairs": [dict(zh=p.zh, en=p.en, score=round(p.score, 4), method=p.method, detail=p.detail)
@@ -143,7 +145,13 @@ class _ContentScorer:
 
 
 def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float = DEFAULT_THRESHOLD,
-                   max_candidates: int = 3, progress: bool = False) -> PairReport:
+                   max_candidates: int = 3, progress: bool = False,
+                   embed: Callable[[list[Document]], list[DocVectors | None]] | None = None) -> PairReport:
+    """Pair every Chinese document under ``paths`` with its English translation.
+
+    ``embed`` embeds the documents that content pairing compares (default: here, one by one); a
+    build passes its workers'. The vectors come back in the report for the alignments that follow.
+    """
     files, unpaired = find_documents(paths)
     docs: dict[str, Document] = {}
     it = files
@@ -196,8 +204,15 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
     # a document vector (mean of its paragraph vectors; the paragraphs are embedded once and the
     # vectors reused by the alignments below) ranks candidates together with shared numbers
     docvec = {}
+    vectors: dict[str, DocVectors] = {}
     if open_zh and open_en:
-        for k in open_zh + open_en:
+        need = open_zh + open_en
+        got = embed([docs[k] for k in need]) if embed else [embed_document(docs[k], embedder) for k in need]
+        for k, dv in zip(need, got):
+            if dv is not None:  # else (a worker failed on it) the paragraphs are embedded here when needed
+                vectors[k] = dv
+                dv.prefill(scorer.aligner, "paragraph")
+        for k in need:
             v = scorer.aligner.cache.encode([p.text for p in docs[k].paragraphs]).mean(axis=0)
             docvec[k] = v / max(float(np.linalg.norm(v)), 1e-12)
     for k in open_zh:
@@ -249,4 +264,4 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
         elif d.lang not in ("zh", "en"):
             unpaired.append(Unpaired(k, d.lang, "neither Chinese nor English"))
     return PairReport(tuple(sorted(pairs, key=lambda p: p.zh)), tuple(sorted(unpaired, key=lambda u: u.path)),
-                      scorer.runs, docs)
+                      scorer.runs, docs, vectors)

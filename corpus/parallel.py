@@ -1,11 +1,15 @@
-"""Aligning document pairs in parallel: local processes, or Ray Data on one machine or a cluster.
+"""Embedding and aligning documents in parallel: local processes, or Ray Data on one machine or a cluster.
 
-A job is one document pair (both documents already read, so workers need no
-access to the files); a worker keeps one embedder loaded and returns the
-translation units with their vectors. The store is written by the one
-process that runs ``build``, in job order, so the store's guarantees hold
-and the result does not depend on the number of workers. A job that fails
-comes back as an error for that pair only.
+A build has two parallel steps, both here: embedding the documents that
+content pairing compares (:class:`EmbedJob`, one document), and aligning
+document pairs (:class:`Job`, one pair, documents already read, so workers
+need no access to the files). A worker keeps one embedder loaded; an
+:class:`Executor` keeps its workers for both steps. With an embedder that
+composes (use-m3) the first step's sentence parts travel with the pair, so
+each document is embedded once in the whole build. The store is written by
+the one process that runs ``build``, in job order, so the store's guarantees
+hold and the result does not depend on the number of workers. A job that
+fails comes back as an error for that job only.
 
 Each worker embeds with one thread (``TMBUILD_THREADS=1``): two BLAS pools
 of two threads on two cores made the embedder 30x slower.
@@ -27,7 +31,7 @@ from align.embed.base import Embedder, signature
 from align.errors import MissingDependency
 from align.model import Document, TranslationUnit
 
-from .pipeline import segment_document, translation_units
+from .pipeline import DocVectors, embed_document, segment_document, translation_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,21 @@ class Job:
     en_path: str
     zh: Document
     en: Document
+    zh_vectors: DocVectors | None = None  # from the embedding step, when it embedded these documents
+    en_vectors: DocVectors | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedJob:
+    index: int
+    doc: Document
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedResult:
+    index: int
+    vectors: DocVectors | None = None
+    error: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +79,14 @@ class AlignWorker:
         self.aligner = Aligner(self.embedder, config)
         self.signature = signature(self.embedder)
 
-    def __call__(self, job: Job) -> JobResult:
+    def __call__(self, job: Job | EmbedJob) -> JobResult | EmbedResult:
+        if isinstance(job, EmbedJob):
+            return self.embed(job)
         try:
             zd, ed = job.zh, job.en
+            for dv in (job.zh_vectors, job.en_vectors):
+                if dv is not None:
+                    dv.prefill(self.aligner, "sentence")
             alignment = self.aligner.align(segment_document(zd), segment_document(ed), zd.lang, ed.lang)
             name = zd.meta.symbol or ed.meta.symbol or Path(job.zh_path).name
             units = translation_units(alignment, doc=name, embedder=self.signature)
@@ -74,6 +98,12 @@ class AlignWorker:
         finally:
             self.aligner.cache.clear()
 
+    def embed(self, job: EmbedJob) -> EmbedResult:
+        try:
+            return EmbedResult(job.index, embed_document(job.doc, self.embedder))
+        except Exception as e:  # noqa: BLE001 - the document is embedded again where it is needed
+            return EmbedResult(job.index, error=f"{type(e).__name__}: {e}")
+
 
 def single_thread_env() -> None:
     os.environ["TMBUILD_THREADS"] = "1"
@@ -83,11 +113,56 @@ def single_thread_env() -> None:
 
 # ------------------------------------------------------------------ executors
 
-def run_serial(jobs: Sequence[Job], embedder: str | Embedder, config: AlignConfig) -> Iterator[JobResult]:
-    """In this process, with the embedder given (an object need not be in the registry)."""
-    worker = AlignWorker(embedder, config)
-    for job in jobs:
-        yield worker(job)
+class Executor:
+    """Runs jobs in order on one kind of worker pool, kept for every ``map`` until ``close``.
+
+    ``workers`` <= 1 and no ``ray``: this process, with the embedder object given (it need not be in the
+    registry). ``workers`` > 1: spawned standard-library processes (no model or thread pool shared by
+    fork). ``ray``: Ray Data (``True`` for a local Ray, or a cluster address), ``workers`` actors.
+    """
+
+    def __init__(self, embedder: Embedder, config: AlignConfig, workers: int = 1,
+                 ray: bool | str = False) -> None:
+        self.embedder, self.config = embedder, config
+        self.workers = max(workers, 2) if ray else workers
+        self.ray = ray
+        self._local: AlignWorker | None = None
+        self._pool = None
+
+    def map(self, jobs: Sequence[Job | EmbedJob]) -> Iterator[JobResult | EmbedResult]:
+        if not jobs:
+            return iter(())
+        if self.ray:
+            return _map_ray(jobs, self.ray if isinstance(self.ray, str) else None, self.workers,
+                            self.embedder.name, self.config)
+        if self.workers > 1 and len(jobs) > 1:
+            if self._pool is None:
+                import multiprocessing as mp
+
+                self._pool = mp.get_context("spawn").Pool(self.workers, initializer=_init_process,
+                                                          initargs=(self.embedder.name, self.config))
+            return self._pool.imap(_run_in_process, jobs, chunksize=1)
+        if self._local is None:
+            self._local = AlignWorker(self.embedder, self.config)
+        return map(self._local, jobs)
+
+    def embed_documents(self, docs: list[Document]) -> list[DocVectors | None]:
+        """The embedding step for content pairing (``pair_documents(embed=...)``)."""
+        return [r.vectors for r in self.map([EmbedJob(k, d) for k, d in enumerate(docs)])]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if exc[0] is not None and self._pool is not None:
+            self._pool.terminate()
+        self.close()
 
 
 _worker: AlignWorker | None = None
@@ -99,18 +174,9 @@ def _init_process(embedder: str, config: AlignConfig) -> None:
     _worker = AlignWorker(embedder, config)
 
 
-def _run_in_process(job: Job) -> JobResult:
+def _run_in_process(job: Job | EmbedJob) -> JobResult | EmbedResult:
     assert _worker is not None
     return _worker(job)
-
-
-def run_processes(jobs: Sequence[Job], workers: int, embedder: str, config: AlignConfig) -> Iterator[JobResult]:
-    """Standard-library processes (spawned, so no model or thread pool is shared by fork)."""
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")
-    with ctx.Pool(workers, initializer=_init_process, initargs=(embedder, config)) as pool:
-        yield from pool.imap(_run_in_process, jobs, chunksize=1)
 
 
 class _RayAligner:
@@ -125,8 +191,8 @@ class _RayAligner:
         return {"result": np.array(out, dtype=object)}
 
 
-def run_ray(jobs: Sequence[Job], address: str | None, workers: int, embedder: str,
-            config: AlignConfig) -> Iterator[JobResult]:
+def _map_ray(jobs: Sequence[Job | EmbedJob], address: str | None, workers: int, embedder: str,
+             config: AlignConfig) -> Iterator[JobResult | EmbedResult]:
     try:
         import ray
         import ray.data

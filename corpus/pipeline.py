@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from align.aligner import DEFAULT_CONFIG, AlignConfig, Aligner
 from align.embed import DEFAULT_EMBEDDER, get_embedder
-from align.embed.base import Embedder, signature
+from align.embed.base import Composable, Embedder, compose_runs, encode_batched, signature
 from align.errors import InputError
 from align.model import Alignment, Document, Paragraph, Segment, TranslationUnit
 from align.numerals import chinese_number
@@ -57,6 +60,54 @@ def segment_document(doc: Document) -> list[Segment]:
         for k, s in enumerate(split_sentences(p.text, doc.lang)):
             out.append(Segment(s, i, anchor if k == 0 else ""))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class DocVectors:
+    """What embedding a document once gives the steps after it.
+
+    ``paragraphs``/``para_vecs``: paragraph vectors (pairing compares documents by paragraphs).
+    ``sentences``/``parts``: with an embedder that composes, the parts of the document's sentences
+    (:func:`segment_document` order), from which the paragraph vectors were composed and which the
+    sentence aligner takes as they are; empty for other embedders.
+    """
+
+    paragraphs: tuple[str, ...]
+    para_vecs: np.ndarray
+    sentences: tuple[str, ...] = ()
+    parts: np.ndarray | None = None
+
+    def prefill(self, aligner: Aligner, level: str) -> None:
+        """Put the vectors of ``level`` ("sentence" or "paragraph") into the aligner's embedding cache."""
+        if level == "paragraph":
+            aligner.cache.add(self.paragraphs, self.para_vecs)
+        elif self.parts is not None:
+            aligner.cache.add(self.sentences, self.parts, parts=True)
+
+
+def embed_document(doc: Document, embedder: Embedder) -> DocVectors:
+    """Embed a document once: its sentences' parts when the embedder composes, else its paragraphs."""
+    if not isinstance(embedder, Composable):
+        texts = tuple(p.text for p in doc.paragraphs)
+        return DocVectors(texts, _unique_batched(embedder, texts))
+    segs = segment_document(doc)
+    parts = _unique_batched(embedder, [s.text for s in segs], parts=True)
+    runs: dict[int, list[int]] = {}
+    for k, s in enumerate(segs):
+        runs.setdefault(s.paragraph, []).append(k)
+    para_vecs = compose_runs(embedder, parts, list(runs.values())) if runs else np.zeros((0, embedder.dim),
+                                                                                          np.float32)
+    return DocVectors(tuple(doc.paragraphs[i].text for i in runs), para_vecs, tuple(s.text for s in segs), parts)
+
+
+def _unique_batched(embedder: Embedder, texts: Sequence[str], parts: bool = False) -> np.ndarray:
+    """``encode_batched`` that embeds each distinct text once (documents repeat boilerplate)."""
+    unique = list(dict.fromkeys(texts))
+    rows = encode_batched(embedder, unique, parts=parts)
+    if len(unique) == len(texts):
+        return rows
+    where = {t: k for k, t in enumerate(unique)}
+    return rows[[where[t] for t in texts]]
 
 
 def align_segments(src: Sequence[Segment], tgt: Sequence[Segment], embedder: Embedder, *,

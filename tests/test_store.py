@@ -1,3 +1,4 @@
+import json
 import os
 import signal
 import sqlite3
@@ -218,7 +219,7 @@ def test_a_failing_pair_does_not_stop_the_others(tmp_path, unpc_pairs, monkeypat
     real = parallel.AlignWorker.__call__
 
     def flaky(self, job):
-        if "doc1_zh" in job.zh_path:
+        if isinstance(job, parallel.Job) and "doc1_zh" in job.zh_path:
             return parallel.JobResult(job.index, job.key, job.content_hash, error="RuntimeError: boom")
         return real(self, job)
 
@@ -228,6 +229,22 @@ def test_a_failing_pair_does_not_stop_the_others(tmp_path, unpc_pairs, monkeypat
     monkeypatch.setattr(parallel.AlignWorker, "__call__", real)
     rep = build([docs], tmp_path / "s", "use-m3")  # a re-run retries only the failed pair
     assert (rep.added_documents, rep.unchanged_documents, rep.failed) == (1, 2, [])
+
+
+def test_a_document_the_embedding_step_fails_on_is_embedded_where_needed(tmp_path, unpc_pairs, monkeypatch):
+    from corpus import parallel
+
+    docs = _folder(tmp_path, unpc_pairs, 3, size=10)
+    build([docs], tmp_path / "one", "use-m3")
+    real = parallel.AlignWorker.embed
+
+    def flaky(self, job):
+        return parallel.EmbedResult(job.index, error="RuntimeError: boom") if job.index == 1 else real(self, job)
+
+    monkeypatch.setattr(parallel.AlignWorker, "embed", flaky)
+    rep = build([docs], tmp_path / "s", "use-m3")
+    assert rep.added_documents == 3 and not rep.failed
+    assert _store_content(tmp_path / "one") == _store_content(tmp_path / "s")
 
 
 def test_sharded_ondisk_index_matches_the_in_memory_one(tmp_path):
@@ -294,6 +311,35 @@ def test_large_store_switches_to_ivf_and_readers_map_it(tmp_path, monkeypatch):
         hit = r.search("x", k=1, lang="zh", vector=v[7])[0]
         assert hit.text == "句2-7"
     assert _consistent(tmp_path / "s") == 1800
+
+
+def test_very_large_store_gets_an_hnsw_quantizer(tmp_path, monkeypatch):
+    import faiss
+
+    import corpus.store as store_mod
+    from corpus.shards import build_sharded_index
+
+    monkeypatch.setattr(store_mod, "IVF_MIN", 500)
+    monkeypatch.setattr(store_mod, "HNSW_MIN", 1000)
+    assert store_mod.index_plan(499) == ("flat", 0)
+    assert store_mod.index_plan(999)[0] == "ivf" and store_mod.index_plan(16_000_000) == ("ivf-hnsw", 64_000)
+    rng = np.random.default_rng(3)
+    s = Store.create(tmp_path / "s", "fake@1", "fake", 16)
+    for d in range(3):
+        v = rng.standard_normal((600, 16)).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        s.add_document(f"d{d}", "h", _units([(f"句{d}-{i}", f"s{d}-{i}") for i in range(600)]), v, v)
+    assert s._indexes["src"].kind == "ivf-hnsw"
+    s.close()
+    for reopen in range(2):
+        with Store.open(tmp_path / "s", readonly=True) as r:
+            ivf = faiss.extract_index_ivf(r._indexes["src"].index)
+            assert isinstance(faiss.downcast_index(ivf.quantizer), faiss.IndexHNSWFlat)
+            assert faiss.downcast_index(ivf.quantizer).hnsw.efSearch >= ivf.nprobe
+            assert [r.search("x", k=1, lang="zh", vector=v[i])[0].text for i in (7, 300)] == ["句2-7", "句2-300"]
+        if reopen == 0:
+            build_sharded_index(tmp_path / "s", shards=2, workers=1)  # the sharded build plans the same way
+    assert json.loads((tmp_path / "s" / "index.json").read_text())["quantizer"] == "hnsw"
 
 
 @pytest.mark.slow

@@ -140,3 +140,17 @@ def encode_batched(embedder: Embedder, texts: Sequence[str], batch_size: int = 2
     if bar is not None:
         bar.close()
     return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+
+
+def compose_runs(embedder: Composable, parts: NDArray[np.float32],
+                 runs: Sequence[Sequence[int]]) -> NDArray[np.float32]:
+    """Composed vectors of runs of consecutive rows of ``parts`` (one per run), batched by run length."""
+    out = np.zeros((len(runs), embedder.dim), dtype=np.float32)  # type: ignore[attr-defined]
+    by_size: dict[int, list[int]] = {}
+    for k, r in enumerate(runs):
+        by_size.setdefault(len(r), []).append(k)
+    for size, ks in by_size.items():
+        # the runs of one size laid end to end: the windows starting at multiples of ``size`` are the runs
+        rows = parts[np.concatenate([np.asarray(runs[k], dtype=np.int64) for k in ks])]
+        out[ks] = embedder.compose(rows, size)[::size]
+    return out
