@@ -28,7 +28,7 @@ import numpy as np
 
 from align.errors import StoreError
 
-from .store import DB_NAME, NPROBE, STATE_NAME, TRAIN_PER_LIST, Store, _blob_vecs
+from .store import DB_NAME, STATE_NAME, TRAIN_PER_LIST, Store, _blob_vecs, index_plan, new_ivf
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,9 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
         lo_id, hi_id = s.con.execute("SELECT MIN(id), MAX(id) FROM pairs").fetchone()
     if not n:
         raise StoreError(f"{store_dir}: the store is empty; build it first")
-    nlist = nlist or max(1, int(4 * math.sqrt(n)))
+    kind, planned = index_plan(n)
+    nlist = nlist or max(1, planned or int(4 * math.sqrt(n)))
+    hnsw = kind == "ivf-hnsw"
     db = store_dir / DB_NAME
     work = store_dir / "shards.tmp"
     work.mkdir(exist_ok=True)
@@ -100,9 +102,7 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
         sample = [r[0] for r in con.execute(f"SELECT {side}_vec FROM pairs ORDER BY RANDOM() LIMIT ?",
                                             (TRAIN_PER_LIST * nlist,))]
         con.close()
-        quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
-                                              faiss.METRIC_INNER_PRODUCT)
+        index = new_ivf(dim, nlist, hnsw)
         index.train(_blob_vecs(sample, dim))
         trained = str(work / f"trained-{side}.index")
         faiss.write_index(index, trained)
@@ -127,7 +127,7 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
         os.replace(tmp_index, store_dir / f"index-{side}.faiss")
         files += [str(store_dir / f"index-{side}.faiss"), str(ivfdata)]
     state = {"generation": gen, "kind": "ivf-ondisk", "nlist": nlist, "ntotal": n, "trained_on": n,
-             "shards": shards}
+             "shards": shards, "quantizer": "hnsw" if hnsw else "flat"}
     (store_dir / (STATE_NAME + ".tmp")).write_text(json.dumps(state), encoding="utf-8")
     os.replace(store_dir / (STATE_NAME + ".tmp"), store_dir / STATE_NAME)
     for f in work.iterdir():
@@ -136,4 +136,4 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
     return ShardReport(n, nlist, shards, tuple(files))
 
 
-__all__ = ["NPROBE", "ShardReport", "build_sharded_index"]
+__all__ = ["ShardReport", "build_sharded_index"]

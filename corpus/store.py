@@ -13,8 +13,10 @@ A store is a folder:
   index kind. Index files are written to a temporary file and renamed.
 
 Small stores use exact search (``IDMap2,Flat``); from ``IVF_MIN`` pairs on, a
-trained ``IVF{4*sqrt(N)},SQ8`` index with ``nprobe`` 32 (retrained when the
-store has grown 4x since training). On open, an index whose generation is not
+trained ``IVF{4*sqrt(N)},SQ8`` index with ``nprobe`` 32, and from ``HNSW_MIN``
+on ``IVF{16*sqrt(N)}_HNSW32,SQ8`` (tens of thousands of lists, whose centroids
+an HNSW graph searches instead of a scan of them all); retrained when the
+store has grown 4x since training. On open, an index whose generation is not
 the database's (a build was killed between the two) is rebuilt from the
 stored vectors, and the store says so.
 """
@@ -41,7 +43,9 @@ from align.model import TranslationUnit
 DB_NAME = "store.sqlite"
 STATE_NAME = "index.json"
 IVF_MIN = 200_000
+HNSW_MIN = 2_000_000
 NPROBE = 32
+HNSW_EF_SEARCH = 128  # centroids the HNSW quantizer visits per query (>= NPROBE)
 TRAIN_PER_LIST = 64  # k-means sample per inverted list (faiss warns below 39)
 SCHEMA_VERSION = "1"
 
@@ -122,17 +126,12 @@ class _Index:
         if kind == "flat":
             self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         else:
-            quantizer = faiss.IndexFlatIP(dim)
-            self.index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
-                                                       faiss.METRIC_INNER_PRODUCT)
-            self.index.nprobe = NPROBE
-            self._quantizer = quantizer  # keep it alive beside the index
+            self.index = new_ivf(dim, nlist, hnsw=kind == "ivf-hnsw")
 
     @staticmethod
     def choose(n: int, dim: int) -> _Index:
-        if n < IVF_MIN:
-            return _Index(dim, "flat")
-        return _Index(dim, "ivf", int(4 * math.sqrt(n)))
+        kind, nlist = index_plan(n)
+        return _Index(dim, kind, nlist)
 
     def train(self, sample: NDArray[np.float32]) -> None:
         if self.kind != "flat" and not self.index.is_trained:
@@ -168,11 +167,43 @@ class _Index:
         ix.dim, ix.kind, ix.nlist = dim, kind, nlist
         # a trained IVF file is memory-mapped for readers; a merged on-disk index maps its lists itself
         # (and crashes faiss 1.15 when asked for IO_FLAG_MMAP on top)
-        flags = faiss.IO_FLAG_MMAP if (mmap and kind == "ivf") else 0
+        flags = faiss.IO_FLAG_MMAP if (mmap and kind in ("ivf", "ivf-hnsw")) else 0
         ix.index = faiss.read_index(str(path), flags) if flags else faiss.read_index(str(path))
         if kind != "flat":
-            faiss.extract_index_ivf(ix.index).nprobe = NPROBE
+            set_search_params(ix.index)
         return ix
+
+
+def index_plan(n: int) -> tuple[str, int]:
+    """Index kind and number of inverted lists for ``n`` vectors."""
+    if n < IVF_MIN:
+        return "flat", 0
+    if n < HNSW_MIN:
+        return "ivf", int(4 * math.sqrt(n))
+    return "ivf-hnsw", int(16 * math.sqrt(n))
+
+
+def new_ivf(dim: int, nlist: int, hnsw: bool = False):
+    """An untrained ``IVF{nlist},SQ8`` (inner product) index, its quantizer flat or an HNSW graph."""
+    import faiss
+
+    quantizer = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT) if hnsw else faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                          faiss.METRIC_INNER_PRODUCT)
+    index.own_fields = True  # the index keeps its quantizer alive
+    quantizer.this.disown()
+    set_search_params(index)
+    return index
+
+
+def set_search_params(index) -> None:
+    import faiss
+
+    ivf = faiss.extract_index_ivf(index)
+    ivf.nprobe = NPROBE
+    q = faiss.downcast_index(ivf.quantizer)
+    if isinstance(q, faiss.IndexHNSW):
+        q.hnsw.efSearch = max(HNSW_EF_SEARCH, NPROBE)
 
 
 def _vec_blob(v: NDArray[np.float32]) -> bytes:
@@ -416,9 +447,9 @@ class Store:
             ix.add(ids, np.asarray(vecs, dtype=np.float32))
         n = self._indexes["src"].ntotal
         trained = getattr(self, "_trained_on", n)
-        if (self._indexes["src"].kind == "flat" and n >= IVF_MIN) or (
-                self._indexes["src"].kind != "flat" and n > 4 * max(trained, 1)):
-            self._indexes = self._build_indexes()  # switch to (or retrain) IVF
+        kind = self._indexes["src"].kind
+        if index_plan(n)[0] != kind or (kind != "flat" and n > 4 * max(trained, 1)):
+            self._indexes = self._build_indexes()  # switch kind (flat, IVF, IVF-HNSW), or retrain
         self._dirty = True
 
     # ------------------------------------------------------------ reading
