@@ -49,7 +49,7 @@ class AlignConfig:
     margin_weight: float = 1.0
     skip: float = 0.0  # score of a sentence left unaligned
     size_weight: float = 0.0  # extra weight of a bead per sentence beyond 1-1
-    merge_penalty: float = 0.02  # per sentence beyond 1-1
+    merge_penalty: float = 0.0  # per sentence beyond 1-1 (a bead scores once, whatever its size)
     length_weight: float = 0.08
     number_weight: float = 0.08
     paragraph_weight: float = 0.06  # per paragraph boundary crossed inside a window
@@ -59,8 +59,9 @@ class AlignConfig:
     # "sum": summed sentence vectors only; "auto": compose when the embedder can, else text
     windows: str = "auto"
     anchor_weight: float = 0.15  # same paragraph label ("3.", "(a)") starting both sides; -2x if they differ
-    conf_center: float = 0.2464  # scripts/calibrate.py: the bead score of an even bet (UN dev data)
-    conf_scale: float = 0.0607
+    # the confidence curve; None: the embedder's entry in CALIBRATION (scripts/calibrate.py)
+    conf_center: float | None = None  # the bead score of an even bet
+    conf_scale: float | None = None
 
     def shapes(self) -> list[tuple[int, int]]:
         out = [(1, 0), (0, 1)]
@@ -75,6 +76,13 @@ class AlignConfig:
 
 
 DEFAULT_CONFIG = AlignConfig()
+
+# (conf_center, conf_scale) per embedder, from ``python scripts/calibrate.py --embedder NAME`` on synthetic UN
+# documents: bead scores live on each embedder's own scale (e5's cosines are bunched near 0.8). Other
+# embedders get use-m3's curve, which makes their confidences a ranking only.
+CALIBRATION: dict[str, tuple[float, float]] = {
+    "use-m3": (0.2505, 0.0676),
+}
 
 _NUM = regex.compile(r"\d+(?:[.,]\d+)*")
 def _number_masks(texts: Sequence[str]) -> NDArray[np.uint64]:
@@ -194,6 +202,9 @@ class Aligner:
         self.embedder = embedder
         self.config = config
         self.cache = EmbeddingCache(embedder, progress)
+        default = CALIBRATION.get(embedder.name, CALIBRATION["use-m3"])
+        self._center = config.conf_center if config.conf_center is not None else default[0]
+        self._scale = config.conf_scale if config.conf_scale is not None else default[1]
 
     # ------------------------------------------------------------ public
 
@@ -461,7 +472,7 @@ class Aligner:
     def _confidence(self, marg: float) -> float:
         if not math.isfinite(marg):
             return 0.0
-        z = (marg - self.config.conf_center) / self.config.conf_scale
+        z = (marg - self._center) / self._scale
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     @staticmethod
