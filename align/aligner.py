@@ -82,6 +82,7 @@ DEFAULT_CONFIG = AlignConfig()
 # embedders get use-m3's curve, which makes their confidences a ranking only.
 CALIBRATION: dict[str, tuple[float, float]] = {
     "use-m3": (0.2505, 0.0676),
+    "me5-small": (0.0111, 0.0256),  # --docs 10
 }
 
 _NUM = regex.compile(r"\d+(?:[.,]\d+)*")
