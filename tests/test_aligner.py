@@ -148,3 +148,14 @@ def test_confidence_separates_right_beads_from_near_misses(unpc_pairs, use_m3):
         near += conf[len(gold):]
     assert np.mean(np.array(right) >= 0.5) > 0.9
     assert np.mean(np.array(near) < 0.5) > 0.85
+
+
+def test_confidence_curve_follows_the_embedder():
+    from align.aligner import CALIBRATION
+
+    class Me5Like(TableEmbedder):
+        name = "me5-small"
+
+    assert Aligner(Me5Like())._center == CALIBRATION["me5-small"][0]
+    assert Aligner(TableEmbedder())._center == CALIBRATION["use-m3"][0]  # uncalibrated: use-m3's curve
+    assert Aligner(Me5Like(), AlignConfig(conf_center=0.5, conf_scale=0.1))._scale == 0.1
