@@ -263,7 +263,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.shards < 1 or args.workers < 1:
         raise InputError("--shards and --workers must be at least 1")
     rep = build_sharded_index(args.store, shards=args.shards, workers=args.workers, nlist=args.nlist)
-    print(f"{args.store}: merged {rep.shards} shards of {rep.pairs} pairs into an on-disk IVF{rep.nlist},SQ8 "
+    print(f"{args.store}: merged {rep.shards} shards of {rep.pairs} pairs into an on-disk {rep.factory} "
           f"index per language side")
     return 0
 

@@ -37,6 +37,7 @@ class ShardReport:
     nlist: int
     shards: int
     files: tuple[str, ...]
+    factory: str = ""  # the faiss description, e.g. "IVF4000,SQ8" or "IVF64000_HNSW32,SQ8"
 
 
 def _vectors(db: Path, side: str, lo: int, hi: int, dim: int):
@@ -133,7 +134,7 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
     for f in work.iterdir():
         f.unlink()
     work.rmdir()
-    return ShardReport(n, nlist, shards, tuple(files))
+    return ShardReport(n, nlist, shards, tuple(files), f"IVF{nlist}{'_HNSW32' if hnsw else ''},SQ8")
 
 
 __all__ = ["ShardReport", "build_sharded_index"]

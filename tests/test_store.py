@@ -338,7 +338,8 @@ def test_very_large_store_gets_an_hnsw_quantizer(tmp_path, monkeypatch):
             assert faiss.downcast_index(ivf.quantizer).hnsw.efSearch >= ivf.nprobe
             assert [r.search("x", k=1, lang="zh", vector=v[i])[0].text for i in (7, 300)] == ["句2-7", "句2-300"]
         if reopen == 0:
-            build_sharded_index(tmp_path / "s", shards=2, workers=1)  # the sharded build plans the same way
+            rep = build_sharded_index(tmp_path / "s", shards=2, workers=1)  # the sharded build plans the same way
+            assert rep.factory == f"IVF{rep.nlist}_HNSW32,SQ8"
     assert json.loads((tmp_path / "s" / "index.json").read_text())["quantizer"] == "hnsw"
 
 
