@@ -25,8 +25,8 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	@mkdir -p $(OUT)
-	$(BIN)/tmbuild align samples/udhr/cmn_hans.html samples/udhr/eng.html -o $(OUT)/udhr.tmx --no-progress
-	$(BIN)/tmbuild align samples/udhr/cmn_hans.html samples/udhr/eng.html -o $(OUT)/udhr.tsv --no-progress
+	$(BIN)/tmbuild align samples/udhr/cmn_hans.html samples/udhr/eng.html -o $(OUT)/udhr.tmx -o $(OUT)/udhr.tsv \
+		--no-progress
 	@echo "--- first pairs of $(OUT)/udhr.tsv:"
 	@head -n 5 $(OUT)/udhr.tsv
 	$(BIN)/tmbuild build samples --store $(OUT)/store --no-progress

@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Align SRC with TGT and write the pairs.")
     p.add_argument("src", type=Path, help="source document (Chinese by default)")
     p.add_argument("tgt", type=Path, help="target document (English by default)")
-    p.add_argument("-o", "--output", type=Path, help="output file (default: standard output)")
+    p.add_argument("-o", "--output", type=Path, action="append",
+                   help="output file; repeat for several formats from one alignment (default: standard output)")
     p.add_argument("--format", choices=exports.FORMATS, help="output format (default: from -o's suffix, "
                    "else beads on standard output)")
     p.add_argument("--presplit", action="store_true", help="each input line is one sentence; no segmentation")
@@ -163,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_align(args: argparse.Namespace) -> int:
     from .pipeline import align_files, embedder_signature, translation_units
 
-    fmt = args.format or _format_from_suffix(args.output)
+    outputs = args.output or []
+    if args.format and len(outputs) > 1:
+        raise InputError("--format applies to one output; with several -o, each file's suffix gives its format")
     config = with_overrides(DEFAULT_CONFIG, max_size=args.max_size)
     try:
         lang_codes = exports.parse_lang_codes(args.lang_codes)
@@ -174,19 +177,18 @@ def cmd_align(args: argparse.Namespace) -> int:
                             config=config, progress=not args.no_progress)
     units = translation_units(alignment, doc=args.src.name, embedder=embedder_signature(args.embedder),
                               min_score=args.min_score)
-    if args.output is None:
-        exports.write_alignment(alignment, units, fmt, sys.stdout, lang_codes)
+    if not outputs:
+        exports.write_alignment(alignment, units, args.format or "beads", sys.stdout, lang_codes)
         sys.stdout.flush()
-    else:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        summary = exports.write_alignment(alignment, units, fmt, args.output, lang_codes)
-        print(f"wrote {args.output}: {summary}", file=sys.stderr)
+    for out in outputs:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        summary = exports.write_alignment(alignment, units, args.format or _format_from_suffix(out), out,
+                                          lang_codes)
+        print(f"wrote {out}: {summary}", file=sys.stderr)
     return 0
 
 
-def _format_from_suffix(path: Path | None) -> str:
-    if path is None:
-        return "beads"
+def _format_from_suffix(path: Path) -> str:
     suffix = path.suffix.lower().lstrip(".")
     return {"tmx": "tmx", "tsv": "tsv", "jsonl": "jsonl", "json": "jsonl", "beads": "beads",
             "align": "beads", "txt": "beads"}.get(suffix, "tmx")

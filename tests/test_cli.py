@@ -39,8 +39,11 @@ def test_presplit_beads_golden(tmp_path):
 
 def test_align_documents_to_tmx(tmp_path):
     out = tmp_path / "udhr.tmx"
-    r = run("align", SAMPLES / "udhr" / "cmn_hans.html", SAMPLES / "udhr" / "eng.html", "-o", out, "--no-progress")
+    tsv = tmp_path / "udhr.tsv"
+    r = run("align", SAMPLES / "udhr" / "cmn_hans.html", SAMPLES / "udhr" / "eng.html", "-o", out, "-o", tsv,
+            "--no-progress")
     assert r.returncode == 0, r.stderr
+    assert f"wrote {out}" in r.stderr and f"wrote {tsv}" in r.stderr
     from tmx import read_tmx, validate
 
     assert validate(out) == []
@@ -50,6 +53,8 @@ def test_align_documents_to_tmx(tmp_path):
     article1 = "All human beings are born free and equal in dignity and rights."
     assert pairs["人人生而自由,在尊严和权利上一律平等。"] == article1
     assert len(units) > 80
+    rows = [line.split("\t") for line in tsv.read_text(encoding="utf-8").splitlines()]
+    assert [r[:2] for r in rows if len(r) > 2] == [[u.text("zh"), u.text("en")] for u in units]  # one alignment
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -57,6 +62,7 @@ def test_align_documents_to_tmx(tmp_path):
     (["align", "samples", "samples"], "is a folder"),
     (["align", "--embedder", "nope", "README.md", "README.md"], "unknown embedder"),
     (["eval", "nowhere", "nowhere"], "not a folder"),
+    (["align", "README.md", "README.md", "-o", "a.tmx", "-o", "a.tsv", "--format", "tsv"], "--format applies to one"),
 ])
 def test_errors_are_one_line_without_traceback(args, needle):
     r = run(*args)
