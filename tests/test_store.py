@@ -294,16 +294,22 @@ def test_sharded_ondisk_index_matches_the_in_memory_one(tmp_path):
     assert not (tmp_path / "s" / "index-src.ivfdata").exists()
 
 
-def test_large_store_switches_to_ivf_and_readers_map_it(tmp_path, monkeypatch):
-    import corpus.store as store_mod
-
-    monkeypatch.setattr(store_mod, "IVF_MIN", 1000)
-    rng = np.random.default_rng(2)
-    s = Store.create(tmp_path / "s", "fake@1", "fake", 16)
+def _random_store(path, seed):
+    """A store of three documents of 600 random unit vectors (both sides the same); the last one's vectors too."""
+    rng = np.random.default_rng(seed)
+    s = Store.create(path, "fake@1", "fake", 16)
     for d in range(3):
         v = rng.standard_normal((600, 16)).astype(np.float32)
         v /= np.linalg.norm(v, axis=1, keepdims=True)
         s.add_document(f"d{d}", "h", _units([(f"句{d}-{i}", f"s{d}-{i}") for i in range(600)]), v, v)
+    return s, v
+
+
+def test_large_store_switches_to_ivf_and_readers_map_it(tmp_path, monkeypatch):
+    import corpus.store as store_mod
+
+    monkeypatch.setattr(store_mod, "IVF_MIN", 1000)
+    s, v = _random_store(tmp_path / "s", seed=2)
     assert s._indexes["src"].kind == "ivf" and s._indexes["src"].ntotal == 1800
     s.close()
     with Store.open(tmp_path / "s", readonly=True) as r:
@@ -323,12 +329,7 @@ def test_very_large_store_gets_an_hnsw_quantizer(tmp_path, monkeypatch):
     monkeypatch.setattr(store_mod, "HNSW_MIN", 1000)
     assert store_mod.index_plan(499) == ("flat", 0)
     assert store_mod.index_plan(999)[0] == "ivf" and store_mod.index_plan(16_000_000) == ("ivf-hnsw", 64_000)
-    rng = np.random.default_rng(3)
-    s = Store.create(tmp_path / "s", "fake@1", "fake", 16)
-    for d in range(3):
-        v = rng.standard_normal((600, 16)).astype(np.float32)
-        v /= np.linalg.norm(v, axis=1, keepdims=True)
-        s.add_document(f"d{d}", "h", _units([(f"句{d}-{i}", f"s{d}-{i}") for i in range(600)]), v, v)
+    s, v = _random_store(tmp_path / "s", seed=3)
     assert s._indexes["src"].kind == "ivf-hnsw"
     s.close()
     for reopen in range(2):
