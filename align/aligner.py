@@ -125,22 +125,22 @@ class EmbeddingCache:
         self._parts: dict[str, NDArray[np.float32]] = {}
 
     def encode(self, texts: Sequence[str], desc: str = "embedding") -> NDArray[np.float32]:
-        todo = list(dict.fromkeys(t for t in texts if t not in self._vecs))
-        if todo:
-            vecs = encode_batched(self.embedder, todo, progress=self.progress and len(todo) > 200, desc=desc)
-            self._vecs.update(zip(todo, vecs))
-        if not texts:
-            return np.zeros((0, self.embedder.dim), dtype=np.float32)
-        return np.stack([self._vecs[t] for t in texts])
+        return self._lookup(self._vecs, texts, desc, parts=False)
 
     def parts(self, texts: Sequence[str], desc: str = "embedding") -> NDArray[np.float32]:
         """Per-text parts of a :class:`Composable` embedder, each distinct text computed once."""
-        todo = list(dict.fromkeys(t for t in texts if t not in self._parts))
+        return self._lookup(self._parts, texts, desc, parts=True)
+
+    def _lookup(self, known: dict[str, NDArray[np.float32]], texts: Sequence[str], desc: str,
+                parts: bool) -> NDArray[np.float32]:
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
         if todo:
             rows = encode_batched(self.embedder, todo, progress=self.progress and len(todo) > 200, desc=desc,
-                                  parts=True)
-            self._parts.update(zip(todo, rows))
-        return np.stack([self._parts[t] for t in texts])
+                                  parts=parts)
+            known.update(zip(todo, rows))
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([known[t] for t in texts])
 
     def add(self, texts: Sequence[str], rows: NDArray[np.float32], parts: bool = False) -> None:
         """Take rows computed elsewhere (another process, an earlier step): vectors, or parts with ``parts``."""

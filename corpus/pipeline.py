@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from align.aligner import DEFAULT_CONFIG, AlignConfig, Aligner
+from align.aligner import DEFAULT_CONFIG, AlignConfig, Aligner, EmbeddingCache
 from align.embed import DEFAULT_EMBEDDER, get_embedder
-from align.embed.base import Composable, Embedder, compose_runs, encode_batched, signature
+from align.embed.base import Composable, Embedder, compose_runs, signature
 from align.errors import InputError
 from align.model import Alignment, Document, Paragraph, Segment, TranslationUnit
 from align.numerals import chinese_number
@@ -89,25 +89,15 @@ def embed_document(doc: Document, embedder: Embedder) -> DocVectors:
     """Embed a document once: its sentences' parts when the embedder composes, else its paragraphs."""
     if not isinstance(embedder, Composable):
         texts = tuple(p.text for p in doc.paragraphs)
-        return DocVectors(texts, _unique_batched(embedder, texts))
+        return DocVectors(texts, EmbeddingCache(embedder).encode(texts))
     segs = segment_document(doc)
-    parts = _unique_batched(embedder, [s.text for s in segs], parts=True)
+    parts = EmbeddingCache(embedder).parts([s.text for s in segs])  # documents repeat boilerplate: each once
     runs: dict[int, list[int]] = {}
     for k, s in enumerate(segs):
         runs.setdefault(s.paragraph, []).append(k)
     para_vecs = compose_runs(embedder, parts, list(runs.values())) if runs else np.zeros((0, embedder.dim),
                                                                                           np.float32)
     return DocVectors(tuple(doc.paragraphs[i].text for i in runs), para_vecs, tuple(s.text for s in segs), parts)
-
-
-def _unique_batched(embedder: Embedder, texts: Sequence[str], parts: bool = False) -> np.ndarray:
-    """``encode_batched`` that embeds each distinct text once (documents repeat boilerplate)."""
-    unique = list(dict.fromkeys(texts))
-    rows = encode_batched(embedder, unique, parts=parts)
-    if len(unique) == len(texts):
-        return rows
-    where = {t: k for k, t in enumerate(unique)}
-    return rows[[where[t] for t in texts]]
 
 
 def align_segments(src: Sequence[Segment], tgt: Sequence[Segment], embedder: Embedder, *,
