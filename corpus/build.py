@@ -67,58 +67,58 @@ def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEF
     report = BuildReport()
     store = open_or_create(Path(store_dir), emb)
     report.notes.extend(store.notes)
-    executor = Executor(emb, config, workers, ray)
     try:
-        pairing = pair_documents(paths, emb, threshold=threshold, progress=progress, embed=executor.embed_documents)
-        report.unpaired = list(pairing.unpaired)
-        report.paired = len(pairing.pairs)
-        jobs, statuses = [], {}
-        for pair in pairing.pairs:
-            key = f"{Path(pair.zh).resolve()}|{Path(pair.en).resolve()}"
-            try:
-                h = content_hash(pair.zh, pair.en)
-            except OSError as e:
-                report.failed.append((f"{pair.zh} + {pair.en}", str(e)))
-                continue
-            status = store.document_status(key, h)
-            if status == "same":
-                report.unchanged_documents += 1
-                continue
-            statuses[key] = status
-            jobs.append(Job(len(jobs), key, h, str(pair.zh), str(pair.en), pairing.documents[pair.zh],
-                            pairing.documents[pair.en], pairing.vectors.get(pair.zh),
-                            pairing.vectors.get(pair.en)))
-        results = executor.map(jobs)
-        bar = None
-        if progress and jobs:
-            from tqdm import tqdm
+        # an error ends the workers at once (terminate), a normal end lets them finish
+        with Executor(emb, config, workers, ray) as executor:
+            pairing = pair_documents(paths, emb, threshold=threshold, progress=progress, embed=executor.embed_documents)
+            report.unpaired = list(pairing.unpaired)
+            report.paired = len(pairing.pairs)
+            jobs, statuses = [], {}
+            for pair in pairing.pairs:
+                key = f"{Path(pair.zh).resolve()}|{Path(pair.en).resolve()}"
+                try:
+                    h = content_hash(pair.zh, pair.en)
+                except OSError as e:
+                    report.failed.append((f"{pair.zh} + {pair.en}", str(e)))
+                    continue
+                status = store.document_status(key, h)
+                if status == "same":
+                    report.unchanged_documents += 1
+                    continue
+                statuses[key] = status
+                jobs.append(Job(len(jobs), key, h, str(pair.zh), str(pair.en), pairing.documents[pair.zh],
+                                pairing.documents[pair.en], pairing.vectors.get(pair.zh),
+                                pairing.vectors.get(pair.en)))
+            results = executor.map(jobs)
+            bar = None
+            if progress and jobs:
+                from tqdm import tqdm
 
-            bar = tqdm(total=len(jobs), desc="aligning", unit="doc", file=sys.stderr)
-        done = 0
-        for res in results:
-            job = jobs[res.index]
-            if res.error:
-                report.failed.append((f"{job.zh_path} + {job.en_path}", res.error))
-            else:
-                zd = job.zh
-                report.pairs_added += store.add_document(
-                    res.key, res.content_hash, res.units, res.src_vecs, res.tgt_vecs, src_path=job.zh_path,
-                    tgt_path=job.en_path, symbol=zd.meta.symbol or job.en.meta.symbol,
-                    title=zd.meta.title or job.en.meta.title)
-                if statuses[res.key] == "changed":
-                    report.replaced_documents += 1
+                bar = tqdm(total=len(jobs), desc="aligning", unit="doc", file=sys.stderr)
+            done = 0
+            for res in results:
+                job = jobs[res.index]
+                if res.error:
+                    report.failed.append((f"{job.zh_path} + {job.en_path}", res.error))
                 else:
-                    report.added_documents += 1
-            done += 1
-            if done % FLUSH_EVERY == 0:
-                store.flush()
+                    zd = job.zh
+                    report.pairs_added += store.add_document(
+                        res.key, res.content_hash, res.units, res.src_vecs, res.tgt_vecs, src_path=job.zh_path,
+                        tgt_path=job.en_path, symbol=zd.meta.symbol or job.en.meta.symbol,
+                        title=zd.meta.title or job.en.meta.title)
+                    if statuses[res.key] == "changed":
+                        report.replaced_documents += 1
+                    else:
+                        report.added_documents += 1
+                done += 1
+                if done % FLUSH_EVERY == 0:
+                    store.flush()
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix_str(Path(job.zh_path).name[:30])
             if bar is not None:
-                bar.update(1)
-                bar.set_postfix_str(Path(job.zh_path).name[:30])
-        if bar is not None:
-            bar.close()
+                bar.close()
     finally:
-        executor.close()
         store.close()
     return report
 
