@@ -338,11 +338,11 @@ class Store:
             self._indexes = self._build_indexes()
             self.flush()
 
-    def _build_indexes(self, kind: str | None = None) -> dict[str, _Index]:
+    def _build_indexes(self) -> dict[str, _Index]:
         n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
         out = {}
         for side in ("src", "tgt"):
-            ix = _Index.choose(n, self.dim) if kind is None else _Index(self.dim, kind)
+            ix = _Index.choose(n, self.dim)
             if ix.kind != "flat":
                 rows = self.con.execute(
                     f"SELECT {side}_vec FROM pairs ORDER BY RANDOM() LIMIT ?", (TRAIN_PER_LIST * ix.nlist,))
