@@ -70,16 +70,20 @@ class UseM3:
     # ------------------------------------------------------------ public
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        parts = self.encode_parts(texts)
-        return self._limited(self._head, parts[:, :_D], parts[:, 3 * _D])
+        return self._limited(self._encode, list(texts))
+
+    def _encode(self, texts: list[str]) -> NDArray[np.float32]:
+        out = np.zeros((len(texts), 3 * _D + 1), dtype=np.float32)
+        if texts:
+            self._parts(texts, out, ends=False)  # a vector needs only the token sums
+        return self._head(out[:, :_D], out[:, 3 * _D])
 
     def encode_parts(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """One row per text: [token sum | first-token feature | last-token feature | token count]."""
         texts = list(texts)
         out = np.zeros((len(texts), 3 * _D + 1), dtype=np.float32)
-        if not texts:
-            return out
-        self._limited(self._parts, texts, out)
+        if texts:
+            self._limited(self._parts, texts, out)
         return out
 
     def compose(self, parts: NDArray[np.float32], size: int) -> NDArray[np.float32]:
@@ -87,7 +91,7 @@ class UseM3:
         n = len(parts)
         if n < size:
             return np.zeros((0, _D), dtype=np.float32)
-        total = parts[:, :_D].copy()
+        total = parts[:, :_D]
         count = parts[:, 3 * _D].astype(np.float64)
         tot, cnt = total[:n - size + 1].copy(), count[:n - size + 1].copy()
         for off in range(1, size):
@@ -105,20 +109,20 @@ class UseM3:
 
     # ------------------------------------------------------------ forward pass
 
-    def _parts(self, texts: list[str], out: NDArray[np.float32]) -> None:
+    def _parts(self, texts: list[str], out: NDArray[np.float32], ends: bool = True) -> None:
         group: list[list[int]] = []
         n_tokens = first = 0
         for i, text in enumerate(texts):
             ids = self._sp.encode(text, out_type=int, add_bos=True, add_eos=True)
             if group and n_tokens + len(ids) > _TOKEN_BUDGET:
-                self._batch(group, n_tokens, out[first:i])
+                self._batch(group, n_tokens, out[first:i], ends)
                 group, n_tokens, first = [], 0, i
             group.append(ids)
             n_tokens += len(ids)
         if group:
-            self._batch(group, n_tokens, out[first:])
+            self._batch(group, n_tokens, out[first:], ends)
 
-    def _batch(self, group: list[list[int]], n_tokens: int, out: NDArray[np.float32]) -> None:
+    def _batch(self, group: list[list[int]], n_tokens: int, out: NDArray[np.float32], ends: bool = True) -> None:
         m, be = self._m, self._be
         E, C = m._EMB_DIM, m._CNN_DIM
         lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
@@ -154,8 +158,9 @@ class UseM3:
         m._layernorm(feats, be.ln_g, be.ln_b, be.eps)
         # the output projection is linear, so it commutes with the token sum (rows: sentences, not tokens)
         out[:, :_D] = np.add.reduceat(feats, starts, axis=0) @ be.cnn_W
-        out[:, _D:2 * _D] = feats[starts] @ be.cnn_W
-        out[:, 2 * _D:3 * _D] = feats[starts + lens - 1] @ be.cnn_W
+        if ends:
+            out[:, _D:2 * _D] = feats[starts] @ be.cnn_W
+            out[:, 2 * _D:3 * _D] = feats[starts + lens - 1] @ be.cnn_W
         out[:, 3 * _D] = lens
 
     def _head(self, total: NDArray, count: NDArray) -> NDArray[np.float32]:
