@@ -104,10 +104,13 @@ def dp(costs: Sequence[NDArray], shapes: Sequence[Shape], lo: NDArray[np.int64],
             c[0] = 0.0
             c[~np.isfinite(c)] = 1e12  # outside the lattice; never on a path to (n, m)
             S = np.cumsum(c)
-            Dr = np.minimum.accumulate(X - S) + S
-            via = Dr < X - 1e-12
+            M = X - S
+            Mmin = np.minimum.accumulate(M)
+            # an insertion wins where an earlier column's running minimum is strictly below this column's own
+            # value: compared before S is added back, so rounding never invents an insertion
+            via = np.concatenate([[False], Mmin[:-1] < M[1:]])
             arg[via] = ins_t
-            X = np.where(via, Dr, X)
+            X = np.where(via, Mmin + S, X)
         D[i] = X
         bp[i] = arg
     if not np.isfinite(D[n, m - lo[n]]):
@@ -149,3 +152,76 @@ def reference_dp(cost_fn, shapes: Sequence[Shape], n: int, m: int) -> tuple[floa
         i, j = i - a, j - b
     out.reverse()
     return float(D[n, m]), out
+
+
+def _ins_prefix(row: NDArray) -> NDArray:
+    """Cumulative scores of (0, 1) beads along a row; position 0 (no bead ends there) counts 0."""
+    c = np.asarray(row, dtype=np.float64).copy()
+    c[0] = 0.0
+    c[~np.isfinite(c)] = -1e12  # outside the lattice
+    return np.cumsum(c)
+
+
+def posteriors(scores: Sequence[NDArray], shapes: Sequence[Shape], lo: NDArray[np.int64], W: int,
+               n: int, m: int) -> list[NDArray]:
+    """Log posterior probability of every bead, for beads scored as log-weights.
+
+    ``scores[t][i, k]`` is the log-weight of the bead of shape ``shapes[t]`` ending at ``(i, lo[i] + k)``
+    (``-inf`` where it is not allowed). Every path from ``(0, 0)`` to ``(n, m)`` has the probability of its
+    summed weights, normalised over all paths (forward-backward); the result holds, in the same layout, the
+    log of the total probability of the paths that use each bead.
+    """
+    ninf = -np.inf
+    row_shapes = [(t, a, b) for t, (a, b) in enumerate(shapes) if a > 0]
+    ins = [t for t, (a, _) in enumerate(shapes) if a == 0]
+    ins_t = ins[0] if ins else -1
+    ks = np.arange(W)
+    F = np.full((n + 1, W), ninf)
+    for i in range(n + 1):
+        X = np.full(W, ninf)
+        if i == 0:
+            X[0] = 0.0
+        for t, a, b in row_shapes:
+            if i < a:
+                continue
+            src = ks + int(lo[i] - lo[i - a] - b)
+            ok = (src >= 0) & (src < W)
+            if ok.any():
+                X[ok] = np.logaddexp(X[ok], F[i - a, src[ok]] + scores[t][i, ok])
+        if ins_t >= 0:
+            S = _ins_prefix(scores[ins_t][i])
+            with np.errstate(invalid="ignore"):
+                X = np.logaddexp.accumulate(X - S) + S
+        F[i] = X
+    Z = F[n, m - lo[n]]
+    if not np.isfinite(Z):
+        raise ValueError("no path through the band")
+    B = np.full((n + 1, W), ninf)
+    for i in range(n, -1, -1):
+        Y = np.full(W, ninf)
+        if i == n:
+            Y[m - lo[n]] = 0.0
+        for t, a, b in row_shapes:
+            if i + a > n:
+                continue
+            dst = ks + int(lo[i] + b - lo[i + a])
+            ok = (dst >= 0) & (dst < W)
+            if ok.any():
+                Y[ok] = np.logaddexp(Y[ok], B[i + a, dst[ok]] + scores[t][i + a, dst[ok]])
+        if ins_t >= 0:
+            S = _ins_prefix(scores[ins_t][i])
+            with np.errstate(invalid="ignore"):
+                Y = np.logaddexp.accumulate((Y + S)[::-1])[::-1] - S
+        B[i] = Y
+    out = []
+    for t, (a, b) in enumerate(shapes):
+        post = np.full((n + 1, W), ninf)
+        if a > 0:
+            for i in range(a, n + 1):
+                src = ks + int(lo[i] - lo[i - a] - b)
+                ok = (src >= 0) & (src < W)
+                post[i, ok] = F[i - a, src[ok]] + scores[t][i, ok] + B[i, ok] - Z
+        else:
+            post[:, 1:] = F[:, :-1] + scores[t][:, 1:] + B[:, 1:] - Z
+        out.append(np.minimum(post, 0.0))
+    return out
