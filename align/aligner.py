@@ -1,24 +1,34 @@
-"""The native sentence aligner.
+"""The native sentence aligner: a bead model scored on each bead's own evidence.
 
-Two passes, both linear in document length:
+A path through the alignment lattice is a sequence of beads (1-1, 1-2, 2-1,
+2-2, ..., 1-0, 0-1). Each bead of shape ``(a, b)`` has a log-weight
 
-1. An approximate path from sentence vectors only (1-1, 1-2, 2-1, skips),
-   found on a coarsened copy of the documents when they are large (blocks of
-   2, 4, 8 ... sentences averaged, as vecalign does) and refined level by
-   level inside a band around the coarser path.
-2. The real search inside a band around that path, over beads of up to
-   ``max_size`` sentences a side. A window of consecutive sentences gets the
-   vector of its joined text: composed from per-sentence parts when the
-   embedder can (use-m3: exact up to the joins, no text embedded twice), else
-   summed sentence vectors with the joined text embedded where the first
-   search is unsure (each window once, cached).
+    log P(shape) + beta * (cos(window_a, window_b) - c0[shape] + evidence)
 
-A bead's score combines the cosine similarity of its two windows, made
-relative to how similar each side is to its other near neighbours (a margin
-that tames hub sentences), a length model in characters fitted to the
-document pair, shared numbers, and paragraph boundaries; a skipped sentence
-scores ``skip``. Every bead gets a confidence in [0, 1] from a logistic
-curve over the bead score, fitted by scripts/calibrate.py.
+where ``cos`` is the similarity of the vectors of its two windows (the
+joined sentences), ``c0`` and ``beta`` turn it into the log-odds of "these
+windows are translations" against "two unrelated windows" (a linear
+discriminant between the document pair's own similarity of matched
+sentences and that of random window pairs of the same shape), and
+``evidence`` is what else a bilingual reader sees: length agreement, shared
+numbers, paragraph boundaries and labels, names. A skipped sentence has only
+its prior. So every aligned bead earns its own reward, merging two good
+beads loses one, and what an insertion or a merge costs is an explicit prior
+on shapes, re-estimated for each document pair from a first pass (a UN
+document with orphan sentences and a loosely translated chapter get their
+own prices). Nothing is measured against a sentence's neighbours.
+
+The search is linear in document length: for large inputs an approximate
+path from sentence vectors (found on coarsened copies, as vecalign does)
+defines a band, and both the best path (Viterbi) and every bead's posterior
+probability (forward-backward) are computed inside it. A bead's confidence
+is its posterior probability under the model at a calibrated temperature:
+the probability that it is exactly right (scripts/calibrate.py).
+
+Multi-sentence windows get the vector of their joined text: composed from
+per-sentence parts when the embedder can (use-m3: exact up to the joins), or
+summed sentence vectors with the joined text embedded near every unsure
+bead (each window once, cached).
 """
 
 from __future__ import annotations
@@ -32,7 +42,7 @@ import numpy as np
 import regex
 from numpy.typing import NDArray
 
-from .dp import band_around, dp, full_band
+from .dp import band_around, dp, full_band, posteriors
 from .embed.base import Composable, Embedder, compose_runs, encode_batched, signature
 from .errors import AlignmentError
 from .model import Alignment, Bead, Segment, join_segments
@@ -45,23 +55,24 @@ class AlignConfig:
     max_total: int = 5  # most sentences in a bead, both sides together
     band: int = 8  # band half-width around the approximate path, in sentences
     full_cells: int = 250_000  # documents with n*m up to this skip the coarse pass
-    margin_k: int = 4  # neighbours averaged for the margin
-    margin_weight: float = 1.0
-    skip: float = 0.0  # score of a sentence left unaligned
-    size_weight: float = 0.0  # extra weight of a bead per sentence beyond 1-1
-    merge_penalty: float = 0.0  # per sentence beyond 1-1 (a bead scores once, whatever its size)
-    length_weight: float = 0.08
-    number_weight: float = 0.08
-    paragraph_weight: float = 0.06  # per paragraph boundary crossed inside a window
-    paragraph_start_weight: float = 0.04  # bead starts a paragraph on one side only
     # multi-sentence windows: "compose" from per-sentence parts (embedders that can, exact up to the joins),
     # "text": summed sentence vectors, then the joined text embedded where the search is unsure,
     # "sum": summed sentence vectors only; "auto": compose when the embedder can, else text
     windows: str = "auto"
+    # evidence beside the similarity, in cosine units (scaled with it into log-odds for each document pair)
+    length_weight: float = 0.5  # times the log-odds of the windows' length ratio (matched against unrelated)
+    number_weight: float = 0.08  # shared numbers
+    name_weight: float = 0.08  # shared rare names, codes and symbols (with Chinese: names by their pinyin)
+    paragraph_weight: float = 0.06  # per paragraph boundary crossed inside a window
+    paragraph_start_weight: float = 0.04  # bead starts a paragraph on one side only
     anchor_weight: float = 0.15  # same paragraph label ("3.", "(a)") starting both sides; -2x if they differ
-    # the confidence curve; None: the embedder's entry in CALIBRATION (scripts/calibrate.py)
-    conf_center: float | None = None  # the bead score of an even bet
-    conf_scale: float | None = None
+    sim_weight: float = 1.0  # times the similarity's log-odds
+    # the shape prior: SHAPE_PRIOR, re-estimated for each document pair from the beads of a first pass
+    prior_strength: float = 20.0  # weight of SHAPE_PRIOR against the document's own bead counts, in beads
+    skip_prior: float | None = None  # fix P(1-0) and P(0-1) instead of estimating them
+    passes: int = 2  # searches; each after the first uses the model re-estimated from the one before
+    # confidence = posterior probability of the bead with all log-weights divided by ``temperature``
+    temperature: float = 2.0  # fitted by scripts/calibrate.py on Text+Berg and synthetic UN sets
 
     def shapes(self) -> list[tuple[int, int]]:
         out = [(1, 0), (0, 1)]
@@ -72,19 +83,20 @@ class AlignConfig:
         return out
 
     def describe(self) -> str:
-        return f"native(max={self.max_size},band={self.band},skip={self.skip})"
+        return f"native(max={self.max_size},band={self.band},passes={self.passes})"
 
 
 DEFAULT_CONFIG = AlignConfig()
 
-# (conf_center, conf_scale) per embedder, from ``python scripts/calibrate.py --embedder NAME`` on synthetic UN
-# documents: bead scores live on each embedder's own scale (e5's cosines are bunched near 0.8). Other
-# embedders get use-m3's curve, which makes their confidences a ranking only.
-CALIBRATION: dict[str, tuple[float, float]] = {
-    "use-m3": (0.2505, 0.0676),
-    "me5-small": (0.0111, 0.0256),  # --docs 10
-    "use-m3+me5-small": (0.1363, 0.0454),  # the ensemble, --docs 10
+# Bead shapes before any document is seen (the first pass's prior, and the pseudo-counts the re-estimate
+# starts from): mostly 1-1, merges of two sentences on either side common, insertions and deletions rare.
+# Shapes not listed share OTHER_SHAPES.
+SHAPE_PRIOR: dict[tuple[int, int], float] = {
+    (1, 1): 0.80, (1, 2): 0.06, (2, 1): 0.06, (1, 0): 0.002, (0, 1): 0.002,
+    (2, 2): 0.01, (1, 3): 0.015, (3, 1): 0.015,
 }
+OTHER_SHAPES = 0.01
+
 
 _NUM = regex.compile(r"\d+(?:[.,]\d+)*")
 def _number_masks(texts: Sequence[str]) -> NDArray[np.uint64]:
@@ -102,6 +114,81 @@ def _number_masks(texts: Sequence[str]) -> NDArray[np.uint64]:
             mask |= 1 << (hash_num(tok) % 64)
         out[i] = mask
     return out
+
+
+_WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}\p{M}'’]*")
+_LATIN_WORD = regex.compile(r"[\p{Latin}\p{N}][\p{Latin}\p{N}\p{M}'’]*")
+_HAN_RUN = regex.compile(r"\p{Han}+")
+
+
+def _is_zh(lang: str) -> bool:
+    return lang.lower().startswith("zh")
+
+
+def _fold(tok: str) -> str:
+    """Case- and accent-folded form of a token."""
+    return "".join(c for c in unicodedata.normalize("NFKD", tok.casefold()) if not unicodedata.combining(c))
+
+
+def _name_tokens(text: str, lang: str) -> set[str]:
+    """Tokens that name things: capitalised or alphanumeric words of three or more characters, folded.
+
+    In Chinese text: the Latin-script words it holds (codes, acronyms, untranslated names).
+    """
+    zh = _is_zh(lang)
+    out = set()
+    words = (_LATIN_WORD if zh else _WORD).findall(unicodedata.normalize("NFKC", text))
+    for k, w in enumerate(words):
+        if len(w) >= 3 and (zh or w[0].isupper() or any(c.isdigit() for c in w) and any(c.isalpha() for c in w)):
+            out.add(_fold(w))
+        if not zh and k + 1 < len(words) and w[:1].isupper() and words[k + 1][:1].isupper():
+            out.add(_fold(w + words[k + 1]))  # "Jia Rui" as one token, to meet a Chinese name's pinyin
+    return out
+
+
+def _pinyin_tokens(text: str) -> set[str]:
+    """Toneless pinyin of every run of two to four Chinese characters (贾瑞 -> "jiarui")."""
+    from pypinyin import Style, lazy_pinyin
+
+    out = set()
+    for run in _HAN_RUN.findall(text):
+        syl = lazy_pinyin(run, style=Style.NORMAL, errors="ignore")
+        if len(syl) != len(run):
+            continue
+        for size in (2, 3, 4):
+            for k in range(len(syl) - size + 1):
+                out.add("".join(syl[k:k + size]))
+    return out
+
+
+def _shared_name_masks(src: Sequence[str], src_lang: str, tgt: Sequence[str],
+                       tgt_lang: str) -> tuple[NDArray[np.uint64], NDArray[np.uint64]]:
+    """Per sentence, a 64-bit mask of the name tokens found on both sides and in few sentences of each."""
+    toks = []
+    for texts, lang, other in ((src, src_lang, tgt_lang), (tgt, tgt_lang, src_lang)):
+        sets = [_name_tokens(t, lang) for t in texts]
+        if _is_zh(lang) and not _is_zh(other):
+            sets = [s | _pinyin_tokens(t) for s, t in zip(sets, texts)]
+        toks.append(sets)
+    out = []
+    df = []
+    for sets in toks:
+        d: dict[str, int] = {}
+        for s in sets:
+            for w in s:
+                d[w] = d.get(w, 0) + 1
+        df.append(d)
+    shared = {w for w in df[0].keys() & df[1].keys()
+              if df[0][w] <= max(3, 0.1 * len(src)) and df[1][w] <= max(3, 0.1 * len(tgt))}
+    for sets in toks:
+        masks = np.zeros(len(sets), dtype=np.uint64)
+        for i, s in enumerate(sets):
+            mask = 0
+            for w in s & shared:
+                mask |= 1 << (hash_num(w) % 64)
+            masks[i] = mask
+        out.append(masks)
+    return out[0], out[1]
 
 
 def hash_num(tok: str) -> int:
@@ -162,8 +249,8 @@ class _Side:
     para: NDArray[np.int64]  # paragraph index per sentence
     anchors: list[str]  # paragraph label anchor per sentence ("" for most)
     windows: dict[int, NDArray[np.float32]]  # size -> (n + 1, d): window ending at each row
-    bg: NDArray[np.float64] | None = None  # margin background per sentence
     parts: NDArray[np.float32] | None = None  # per-sentence parts of a composable embedder
+    lang: str = ""
 
 
 def _prefix(x: NDArray) -> NDArray:
@@ -199,14 +286,37 @@ def _band_sims(X: NDArray[np.float32], Y: NDArray[np.float32], lo: NDArray[np.in
     return out
 
 
+@dataclass
+class _Model:
+    """What a document pair's search is scored with: the similarity log-odds and the shape prior."""
+
+    beta: float  # log-odds per unit of cosine
+    c0: dict[tuple[int, int], float]  # per shape: the cosine where a bead is as likely a match as not
+    length: tuple[float, float]  # median and spread of the length log ratio of matched windows
+    length_null: dict[tuple[int, int], tuple[float, float]]  # the same for unrelated windows, per shape
+    log_prior: dict[tuple[int, int], float]  # per shape
+
+
+@dataclass
+class _Lattice:
+    """Per-shape arrays over the band: window similarities and the other evidence (cosine units)."""
+
+    shapes: list[tuple[int, int]]
+    lo: NDArray[np.int64]
+    W: int
+    sims: dict[tuple[int, int], NDArray[np.float64]]
+    lenr: dict[tuple[int, int], NDArray[np.float64]]  # log ratio of target characters to the expected count
+    extra: dict[tuple[int, int], NDArray[np.float64]]
+    valid: dict[tuple[int, int], NDArray[np.bool_]]
+    ratio: float  # characters of the target per character of the source, over the whole documents
+    near: tuple[NDArray[np.int64], int] | None = None  # (lo, W) of the band around a cheap first path
+
+
 class Aligner:
     def __init__(self, embedder: Embedder, config: AlignConfig = DEFAULT_CONFIG, progress: bool = False) -> None:
         self.embedder = embedder
         self.config = config
         self.cache = EmbeddingCache(embedder, progress)
-        default = CALIBRATION.get(embedder.name, CALIBRATION["use-m3"])
-        self._center = config.conf_center if config.conf_center is not None else default[0]
-        self._scale = config.conf_scale if config.conf_scale is not None else default[1]
 
     # ------------------------------------------------------------ public
 
@@ -218,31 +328,31 @@ class Aligner:
         if n == 0 or m == 0:
             beads = [Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)]
             return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
-        S, T, shapes, lo, W, costs, margs = self._prepare(src, tgt, src_lang, tgt_lang, banded=True)
+        S, T, L = self._prepare(src, tgt, src_lang, tgt_lang)
         try:
-            steps = dp(costs, shapes, lo, W, n, m)
+            model = self._first_model(S, T, L)
+            steps = self._search(L, model, n, m)
+            for _ in range(self.config.passes - 1):
+                model = self._refit(S, T, L, steps)
+                steps = self._search(L, model, n, m)
             if self._windows() == "text":
                 # windows were scored with summed sentence vectors; embed the real text of the windows
-                # near every bead that is not a confident 1-1 and search again
-                us, ut = self._uncertain(steps, margs, shapes, lo, n, m)
+                # near every bead that is not a sure 1-1 and search again
+                post = posteriors(self._scores(L, model, self.config.temperature), L.shapes, L.lo, L.W, n, m)
+                us, ut = self._uncertain(steps, post, L, n, m)
                 if us.any() or ut.any():
-                    self._text_windows(S, src_lang, max(a for a, _ in shapes), us)
-                    self._text_windows(T, tgt_lang, max(b for _, b in shapes), ut)
-                    costs, margs = self._costs(S, T, shapes, lo, W, self._ratio(S, T))
-                    steps = dp(costs, shapes, lo, W, n, m)
+                    self._text_windows(S, src_lang, max(a for a, _ in L.shapes), us)
+                    self._text_windows(T, tgt_lang, max(b for _, b in L.shapes), ut)
+                    L = self._lattice(S, T, L.lo, L.W)
+                    model = self._refit(S, T, L, steps)
+                    steps = self._search(L, model, n, m)
+            post = posteriors(self._scores(L, model, self.config.temperature), L.shapes, L.lo, L.W, n, m)
         except ValueError as e:  # pragma: no cover - the band always holds the corners
             raise AlignmentError(f"alignment search failed: {e}") from e
         beads = []
-        best_row = np.where(np.isfinite(margs[shapes.index((1, 1))]), margs[shapes.index((1, 1))], -1).max(axis=1)
         for (a, b), i, j in steps:
-            t = shapes.index((a, b))
-            if a and b:
-                conf = self._confidence(float(margs[t][i, j - lo[i]]))
-            elif a:
-                conf = 1.0 - self._confidence(float(best_row[i]))
-            else:
-                conf = 1.0 - self._confidence(float(self._best_col(margs[shapes.index((1, 1))], lo, j)))
-            beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), round(conf, 4)))
+            p = float(np.exp(post[L.shapes.index((a, b))][i, j - L.lo[i]]))
+            beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), round(min(max(p, 0.0), 1.0), 4)))
         return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
 
     def pair_vectors(self, alignment: Alignment) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
@@ -261,23 +371,6 @@ class Aligner:
                 out.append(self.cache.encode([join_segments([segs[i].text for i in r], lang) for r in runs]))
         return out[0], out[1]
 
-    def score_beads(self, src: Sequence[Segment], tgt: Sequence[Segment], beads: Sequence[tuple[tuple, tuple]],
-                    src_lang: str = "zh", tgt_lang: str = "en") -> NDArray[np.float64]:
-        """The aligner's score of arbitrary beads (both sides non-empty, shapes it allows) over a full search.
-
-        For calibration and diagnostics; NaN for a bead of a shape the configuration does not allow.
-        """
-        src, tgt = tuple(src), tuple(tgt)
-        _, _, shapes, lo, _, _, scores = self._prepare(src, tgt, src_lang, tgt_lang, banded=False,
-                                                       text_windows=self._windows() == "text")
-        out = np.full(len(beads), np.nan)
-        for k, (bs, bt) in enumerate(beads):
-            shape = (len(bs), len(bt))
-            if shape in shapes and bs and bt:
-                i, j = bs[-1] + 1, bt[-1] + 1
-                out[k] = scores[shapes.index(shape)][i, j - lo[i]]
-        return out
-
     def _windows(self) -> str:
         mode = self.config.windows
         if mode not in ("auto", "compose", "text", "sum"):
@@ -289,40 +382,210 @@ class Aligner:
             return "compose" if composable else "text"
         return mode
 
-    @staticmethod
-    def _ratio(S: _Side, T: _Side) -> float:
-        return max(T.length[-1], 1.0) / max(S.length[-1], 1.0)
+    # ------------------------------------------------------------ the lattice and its evidence
 
-    def _prepare(self, src, tgt, src_lang, tgt_lang, banded: bool, text_windows: bool = False):
+    def _prepare(self, src, tgt, src_lang, tgt_lang) -> tuple[_Side, _Side, _Lattice]:
         n, m = len(src), len(tgt)
         S = self._side([s.text for s in src], [s.paragraph for s in src], src_lang, [s.anchor for s in src])
         T = self._side([t.text for t in tgt], [t.paragraph for t in tgt], tgt_lang, [t.anchor for t in tgt])
-        ratio = self._ratio(S, T)
-        if not banded or n * m <= self.config.full_cells:
-            lo, W = full_band(n, m)
-        else:
-            lo, W = band_around(self._approx_path(S.vec, T.vec), n, m, self.config.band)
-        self._margins(S, T, lo, W)
+        # the band around a cheap first path: the search's lattice for large documents, and for all of them
+        # where a first model looks for each sentence's best partner (so that banded and full searches agree)
+        near = band_around(self._approx_path(S.vec, T.vec), n, m, self.config.band)
+        lo, W = full_band(n, m) if n * m <= self.config.full_cells else near
         shapes = self.config.shapes()
-        for side, lang, size in ((S, src_lang, max(a for a, _ in shapes)), (T, tgt_lang, max(b for _, b in shapes))):
+        for side, size in ((S, max(a for a, _ in shapes)), (T, max(b for _, b in shapes))):
             for k in range(2, size + 1):
                 if side.parts is not None:
-                    side.windows[k] = np.zeros((n + 1 if side is S else m + 1, side.vec.shape[1]), np.float32)
+                    side.windows[k] = np.zeros((len(side.texts) + 1, side.vec.shape[1]), np.float32)
                     side.windows[k][k:] = self.embedder.compose(side.parts, k)  # type: ignore[attr-defined]
                 else:
                     side.windows[k] = _window_sum_vectors(side.vec, k)
-            if text_windows:
-                self._text_windows(side, lang, size, np.ones(len(side.texts), dtype=bool))
-        costs, scores = self._costs(S, T, shapes, lo, W, ratio)
-        return S, T, shapes, lo, W, costs, scores
+        L = self._lattice(S, T, lo, W)
+        L.near = near
+        return S, T, L
 
-    def _uncertain(self, steps, scores, shapes, lo, n, m, radius: int = 1) -> tuple[NDArray, NDArray]:
-        """Sentences within ``radius`` of a bead that is not a 1-1 with confidence >= 0.5."""
+    def _lattice(self, S: _Side, T: _Side, lo: NDArray[np.int64], W: int) -> _Lattice:
+        """Similarities and evidence of every bead in the band (computed once; models only reweigh them)."""
+        cfg = self.config
+        shapes = cfg.shapes()
+        n, m = len(S.texts), len(T.texts)
+        rows = np.arange(n + 1)[:, None]
+        cols_raw = lo[:, None] + np.arange(W)[None, :]
+        cols = np.minimum(cols_raw, m)
+        ri = np.broadcast_to(rows, (n + 1, W))
+        ratio = max(T.length[-1], 1.0) / max(S.length[-1], 1.0)
+        # paragraph starts: sentence i starts a paragraph if its paragraph differs from i - 1's
+        startS = np.concatenate([[True], S.para[1:] != S.para[:-1]])
+        startT = np.concatenate([[True], T.para[1:] != T.para[:-1]])
+        # anchors: ids shared by both sides, 0 for none
+        names = {x: k + 1 for k, x in enumerate(sorted((set(S.anchors) | set(T.anchors)) - {""}))}
+        ancS = np.array([names.get(x, 0) for x in S.anchors], dtype=np.int64)
+        ancT = np.array([names.get(x, 0) for x in T.anchors], dtype=np.int64)
+        use_anchors = bool(ancS.any() and ancT.any()) and cfg.anchor_weight > 0
+        cntS, cntT = _prefix(ancS != 0), _prefix(ancT != 0)
+        sims, lenr, extra, valid = {}, {}, {}, {}
+        # names: where one side is Chinese (pinyin against capitalised words, Latin-script codes on both)
+        use_names = cfg.name_weight > 0 and _is_zh(S.lang) != _is_zh(T.lang)
+        if use_names:
+            names_s, names_t = _shared_name_masks(S.texts, S.lang, T.texts, T.lang)
+        for a, b in shapes:
+            ok = (rows >= a) & (cols_raw >= b) & (cols_raw <= m)
+            valid[(a, b)] = ok
+            if a == 0 or b == 0:
+                continue
+            sims[(a, b)] = np.where(ok, _band_sims(S.windows[a], T.windows[b], lo, W), 0.0).astype(np.float64)
+            i0 = np.clip(ri - a, 0, n)
+            j0 = np.clip(cols - b, 0, m)
+            # length: log ratio of target characters to the expected count
+            ls = S.length[ri] - S.length[i0]
+            lt = T.length[cols] - T.length[j0]
+            lenr[(a, b)] = np.where(ok, _length_ratio(ls, lt, ratio), 0.0)
+            ev = np.zeros((n + 1, W))
+            # shared numbers
+            ns = _or_windows(S.nums, a)[ri]
+            nt = _or_windows(T.nums, b)[cols]
+            both = (ns != 0) & (nt != 0)
+            inter = np.bitwise_count(ns & nt).astype(np.float64)
+            union = np.bitwise_count(ns | nt).astype(np.float64)
+            jac = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+            ev += cfg.number_weight * np.where(both, 2 * jac - 1, 0.0)
+            ev -= cfg.number_weight * 0.5 * ((ns != 0) ^ (nt != 0)) * (np.bitwise_count(ns ^ nt) > 1)
+            # shared names: a window pair whose names agree, or disagree
+            if use_names:
+                ns = _or_windows(names_s, a)[ri]
+                nt = _or_windows(names_t, b)[cols]
+                both = (ns != 0) & (nt != 0)
+                inter = np.bitwise_count(ns & nt).astype(np.float64)
+                union = np.bitwise_count(ns | nt).astype(np.float64)
+                ev += cfg.name_weight * np.where(both, 2 * inter / np.maximum(union, 1) - 1, 0.0)
+            # paragraphs: windows should not cross boundaries; beads should start paragraphs together
+            crossS = S.para[np.clip(ri - 1, 0, n - 1)] - S.para[np.clip(i0, 0, n - 1)]
+            crossT = T.para[np.clip(cols - 1, 0, m - 1)] - T.para[np.clip(j0, 0, m - 1)]
+            ev -= cfg.paragraph_weight * (crossS + crossT)
+            ev -= cfg.paragraph_start_weight * (startS[np.clip(i0, 0, n - 1)] != startT[np.clip(j0, 0, m - 1)])
+            if use_anchors:
+                aS = ancS[np.clip(i0, 0, n - 1)]
+                aT = ancT[np.clip(j0, 0, m - 1)]
+                both = (aS != 0) & (aT != 0)
+                ev += cfg.anchor_weight * np.where(both, np.where(aS == aT, 1.0, -2.0), 0.0)
+                # a label inside a window (not at its start) means the bead runs into the next numbered paragraph
+                inner = (cntS[ri] - cntS[np.minimum(i0 + 1, ri)]) + (cntT[cols] - cntT[np.minimum(j0 + 1, cols)])
+                ev -= cfg.anchor_weight * inner
+            extra[(a, b)] = np.where(ok, ev, 0.0)
+        return _Lattice(shapes, lo, W, sims, lenr, extra, valid, ratio)
+
+    # ------------------------------------------------------------ the model of a document pair
+
+    def _null(self, S: _Side, T: _Side, L: _Lattice) -> tuple[dict, dict]:
+        """Median and spread of the similarity and of the length ratio of unrelated window pairs, per shape.
+
+        Random windows of the document pair, away from its diagonal (where its translations are).
+        """
+        n, m = len(S.texts), len(T.texts)
+        rng = np.random.default_rng(n * 100_003 + m)
+        out, length = {}, {}
+        for a, b in L.sims:
+            if n < a or m < b:
+                continue
+            ii = rng.integers(a, n + 1, _NULL_SAMPLES)
+            jj = rng.integers(b, m + 1, _NULL_SAMPLES)
+            far = np.abs((ii - a / 2) / n - (jj - b / 2) / m) > max(4.0 / min(n, m), 0.05)
+            if far.sum() < 30:
+                # a short document: any pair of windows that misses the diagonal by a sentence or more
+                lo_j, hi_j = (ii - a) * m / n - 1, ii * m / n + 1
+                far = (jj <= lo_j) | (jj - b >= hi_j)
+            if far.sum() < 10:  # too short to tell: what unrelated sentences score with most embedders
+                out[(a, b)], length[(a, b)] = _NULL_DEFAULT, (0.0, 1.0)
+                continue
+            ii, jj = ii[far], jj[far]
+            v = np.einsum("rd,rd->r", S.windows[a][ii], T.windows[b][jj]).astype(np.float64)
+            # a few distinct pairs say little (and in a short text may still be partial translations)
+            out[(a, b)] = _robust(v) if len(set(zip(ii.tolist(), jj.tolist()))) >= 30 else _NULL_DEFAULT
+            r = _length_ratio(S.length[ii] - S.length[ii - a], T.length[jj] - T.length[jj - b], L.ratio)
+            length[(a, b)] = _robust(r)
+        return out, length
+
+    def _first_model(self, S: _Side, T: _Side, L: _Lattice) -> _Model:
+        """Matched similarity from mutual best 1-1 partners (each the other's most similar), priors by default."""
+        cols = L.lo[:, None] + np.arange(L.W)[None, :]
+        near_lo, near_W = L.near if L.near is not None else (L.lo, L.W)
+        inside = (cols >= near_lo[:, None]) & (cols < near_lo[:, None] + near_W)
+        s11 = np.where(L.valid[(1, 1)] & inside, L.sims[(1, 1)], -np.inf)
+        rows = np.arange(1, len(S.texts) + 1)
+        ks = s11[1:].argmax(axis=1)
+        col_rows, col_ks = _col_argmax(s11, L.lo, L.W, len(T.texts))
+        best_row_of_col = dict(zip((L.lo[col_rows] + col_ks).tolist(), col_rows.tolist()))
+        mutual = np.array([best_row_of_col.get(int(L.lo[i] + k)) == i for i, k in zip(rows, ks)], dtype=bool)
+        ii, kk = np.concatenate([rows, col_rows]), np.concatenate([ks, col_ks])
+        # the centre from mutual partners (rarely wrong); the spread from every best partner (a first look
+        # should not be sure of itself)
+        centre = float(np.median(L.sims[(1, 1)][rows[mutual], ks[mutual]])) if mutual.sum() >= 3 else None
+        self._null_stats, self._null_length = self._null(S, T, L)
+        return self._model(L, ii, kk, _default_prior(L.shapes), refit=False, centre=centre)
+
+    def _refit(self, S: _Side, T: _Side, L: _Lattice, steps) -> _Model:
+        """The model re-estimated from a search's beads: its 1-1 similarities and its shape counts."""
+        kappa = self.config.prior_strength
+        p0 = _default_prior(L.shapes)
+        counts = dict.fromkeys(L.shapes, 0.0)
+        ii, kk = [], []
+        for (a, b), i, j in steps:
+            counts[(a, b)] += 1
+            if (a, b) == (1, 1):
+                ii.append(i)
+                kk.append(j - L.lo[i])
+        total = sum(counts.values()) + kappa
+        prior = {s: (counts[s] + kappa * p0[s]) / total for s in L.shapes}
+        return self._model(L, np.asarray(ii, dtype=np.int64), np.asarray(kk, dtype=np.int64), prior)
+
+    def _model(self, L: _Lattice, ii: NDArray[np.int64], kk: NDArray[np.int64],
+               prior: dict[tuple[int, int], float], refit: bool = True, centre: float | None = None) -> _Model:
+        """The model whose matched pairs are the 1-1 band cells ``(ii, kk)``."""
+        matched, lengths = L.sims[(1, 1)][ii, kk], L.lenr[(1, 1)][ii, kk]
+        null = self._null_stats
+        mu0, sd0 = null.get((1, 1), (0.0, 0.1))
+        if len(matched) >= 3:
+            mu1, sd1 = _robust(matched)
+            mu1 = mu1 if centre is None else centre
+        else:
+            mu1, sd1 = mu0 + 0.5, 0.1
+        mu1 = max(mu1, mu0 + _MIN_GAP)
+        beta = self.config.sim_weight * (mu1 - mu0) / ((sd0 * sd0 + sd1 * sd1) / 2.0)
+        c0 = {s: (mu1 + null.get(s, (mu0, sd0))[0]) / 2.0 for s in self.config.shapes() if s[0] and s[1]}
+        if self.config.skip_prior is not None:
+            prior = dict(prior)
+            prior[(1, 0)] = prior[(0, 1)] = self.config.skip_prior
+        # matched windows' length ratio is centred on 0 (the expected count comes from the documents' own ratio);
+        # its spread comes from a search's 1-1 beads (the best partners of a first look may be partial)
+        length = (0.0, max(_robust(lengths)[1], _LENGTH_SPREAD_MIN) if refit and len(lengths) >= 3 else
+                  _LENGTH_SPREAD_FIRST)
+        return _Model(float(beta), c0, length, self._null_length,
+                      {s: math.log(max(p, 1e-12)) for s, p in prior.items()})
+
+    def _scores(self, L: _Lattice, model: _Model, temperature: float = 1.0) -> list[NDArray[np.float64]]:
+        """Log-weight of every bead in the band, per shape (``-inf`` outside the lattice)."""
+        out = []
+        for s in L.shapes:
+            if s in L.sims:
+                v = model.log_prior[s] + model.beta * (L.sims[s] - model.c0[s] + L.extra[s])
+                if self.config.length_weight:
+                    v = v + self.config.length_weight * _gauss_llr(L.lenr[s], model.length,
+                                                                   model.length_null.get(s, (0.0, 1.0)))
+            else:
+                v = np.full(L.valid[s].shape, model.log_prior[s])
+            out.append(np.where(L.valid[s], v / temperature, -np.inf))
+        return out
+
+    def _search(self, L: _Lattice, model: _Model, n: int, m: int):
+        return dp([-s for s in self._scores(L, model)], L.shapes, L.lo, L.W, n, m)
+
+    def _uncertain(self, steps, post, L: _Lattice, n, m, radius: int = 1) -> tuple[NDArray, NDArray]:
+        """Sentences within ``radius`` of a bead that is not a 1-1 with posterior >= 0.5."""
         us = np.zeros(n, dtype=bool)
         ut = np.zeros(m, dtype=bool)
-        one = shapes.index((1, 1))
+        one = L.shapes.index((1, 1))
         for (a, b), i, j in steps:
-            if (a, b) == (1, 1) and self._confidence(float(scores[one][i, j - lo[i]])) >= 0.5:
+            if (a, b) == (1, 1) and post[one][i, j - L.lo[i]] >= math.log(0.5):
                 continue
             us[max(0, i - a - radius):min(n, i + radius)] = True
             ut[max(0, j - b - radius):min(m, j + radius)] = True
@@ -339,7 +602,7 @@ class Aligner:
             vec = self.cache.encode(texts, desc=f"embedding {lang}")
         return _Side(texts, vec, _prefix(_char_len(texts)), _number_masks(texts),
                      np.asarray(paras, dtype=np.int64), anchors,
-                     {1: np.vstack([np.zeros((1, vec.shape[1]), np.float32), vec])}, parts=parts)
+                     {1: np.vstack([np.zeros((1, vec.shape[1]), np.float32), vec])}, parts=parts, lang=lang)
 
     def _text_windows(self, side: _Side, lang: str, max_size: int, where: NDArray[np.bool_]) -> None:
         """Replace summed window vectors by embeddings of the joined text, for windows starting in ``where``."""
@@ -379,112 +642,50 @@ class Aligner:
         steps = dp(costs, shapes, lo, W, n, m)
         return [(0, 0)] + [(i, j) for _, i, j in steps]
 
-    def _margins(self, S: _Side, T: _Side, lo: NDArray[np.int64], W: int) -> None:
-        """Background similarity of each sentence: mean of its k best neighbours in the band."""
-        n, m = len(S.texts), len(T.texts)
-        k = self.config.margin_k
-        sims = _band_sims(S.windows[1], T.windows[1], lo, W).astype(np.float64)
-        cols = lo[:, None] + np.arange(W)[None, :]
-        valid = (cols >= 1) & (cols <= m) & (np.arange(n + 1)[:, None] >= 1)
-        sims = np.where(valid, sims, -np.inf)
-        # sentence i (0-based) is row i + 1, target sentence j is column j + 1
-        kk = min(k, W)
-        top = -np.sort(-sims[1:], axis=1)[:, :kk]
-        top = np.where(np.isfinite(top), top, np.nan)
-        S.bg = np.nan_to_num(np.nanmean(top, axis=1), nan=0.0)
-        flat_i, flat_k = np.nonzero(valid)
-        vals = sims[flat_i, flat_k]
-        tcol = cols[flat_i, flat_k] - 1
-        order = np.lexsort((-vals, tcol))
-        tcol, vals = tcol[order], vals[order]
-        starts = np.searchsorted(tcol, np.arange(m))
-        ends = np.searchsorted(tcol, np.arange(m), side="right")
-        bg_t = np.zeros(m)
-        csum = np.concatenate([[0.0], np.cumsum(vals)])
-        take = np.minimum(ends - starts, kk)
-        has = take > 0
-        bg_t[has] = (csum[starts[has] + take[has]] - csum[starts[has]]) / take[has]
-        T.bg = bg_t
 
-    def _costs(self, S: _Side, T: _Side, shapes: list[tuple[int, int]], lo: NDArray[np.int64], W: int,
-               ratio: float) -> tuple[list[NDArray], list[NDArray]]:
-        cfg = self.config
-        n, m = len(S.texts), len(T.texts)
-        rows = np.arange(n + 1)[:, None]
-        cols_raw = lo[:, None] + np.arange(W)[None, :]
-        cols = np.minimum(cols_raw, m)
-        bgS, bgT = _prefix(S.bg), _prefix(T.bg)
-        # paragraph starts: sentence i starts a paragraph if its paragraph differs from i - 1's
-        startS = np.concatenate([[True], S.para[1:] != S.para[:-1]]) if n else np.zeros(0, bool)
-        startT = np.concatenate([[True], T.para[1:] != T.para[:-1]]) if m else np.zeros(0, bool)
-        # anchors: ids shared by both sides, 0 for none
-        names = {x: k + 1 for k, x in enumerate(sorted((set(S.anchors) | set(T.anchors)) - {""}))}
-        ancS = np.array([names.get(x, 0) for x in S.anchors], dtype=np.int64)
-        ancT = np.array([names.get(x, 0) for x in T.anchors], dtype=np.int64)
-        use_anchors = bool(ancS.any() and ancT.any()) and cfg.anchor_weight > 0
-        cntS, cntT = _prefix(ancS != 0), _prefix(ancT != 0)
-        costs, margs = [], []
-        for a, b in shapes:
-            valid = (rows >= a) & (cols_raw >= b) & (cols_raw <= m)
-            if a == 0 or b == 0:
-                c = np.where(valid, -cfg.skip, np.inf)
-                costs.append(c)
-                margs.append(np.full((n + 1, W), np.nan))
-                continue
-            sim = _band_sims(S.windows[a], T.windows[b], lo, W).astype(np.float64)
-            ri = np.broadcast_to(rows, (n + 1, W))
-            i0 = np.clip(ri - a, 0, n)
-            j0 = np.clip(cols - b, 0, m)
-            bg = ((bgS[ri] - bgS[i0]) / a + (bgT[cols] - bgT[j0]) / b) / 2.0
-            marg = sim - cfg.margin_weight * bg
-            # length: log ratio of target characters to the expected count
-            ls = S.length[ri] - S.length[i0]
-            lt = T.length[cols] - T.length[j0]
-            r = np.log((lt + 2.0 * ratio) / (ls * ratio + 2.0 * ratio))
-            score = marg * (1.0 + cfg.size_weight * (a + b - 2)) - cfg.merge_penalty * (a + b - 2)
-            score -= cfg.length_weight * r * r
-            # shared numbers
-            ns = _or_windows(S.nums, a)[ri]
-            nt = _or_windows(T.nums, b)[cols]
-            both = (ns != 0) & (nt != 0)
-            inter = np.bitwise_count(ns & nt).astype(np.float64)
-            union = np.bitwise_count(ns | nt).astype(np.float64)
-            jac = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
-            score += cfg.number_weight * np.where(both, 2 * jac - 1, 0.0)
-            score -= cfg.number_weight * 0.5 * ((ns != 0) ^ (nt != 0)) * (np.bitwise_count(ns ^ nt) > 1)
-            # paragraphs: windows should not cross boundaries; beads should start paragraphs together
-            crossS = S.para[np.clip(ri - 1, 0, n - 1)] - S.para[np.clip(i0, 0, n - 1)]
-            crossT = T.para[np.clip(cols - 1, 0, m - 1)] - T.para[np.clip(j0, 0, m - 1)]
-            score -= cfg.paragraph_weight * (crossS + crossT)
-            st_s = startS[np.clip(i0, 0, n - 1)]
-            st_t = startT[np.clip(j0, 0, m - 1)]
-            score -= cfg.paragraph_start_weight * (st_s != st_t)
-            if use_anchors:
-                aS = ancS[np.clip(i0, 0, n - 1)]
-                aT = ancT[np.clip(j0, 0, m - 1)]
-                both = (aS != 0) & (aT != 0)
-                score += cfg.anchor_weight * np.where(both, np.where(aS == aT, 1.0, -2.0), 0.0)
-                # a label inside a window (not at its start) means the bead runs into the next numbered paragraph
-                inner = (cntS[ri] - cntS[np.minimum(i0 + 1, ri)]) + (cntT[cols] - cntT[np.minimum(j0 + 1, cols)])
-                score -= cfg.anchor_weight * inner
-            costs.append(np.where(valid, -score, np.inf))
-            margs.append(np.where(valid, score, np.nan))  # the full bead score, for confidences
-        return costs, margs
+_NULL_SAMPLES = 2000
+_LENGTH_SPREAD_FIRST, _LENGTH_SPREAD_MIN = 0.3, 0.1
+_NULL_DEFAULT = (0.05, 0.12)  # use-m3's similarity of unrelated sentence pairs, for documents of a few sentences
+_MIN_GAP = 0.1  # least gap between matched and unrelated similarity the model assumes
 
-    def _confidence(self, marg: float) -> float:
-        if not math.isfinite(marg):
-            return 0.0
-        z = (marg - self._center) / self._scale
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
-    @staticmethod
-    def _best_col(marg11: NDArray, lo: NDArray[np.int64], j: int) -> float:
-        W = marg11.shape[1]
-        k = j - lo
-        ok = (k >= 0) & (k < W)
-        vals = marg11[np.flatnonzero(ok), k[ok]]
-        vals = vals[np.isfinite(vals)]
-        return float(vals.max()) if vals.size else -1.0
+def _robust(v: NDArray[np.float64]) -> tuple[float, float]:
+    """Median and a spread from the median absolute deviation (floored: a few equal values say little)."""
+    med = float(np.median(v))
+    return med, max(1.4826 * float(np.median(np.abs(v - med))), 0.03)
+
+
+def _default_prior(shapes: Sequence[tuple[int, int]]) -> dict[tuple[int, int], float]:
+    p = {s: SHAPE_PRIOR.get(s, OTHER_SHAPES) for s in shapes}
+    z = sum(p.values())
+    return {s: v / z for s, v in p.items()}
+
+
+def _col_argmax(s: NDArray[np.float64], lo: NDArray[np.int64], W: int, m: int) -> tuple[NDArray, NDArray]:
+    """Band cells (row, offset) holding the largest finite value of each target column 1..m (rows >= 1)."""
+    rows = np.broadcast_to(np.arange(len(lo))[:, None], s.shape).ravel()
+    offs = np.broadcast_to(np.arange(W)[None, :], s.shape).ravel()
+    cols = (lo[:, None] + np.arange(W)[None, :]).ravel()
+    vals = s.ravel()
+    ok = np.isfinite(vals) & (cols >= 1) & (cols <= m) & (rows >= 1)
+    rows, offs, cols, vals = rows[ok], offs[ok], cols[ok], vals[ok]
+    order = np.lexsort((-vals, cols))
+    first = np.concatenate([[True], cols[order][1:] != cols[order][:-1]])
+    pick = order[first]
+    return rows[pick], offs[pick]
+
+
+def _length_ratio(ls: NDArray, lt: NDArray, ratio: float) -> NDArray[np.float64]:
+    """Log ratio of target characters to those expected from the source (smoothed for short windows)."""
+    return np.log((lt + 2.0 * ratio) / (ls * ratio + 2.0 * ratio))
+
+
+def _gauss_llr(x: NDArray, match: tuple[float, float], null: tuple[float, float]) -> NDArray[np.float64]:
+    """log N(x; match) - log N(x; null), the null's spread floored to twice the matched one: a concave
+    log-odds, highest at the matched centre, that never rewards a window pair for being far from the null's."""
+    (m1, s1), (m0, s0) = match, null
+    s0 = max(s0, 2.0 * s1, 0.3)
+    return -0.5 * ((x - m1) / s1) ** 2 - math.log(s1) + 0.5 * ((x - m0) / s0) ** 2 + math.log(s0)
 
 
 def _or_windows(masks: NDArray[np.uint64], size: int) -> NDArray[np.uint64]:
