@@ -130,6 +130,8 @@ class TranslationUnit:
     paragraph: int = 0
     bead: int = 0  # index of the bead in its alignment
     embedder: str = ""
+    src_ids: tuple[int, ...] = ()  # indices of the aligned source sentences (alignment exports)
+    tgt_ids: tuple[int, ...] = ()
 
 
 def join_segments(texts: list[str], lang: str) -> str:

@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-size", type=int, help=f"most sentences on one side of a bead "
                    f"(default {DEFAULT_CONFIG.max_size})")
     p.add_argument("--min-score", type=float, default=0.0, help="drop pairs with a lower confidence")
+    p.add_argument("--keep-unaligned", action="store_true",
+                   help="TSV/JSONL: also write each sentence left unaligned, with the other side empty")
     _embedder_arg(p)
     _add_common(p)
     p.set_defaults(func=cmd_align)
@@ -162,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 # ------------------------------------------------------------------ commands
 
 def cmd_align(args: argparse.Namespace) -> int:
-    from .pipeline import align_files, embedder_signature, translation_units
+    from .pipeline import align_files, embedder_signature, translation_units, unaligned_counts
 
     outputs = args.output or []
     if args.format and len(outputs) > 1:
@@ -176,7 +178,11 @@ def cmd_align(args: argparse.Namespace) -> int:
                             tgt_lang=args.tgt_lang, embedder=args.embedder, engine=args.engine,
                             config=config, progress=not args.no_progress)
     units = translation_units(alignment, doc=args.src.name, embedder=embedder_signature(args.embedder),
-                              min_score=args.min_score)
+                              min_score=args.min_score, keep_unaligned=args.keep_unaligned)
+    us, ut = unaligned_counts(alignment)
+    print(f"aligned {len(alignment.src)} source and {len(alignment.tgt)} target sentences; left unaligned: "
+          f"{us} source, {ut} target" + ("" if args.keep_unaligned or not (us or ut) else
+                                          " (--keep-unaligned writes them to TSV/JSONL)"), file=sys.stderr)
     if not outputs:
         exports.write_alignment(alignment, units, args.format or "beads", sys.stdout, lang_codes)
         sys.stdout.flush()

@@ -28,6 +28,8 @@ def tmx_units(units: Iterable[TranslationUnit], lang_codes: Sequence[str] = DEFA
               when: str | None = None) -> Iterable[TmxUnit]:
     when = when or tmx_date()
     for u in units:
+        if not (u.src_text and u.tgt_text):
+            continue  # a sentence left unaligned (--keep-unaligned) is no translation unit
         props = [("x-document", u.doc), ("x-paragraph", str(u.paragraph)), ("x-bead-type", u.bead_kind),
                  ("x-alignment-score", f"{u.score:.4f}")]
         if u.embedder:
@@ -68,8 +70,12 @@ def write_beads(alignment: Alignment, out: TextIO) -> int:
 
 def unit_record(u: TranslationUnit) -> dict:
     """A unit as the JSON-lines and Parquet exports write it."""
-    return {"src": u.src_text, "tgt": u.tgt_text, "src_lang": u.src_lang, "tgt_lang": u.tgt_lang,
-            "score": round(u.score, 4), "bead": u.bead_kind, "doc": u.doc, "paragraph": u.paragraph}
+    rec = {"src": u.src_text, "tgt": u.tgt_text, "src_lang": u.src_lang, "tgt_lang": u.tgt_lang,
+           "score": round(u.score, 4), "bead": u.bead_kind, "doc": u.doc, "paragraph": u.paragraph}
+    if u.src_ids or u.tgt_ids:  # units of an alignment: which input sentences (0-based) they hold
+        rec["src_ids"] = list(u.src_ids)
+        rec["tgt_ids"] = list(u.tgt_ids)
+    return rec
 
 
 def one_line(s: str) -> str:

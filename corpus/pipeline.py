@@ -12,7 +12,7 @@ from align.aligner import DEFAULT_CONFIG, AlignConfig, Aligner, EmbeddingCache
 from align.embed import DEFAULT_EMBEDDER, get_embedder
 from align.embed.base import Composable, Embedder, compose_runs, signature
 from align.errors import InputError
-from align.model import Alignment, Document, Paragraph, Segment, TranslationUnit
+from align.model import Alignment, Document, Paragraph, Segment, TranslationUnit, join_segments
 from align.numerals import chinese_number
 from align.segment import split_sentences
 
@@ -149,16 +149,32 @@ def align_files(src_path: str | Path, tgt_path: str | Path, *, presplit: bool = 
 
 
 def translation_units(alignment: Alignment, doc: str = "", embedder: str = "",
-                      min_score: float = 0.0) -> list[TranslationUnit]:
-    """One unit per bead with text on both sides."""
+                      min_score: float = 0.0, keep_unaligned: bool = False) -> list[TranslationUnit]:
+    """One unit per bead with text on both sides, numbered in order; with ``keep_unaligned`` also one per
+    sentence left unaligned (the other side empty), in document order. Every unit carries its sentence ids."""
     out = []
-    for k, (s, t, bead) in enumerate(alignment.pairs()):
-        if bead.score < min_score:
-            continue
-        para = alignment.src[bead.src[0]].paragraph
-        out.append(TranslationUnit(s, t, alignment.src_lang, alignment.tgt_lang, bead.score, bead.kind,
-                                   doc, para, k, embedder))
+    k = 0
+    for bead in alignment.beads:
+        if bead.src and bead.tgt:
+            if bead.score >= min_score:
+                s = join_segments([alignment.src[i].text for i in bead.src], alignment.src_lang)
+                t = join_segments([alignment.tgt[j].text for j in bead.tgt], alignment.tgt_lang)
+                out.append(TranslationUnit(s, t, alignment.src_lang, alignment.tgt_lang, bead.score, bead.kind,
+                                           doc, alignment.src[bead.src[0]].paragraph, k, embedder,
+                                           bead.src, bead.tgt))
+            k += 1
+        elif keep_unaligned:
+            seg = alignment.src[bead.src[0]] if bead.src else alignment.tgt[bead.tgt[0]]
+            out.append(TranslationUnit(seg.text if bead.src else "", "" if bead.src else seg.text,
+                                       alignment.src_lang, alignment.tgt_lang, bead.score, bead.kind, doc,
+                                       seg.paragraph, -1, embedder, bead.src, bead.tgt))
     return out
+
+
+def unaligned_counts(alignment: Alignment) -> tuple[int, int]:
+    """Source and target sentences that no bead pairs with the other side."""
+    return (sum(len(b.src) for b in alignment.beads if not b.tgt),
+            sum(len(b.tgt) for b in alignment.beads if not b.src))
 
 
 def embedder_signature(name_or_embedder: str | Embedder) -> str:

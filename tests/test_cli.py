@@ -37,6 +37,34 @@ def test_presplit_beads_golden(tmp_path):
     assert r.stdout == "[0]:[0]\n[1]:[1, 2]\n[2]:[3]\n"
 
 
+def test_jsonl_carries_sentence_ids_and_unaligned_sentences_are_counted(tmp_path):
+    """JSONL records name their input lines; --keep-unaligned writes the orphans; align says how many."""
+    import json
+
+    zh = tmp_path / "zh.txt"
+    en = tmp_path / "en.txt"
+    zh.write_text("大会重申所有国家都有义务促进和保护人权。\n秘书长提交了关于该国人权状况的报告，并提出了建议。\n"
+                  "会议于下午六时结束。\n", encoding="utf-8")
+    en.write_text("The General Assembly reaffirms that all States have an obligation to promote and protect "
+                  "human rights.\nThe Secretary-General submitted a report on the human rights situation in "
+                  "the country.\nHe also made recommendations.\nBananas are yellow and grow in warm climates "
+                  "all over the tropics.\nThe meeting rose at 6 p.m.\n", encoding="utf-8")
+    plain = tmp_path / "plain.jsonl"
+    r = run("align", "--presplit", "--no-progress", zh, en, "-o", plain)
+    assert r.returncode == 0, r.stderr
+    assert "left unaligned: 0 source, 1 target (--keep-unaligned" in r.stderr
+    recs = [json.loads(line) for line in plain.read_text(encoding="utf-8").splitlines()]
+    assert [(x["src_ids"], x["tgt_ids"]) for x in recs] == [([0], [0]), ([1], [1, 2]), ([2], [4])]
+    assert all(0.0 <= x["score"] <= 1.0 for x in recs)
+    kept = tmp_path / "kept.jsonl"
+    r = run("align", "--presplit", "--no-progress", "--keep-unaligned", zh, en, "-o", kept, "-o", tmp_path / "k.tsv")
+    assert r.returncode == 0, r.stderr
+    recs = [json.loads(line) for line in kept.read_text(encoding="utf-8").splitlines()]
+    assert [(x["src_ids"], x["tgt_ids"]) for x in recs] == [([0], [0]), ([1], [1, 2]), ([], [3]), ([2], [4])]
+    assert recs[2]["src"] == "" and recs[2]["tgt"].startswith("Bananas")
+    assert (tmp_path / "k.tsv").read_text(encoding="utf-8").splitlines()[2].startswith("\tBananas")
+
+
 def test_align_documents_to_tmx(tmp_path):
     out = tmp_path / "udhr.tmx"
     tsv = tmp_path / "udhr.tsv"
