@@ -43,7 +43,7 @@ from .readers import SUFFIXES, read_document
 
 DEFAULT_THRESHOLD = 0.6
 SURE = 0.9  # a candidate this good ends the search for its Chinese document
-MIN_BEAD_CONFIDENCE = 0.1  # paragraph beads that count as "aligned" (sentence-calibrated confidence)
+MIN_BEAD_CONFIDENCE = 0.1  # paragraph beads that count as "aligned" (posterior probability)
 LENGTH_RATIO = (1.0, 6.5)  # English characters (no spaces) per Chinese character, translations of UN texts
 _NUM = regex.compile(r"\d+(?:[./]\d+)*")
 

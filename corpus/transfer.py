@@ -91,7 +91,7 @@ def export_tmx(store: Store, path: Path, min_score: float = 0.0, segtype: str = 
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    min_score: float = 0.1  # see README: confidences run low in topically coherent documents
+    min_score: float = 0.5  # a pair more likely right than wrong (confidence is calibrated; README)
     min_ratio: float = 0.8  # English characters per Chinese character (no spaces)
     max_ratio: float = 8.0
     min_chars: int = 1  # per side, after trimming

@@ -163,3 +163,21 @@ def test_bertalign_engine_unavailable_is_explained(tmp_path):
     r = run("align", "--presplit", "--engine", "bertalign", p, p)
     assert r.returncode == 1
     assert "bertalign" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.slow
+def test_text_berg_document_with_any_language_pair(tmp_path):
+    """A German-French document of free human translation (Text+Berg), aligned as a new user would."""
+    d = shared("data", "text-berg")
+    pred = tmp_path / "pred"
+    pred.mkdir()
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    (gold / "003.gold").write_bytes((d / "003.gold").read_bytes())
+    r = run("align", "--presplit", "--src-lang", "de", "--tgt-lang", "fr", "--format", "beads", "--no-progress",
+            d / "003.de", d / "003.fr", "-o", pred / "003.align")
+    assert r.returncode == 0, r.stderr
+    r = run("eval", gold, pred, "--json")
+    overall = __import__("json").loads(r.stdout)["overall"]
+    assert overall["f_strict"] >= 0.9, overall
+    assert overall["f_lax"] >= 0.98, overall

@@ -1,6 +1,7 @@
 """The banded DP against the plain full-lattice reference."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,3 +76,47 @@ def test_band_shape_and_corners():
     lo, W = band_around([(0, 0), (1, 1), (2, 2), (3, 3)], 3, 3, 1)
     assert lo[0] == 0 and lo[3] + W > 3
     assert list(lo) == sorted(lo)
+
+
+@pytest.mark.parametrize("seed, banded", [(0, False), (1, False), (2, True), (3, True)])
+def test_posteriors_equal_path_enumeration(seed, banded):
+    """Forward-backward gives each bead the probability mass of the paths through it, as counting them does,
+    over the whole lattice and inside a narrow band."""
+    from align.dp import posteriors
+
+    rng = np.random.default_rng(seed)
+    shapes = [(1, 0), (0, 1), (1, 1), (1, 2), (2, 1), (2, 2)]
+    n, m = (7, 7) if banded else (4, 5)
+    lo, W = band_around([(i, i) for i in range(n + 1)], n, m, 1) if banded else full_band(n, m)
+    assert (W < m + 1) == banded
+    cols = lo[:, None] + np.arange(W)[None, :]
+    scores = [rng.normal(size=(n + 1, W)) for _ in shapes]
+    for t, (a, b) in enumerate(shapes):
+        scores[t][(np.arange(n + 1)[:, None] < a) | (cols < b) | (cols > m)] = -np.inf
+
+    def score(t, i, j):
+        k = j - lo[i]
+        return scores[t][i, k] if 0 <= k < W else -np.inf
+
+    paths = []
+
+    def walk(i, j, acc, beads):
+        if (i, j) == (n, m):
+            paths.append((acc, beads))
+            return
+        for t, (a, b) in enumerate(shapes):
+            if i + a <= n and j + b <= m and np.isfinite(score(t, i + a, j + b)):
+                walk(i + a, j + b, acc + score(t, i + a, j + b), beads + [(t, i + a, j + b)])
+
+    walk(0, 0, 0.0, [])
+    z = np.logaddexp.reduce([acc for acc, _ in paths])
+    mass: dict = {}
+    for acc, beads in paths:
+        for bead in beads:
+            mass[bead] = np.logaddexp(mass.get(bead, -np.inf), acc - z)
+    post = posteriors(scores, shapes, lo, W, n, m)
+    for t in range(len(shapes)):
+        for i in range(n + 1):
+            for k in range(W):
+                want = mass.get((t, i, int(lo[i] + k)), -np.inf)
+                assert np.exp(post[t][i, k]) == pytest.approx(np.exp(want), abs=1e-9)

@@ -92,7 +92,7 @@ def test_mt_exports_golden_filters_and_split(tmp_path):
         rep = export_mt(s, moses=tmp_path / "mt" / "corpus", tsv=tmp_path / "mt" / "c.tsv",
                         jsonl=tmp_path / "mt" / "c.jsonl", filters=Filters())
     assert rep.read == 9
-    assert rep.removed == {"alignment score below 0.1": 1, "near-duplicate (same text after normalising case, "
+    assert rep.removed == {"alignment score below 0.5": 1, "near-duplicate (same text after normalising case, "
                            "punctuation, digits)": 1, "identical sides": 1,
                            "wrong script (English side not in Latin script)": 1}
     assert rep.written == {"all": 5}
