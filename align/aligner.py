@@ -72,7 +72,7 @@ class AlignConfig:
     skip_prior: float | None = None  # fix P(1-0) and P(0-1) instead of estimating them
     passes: int = 2  # searches; each after the first uses the model re-estimated from the one before
     # confidence = posterior probability of the bead with all log-weights divided by ``temperature``
-    temperature: float = 2.0  # fitted by scripts/calibrate.py on Text+Berg and synthetic UN sets
+    temperature: float = 2.5  # fitted by scripts/calibrate.py on Text+Berg and synthetic UN sets
 
     def shapes(self) -> list[tuple[int, int]]:
         out = [(1, 0), (0, 1)]

@@ -30,13 +30,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-FLAVOURS = {
-    "un": dict(),
-    "hard": dict(join_src=0.16, join_tgt=0.10, join_three=0.35, drop_src=0.06, drop_tgt=0.06),
-    # the bead shapes of the held-out literary set (62% 1-1, 21% 1-2, 6.5% 1-3, 4% 2-1), with UN sentences
-    "lit-shape": dict(join_src=0.275, join_three=0.236, join_tgt=0.04, drop_src=0.02, drop_tgt=0.02),
-}
-
 
 def worker(engine: str, embedder: str, dev: Path, pred: Path) -> None:
     from align.aligner import AlignConfig
@@ -71,8 +64,8 @@ def main() -> None:
         return
 
     from devset import build
+    from goldsets import FLAVOURS
 
-    from align.synthetic import Perturbation
     from corpus.evaluation import evaluate_dirs
 
     # native/text: the native engine with windows embedded as joined text (what it does for embedders
@@ -91,7 +84,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for flavour, rates in FLAVOURS.items():
             dev = Path(tmp) / flavour
-            build(dev, a.docs, a.size, a.seed, Perturbation(**rates))
+            build(dev, a.docs, a.size, a.seed, rates)
             times = {}
             for engine, python in engines:
                 pred = Path(tmp) / f"{flavour}-{engine}"
