@@ -24,14 +24,21 @@ def test_help_lists_every_subcommand():
         assert run(cmd, "--help").returncode == 0
 
 
-def test_presplit_beads_golden(tmp_path):
+def _presplit_pair(tmp_path, orphan: str = ""):
+    """Three Chinese lines and their English, the second in two lines; ``orphan`` goes before the last."""
     zh = tmp_path / "zh.txt"
     en = tmp_path / "en.txt"
     zh.write_text("大会重申所有国家都有义务促进和保护人权。\n秘书长提交了关于该国人权状况的报告，并提出了建议。\n"
                   "会议于下午六时结束。\n", encoding="utf-8")
     en.write_text("The General Assembly reaffirms that all States have an obligation to promote and protect "
                   "human rights.\nThe Secretary-General submitted a report on the human rights situation in "
-                  "the country.\nHe also made recommendations.\nThe meeting rose at 6 p.m.\n", encoding="utf-8")
+                  f"the country.\nHe also made recommendations.\n{orphan}The meeting rose at 6 p.m.\n",
+                  encoding="utf-8")
+    return zh, en
+
+
+def test_presplit_beads_golden(tmp_path):
+    zh, en = _presplit_pair(tmp_path)
     r = run("align", "--presplit", "--format", "beads", "--no-progress", zh, en)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "[0]:[0]\n[1]:[1, 2]\n[2]:[3]\n"
@@ -41,14 +48,7 @@ def test_jsonl_carries_sentence_ids_and_unaligned_sentences_are_counted(tmp_path
     """JSONL records name their input lines; --keep-unaligned writes the orphans; align says how many."""
     import json
 
-    zh = tmp_path / "zh.txt"
-    en = tmp_path / "en.txt"
-    zh.write_text("大会重申所有国家都有义务促进和保护人权。\n秘书长提交了关于该国人权状况的报告，并提出了建议。\n"
-                  "会议于下午六时结束。\n", encoding="utf-8")
-    en.write_text("The General Assembly reaffirms that all States have an obligation to promote and protect "
-                  "human rights.\nThe Secretary-General submitted a report on the human rights situation in "
-                  "the country.\nHe also made recommendations.\nBananas are yellow and grow in warm climates "
-                  "all over the tropics.\nThe meeting rose at 6 p.m.\n", encoding="utf-8")
+    zh, en = _presplit_pair(tmp_path, "Bananas are yellow and grow in warm climates all over the tropics.\n")
     plain = tmp_path / "plain.jsonl"
     r = run("align", "--presplit", "--no-progress", zh, en, "-o", plain)
     assert r.returncode == 0, r.stderr
