@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import regex
 
-from align.aligner import AlignConfig, Aligner
+from align.aligner import REFERENCE, AlignConfig, Aligner
 from align.embed.base import Embedder
 from align.errors import TmbuildError
 from align.model import Document, Segment
@@ -128,7 +128,11 @@ class _ContentScorer:
         # paragraphs: beads of up to 3 paragraphs a side (UDHR has a 3:1 preamble case)
         # summed paragraph vectors for windows: coverage does not need the finer scores, and each
         # document's paragraphs are then embedded once, whatever it is compared with
-        self.aligner = Aligner(embedder, AlignConfig(max_size=3, max_total=4, windows="sum"))
+        # the documents may not be translations at all: a fixed similarity model for the embedder (one estimated
+        # from the pair would take the best of unrelated paragraphs for matches), and skipping a paragraph is
+        # not rare; embedders without a reference fall back to the estimate, which makes pairing lenient
+        self.aligner = Aligner(embedder, AlignConfig(max_size=3, max_total=4, windows="sum", passes=1,
+                                                     reference=REFERENCE.get(embedder.name), skip_prior=0.05))
         self.runs = 0
 
     def score(self, zh: Document, en: Document) -> tuple[float, str]:

@@ -30,6 +30,22 @@ def test_news_article_is_not_a_translation_even_when_compared(use_m3):
     assert score < 0.2
 
 
+def test_short_unrelated_documents_are_not_translations(use_m3, unpc_pairs):
+    """Three paragraphs against three others: whatever the best of them look like, they are not translations
+    (a model estimated from the pair itself would take its best unrelated paragraphs for matches)."""
+    from align.model import Document, Paragraph
+
+    def doc(rows, side, lang):
+        return Document(f"{lang}.txt", lang, tuple(Paragraph(r[side]) for r in rows))
+
+    scorer = _ContentScorer(use_m3)
+    for k in range(0, 60, 3):
+        zh, en, other = doc(unpc_pairs[k:k + 3], 0, "zh"), doc(unpc_pairs[k:k + 3], 1, "en"), \
+            doc(unpc_pairs[k + 300:k + 303], 1, "en")
+        assert scorer.score(zh, en)[0] >= 0.9, k
+        assert scorer.score(zh, other)[0] < 0.35, k
+
+
 @pytest.fixture()
 def un_folder(tmp_path, unpc_pairs):
     """A Chinese document, its English translation, and an English decoy of the same kind and length."""
