@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import regex
@@ -321,6 +321,9 @@ class _Lattice:
     valid: dict[tuple[int, int], NDArray[np.bool_]]
     ratio: float  # characters of the target per character of the source, over the whole documents
     near: tuple[NDArray[np.int64], int] | None = None  # (lo, W) of the band around a cheap first path
+    # per shape, median and spread of unrelated window pairs' similarity and length ratio (_null)
+    null: dict[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
+    null_length: dict[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
 
 
 class Aligner:
@@ -354,7 +357,7 @@ class Aligner:
                 if us.any() or ut.any():
                     self._text_windows(S, src_lang, max(a for a, _ in L.shapes), us)
                     self._text_windows(T, tgt_lang, max(b for _, b in L.shapes), ut)
-                    L = self._lattice(S, T, L.lo, L.W)
+                    L = replace(self._lattice(S, T, L.lo, L.W), near=L.near, null=L.null, null_length=L.null_length)
                     model = self._refit(S, T, L, steps)
                     steps = self._search(L, model, n, m)
             post = posteriors(self._scores(L, model, self.config.temperature), L.shapes, L.lo, L.W, n, m)
@@ -531,7 +534,7 @@ class Aligner:
         # the centre from mutual partners (rarely wrong); the spread from every best partner (a first look
         # should not be sure of itself)
         centre = float(np.median(L.sims[(1, 1)][rows[mutual], ks[mutual]])) if mutual.sum() >= 3 else None
-        self._null_stats, self._null_length = self._null(S, T, L)
+        L.null, L.null_length = self._null(S, T, L)
         return self._model(L, ii, kk, _default_prior(L.shapes), refit=False, centre=centre)
 
     def _refit(self, S: _Side, T: _Side, L: _Lattice, steps) -> _Model:
@@ -553,7 +556,7 @@ class Aligner:
                prior: dict[tuple[int, int], float], refit: bool = True, centre: float | None = None) -> _Model:
         """The model whose matched pairs are the 1-1 band cells ``(ii, kk)``."""
         matched, lengths = L.sims[(1, 1)][ii, kk], L.lenr[(1, 1)][ii, kk]
-        null = self._null_stats
+        null = L.null
         if self.config.reference is not None:
             mu1, sd1, mu0, sd0 = self.config.reference
             null = {s: (mu0, sd0) for s in null}
@@ -576,7 +579,7 @@ class Aligner:
         # its spread comes from a search's 1-1 beads (the best partners of a first look may be partial)
         length = (0.0, max(_robust(lengths)[1], _LENGTH_SPREAD_MIN) if refit and len(lengths) >= 3 else
                   _LENGTH_SPREAD_FIRST)
-        return _Model(float(beta), c0, length, self._null_length,
+        return _Model(float(beta), c0, length, L.null_length,
                       {s: math.log(max(p, 1e-12)) for s, p in prior.items()})
 
     def _scores(self, L: _Lattice, model: _Model, temperature: float = 1.0) -> list[NDArray[np.float64]]:
