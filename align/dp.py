@@ -100,10 +100,7 @@ def dp(costs: Sequence[NDArray], shapes: Sequence[Shape], lo: NDArray[np.int64],
             X[better] = cand[better]
             arg[better] = t
         if ins_t >= 0:
-            c = np.asarray(costs[ins_t][i], dtype=np.float64).copy()
-            c[0] = 0.0
-            c[~np.isfinite(c)] = 1e12  # outside the lattice; never on a path to (n, m)
-            S = np.cumsum(c)
+            S = _ins_prefix(costs[ins_t][i], 1e12)  # outside the lattice: never on a path to (n, m)
             M = X - S
             Mmin = np.minimum.accumulate(M)
             # an insertion wins where an earlier column's running minimum is strictly below this column's own
@@ -154,11 +151,12 @@ def reference_dp(cost_fn, shapes: Sequence[Shape], n: int, m: int) -> tuple[floa
     return float(D[n, m]), out
 
 
-def _ins_prefix(row: NDArray) -> NDArray:
-    """Cumulative scores of (0, 1) beads along a row; position 0 (no bead ends there) counts 0."""
+def _ins_prefix(row: NDArray, outside: float) -> NDArray:
+    """Cumulative costs or scores of (0, 1) beads along a row: position 0 (no bead ends there) counts 0,
+    positions outside the lattice count ``outside``."""
     c = np.asarray(row, dtype=np.float64).copy()
     c[0] = 0.0
-    c[~np.isfinite(c)] = -1e12  # outside the lattice
+    c[~np.isfinite(c)] = outside
     return np.cumsum(c)
 
 
@@ -189,7 +187,7 @@ def posteriors(scores: Sequence[NDArray], shapes: Sequence[Shape], lo: NDArray[n
             if ok.any():
                 X[ok] = np.logaddexp(X[ok], F[i - a, src[ok]] + scores[t][i, ok])
         if ins_t >= 0:
-            S = _ins_prefix(scores[ins_t][i])
+            S = _ins_prefix(scores[ins_t][i], -1e12)
             with np.errstate(invalid="ignore"):
                 X = np.logaddexp.accumulate(X - S) + S
         F[i] = X
@@ -209,7 +207,7 @@ def posteriors(scores: Sequence[NDArray], shapes: Sequence[Shape], lo: NDArray[n
             if ok.any():
                 Y[ok] = np.logaddexp(Y[ok], B[i + a, dst[ok]] + scores[t][i + a, dst[ok]])
         if ins_t >= 0:
-            S = _ins_prefix(scores[ins_t][i])
+            S = _ins_prefix(scores[ins_t][i], -1e12)
             with np.errstate(invalid="ignore"):
                 Y = np.logaddexp.accumulate((Y + S)[::-1])[::-1] - S
         B[i] = Y
