@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -112,19 +112,35 @@ OTHER_SHAPES = 0.01
 _NUM = regex.compile(r"\d+(?:[.,]\d+)*")
 def _number_masks(texts: Sequence[str]) -> NDArray[np.uint64]:
     """A 64-bit mask per text with one bit per number it contains (hashed)."""
-    out = np.zeros(len(texts), dtype=np.uint64)
-    for i, t in enumerate(texts):
-        mask = 0
+    sets = []
+    for t in texts:
         norm = unicodedata.normalize("NFKC", t)
         toks = [tok.replace(",", "") for tok in _NUM.findall(norm)]
         for cn in CN_NUMERAL.findall(norm):
             v = chinese_number(cn)
             if v is not None:
                 toks.append(str(v))
+        sets.append(toks)
+    return _token_masks(sets)
+
+
+def _token_masks(token_sets: Sequence[Iterable[str]]) -> NDArray[np.uint64]:
+    """A 64-bit mask per token set, one (hashed) bit per token."""
+    out = np.zeros(len(token_sets), dtype=np.uint64)
+    for i, toks in enumerate(token_sets):
+        mask = 0
         for tok in toks:
             mask |= 1 << (hash_num(tok) % 64)
         out[i] = mask
     return out
+
+
+def _agreement(ns: NDArray[np.uint64], nt: NDArray[np.uint64]) -> NDArray[np.float64]:
+    """2 * Jaccard - 1 of two token masks where both have tokens (1: the same, -1: none shared), else 0."""
+    both = (ns != 0) & (nt != 0)
+    inter = np.bitwise_count(ns & nt).astype(np.float64)
+    union = np.bitwise_count(ns | nt).astype(np.float64)
+    return np.where(both, 2 * inter / np.maximum(union, 1) - 1, 0.0)
 
 
 _WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}\p{M}'’]*")
@@ -181,7 +197,6 @@ def _shared_name_masks(src: Sequence[str], src_lang: str, tgt: Sequence[str],
         if _is_zh(lang) and not _is_zh(other):
             sets = [s | _pinyin_tokens(t) for s, t in zip(sets, texts)]
         toks.append(sets)
-    out = []
     df = []
     for sets in toks:
         d: dict[str, int] = {}
@@ -191,15 +206,7 @@ def _shared_name_masks(src: Sequence[str], src_lang: str, tgt: Sequence[str],
         df.append(d)
     shared = {w for w in df[0].keys() & df[1].keys()
               if df[0][w] <= max(3, 0.1 * len(src)) and df[1][w] <= max(3, 0.1 * len(tgt))}
-    for sets in toks:
-        masks = np.zeros(len(sets), dtype=np.uint64)
-        for i, s in enumerate(sets):
-            mask = 0
-            for w in s & shared:
-                mask |= 1 << (hash_num(w) % 64)
-            masks[i] = mask
-        out.append(masks)
-    return out[0], out[1]
+    return _token_masks([s & shared for s in toks[0]]), _token_masks([s & shared for s in toks[1]])
 
 
 def hash_num(tok: str) -> int:
@@ -458,20 +465,11 @@ class Aligner:
             # shared numbers
             ns = _or_windows(S.nums, a)[ri]
             nt = _or_windows(T.nums, b)[cols]
-            both = (ns != 0) & (nt != 0)
-            inter = np.bitwise_count(ns & nt).astype(np.float64)
-            union = np.bitwise_count(ns | nt).astype(np.float64)
-            jac = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
-            ev += cfg.number_weight * np.where(both, 2 * jac - 1, 0.0)
+            ev += cfg.number_weight * _agreement(ns, nt)
             ev -= cfg.number_weight * 0.5 * ((ns != 0) ^ (nt != 0)) * (np.bitwise_count(ns ^ nt) > 1)
             # shared names: a window pair whose names agree, or disagree
             if use_names:
-                ns = _or_windows(names_s, a)[ri]
-                nt = _or_windows(names_t, b)[cols]
-                both = (ns != 0) & (nt != 0)
-                inter = np.bitwise_count(ns & nt).astype(np.float64)
-                union = np.bitwise_count(ns | nt).astype(np.float64)
-                ev += cfg.name_weight * np.where(both, 2 * inter / np.maximum(union, 1) - 1, 0.0)
+                ev += cfg.name_weight * _agreement(_or_windows(names_s, a)[ri], _or_windows(names_t, b)[cols])
             # paragraphs: windows should not cross boundaries; beads should start paragraphs together
             crossS = S.para[np.clip(ri - 1, 0, n - 1)] - S.para[np.clip(i0, 0, n - 1)]
             crossT = T.para[np.clip(cols - 1, 0, m - 1)] - T.para[np.clip(j0, 0, m - 1)]
@@ -556,19 +554,17 @@ class Aligner:
                prior: dict[tuple[int, int], float], refit: bool = True, centre: float | None = None) -> _Model:
         """The model whose matched pairs are the 1-1 band cells ``(ii, kk)``."""
         matched, lengths = L.sims[(1, 1)][ii, kk], L.lenr[(1, 1)][ii, kk]
-        null = L.null
         if self.config.reference is not None:
             mu1, sd1, mu0, sd0 = self.config.reference
-            null = {s: (mu0, sd0) for s in null}
-            matched, centre = np.full(3, mu1), None
-        mu0, sd0 = null.get((1, 1), (0.0, 0.1))
-        if len(matched) >= 3:
-            mu1, sd1 = _robust(matched)
-            mu1 = mu1 if centre is None else centre
-            if self.config.reference is not None:
-                sd1 = self.config.reference[1]
+            null = {s: (mu0, sd0) for s in L.null}
         else:
-            mu1, sd1 = mu0 + 0.5, 0.1
+            null = L.null
+            mu0, sd0 = null.get((1, 1), (0.0, 0.1))
+            if len(matched) >= 3:
+                mu1, sd1 = _robust(matched)
+                mu1 = mu1 if centre is None else centre
+            else:
+                mu1, sd1 = mu0 + 0.5, 0.1
         mu1 = max(mu1, mu0 + _MIN_GAP)
         beta = self.config.sim_weight * (mu1 - mu0) / ((sd0 * sd0 + sd1 * sd1) / 2.0)
         c0 = {s: (mu1 + null.get(s, (mu0, sd0))[0]) / 2.0 for s in self.config.shapes() if s[0] and s[1]}
