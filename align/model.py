@@ -106,14 +106,14 @@ class Alignment:
     tgt_lang: str = "en"
     method: str = ""  # what made it: engine, embedder, parameters
 
+    def texts(self, bead: Bead) -> tuple[str, str]:
+        """A bead's source and target sentences, each side joined ("" for an empty side)."""
+        return (join_segments([self.src[i].text for i in bead.src], self.src_lang),
+                join_segments([self.tgt[j].text for j in bead.tgt], self.tgt_lang))
+
     def pairs(self) -> list[tuple[str, str, Bead]]:
         """Source text, target text and bead of every bead with both sides."""
-        out = []
-        for b in self.beads:
-            if b.src and b.tgt:
-                out.append((join_segments([self.src[i].text for i in b.src], self.src_lang),
-                            join_segments([self.tgt[i].text for i in b.tgt], self.tgt_lang), b))
-        return out
+        return [(*self.texts(b), b) for b in self.beads if b.src and b.tgt]
 
 
 @dataclass(frozen=True, slots=True)

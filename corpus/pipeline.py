@@ -12,7 +12,7 @@ from align.aligner import DEFAULT_CONFIG, AlignConfig, Aligner, EmbeddingCache
 from align.embed import DEFAULT_EMBEDDER, get_embedder
 from align.embed.base import Composable, Embedder, compose_runs, signature
 from align.errors import InputError
-from align.model import Alignment, Document, Paragraph, Segment, TranslationUnit, join_segments
+from align.model import Alignment, Document, Paragraph, Segment, TranslationUnit
 from align.numerals import chinese_number
 from align.segment import split_sentences
 
@@ -155,19 +155,12 @@ def translation_units(alignment: Alignment, doc: str = "", embedder: str = "",
     out = []
     k = 0
     for bead in alignment.beads:
-        if bead.src and bead.tgt:
-            if bead.score >= min_score:
-                s = join_segments([alignment.src[i].text for i in bead.src], alignment.src_lang)
-                t = join_segments([alignment.tgt[j].text for j in bead.tgt], alignment.tgt_lang)
-                out.append(TranslationUnit(s, t, alignment.src_lang, alignment.tgt_lang, bead.score, bead.kind,
-                                           doc, alignment.src[bead.src[0]].paragraph, k, embedder,
-                                           bead.src, bead.tgt))
-            k += 1
-        elif keep_unaligned:
-            seg = alignment.src[bead.src[0]] if bead.src else alignment.tgt[bead.tgt[0]]
-            out.append(TranslationUnit(seg.text if bead.src else "", "" if bead.src else seg.text,
-                                       alignment.src_lang, alignment.tgt_lang, bead.score, bead.kind, doc,
-                                       seg.paragraph, -1, embedder, bead.src, bead.tgt))
+        paired = bool(bead.src and bead.tgt)
+        if (paired and bead.score >= min_score) or (not paired and keep_unaligned):
+            para = (alignment.src[bead.src[0]] if bead.src else alignment.tgt[bead.tgt[0]]).paragraph
+            out.append(TranslationUnit(*alignment.texts(bead), alignment.src_lang, alignment.tgt_lang, bead.score,
+                                       bead.kind, doc, para, k if paired else -1, embedder, bead.src, bead.tgt))
+        k += paired
     return out
 
 
