@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from devset import load_pairs
+
 from align.evaluate import BeadT, parse_beads
 from align.model import Segment
 from align.synthetic import Perturbation, perturb
@@ -58,9 +60,7 @@ def text_berg(root: Path = SHARED / "data" / "text-berg") -> list[GoldDoc]:
 
 def synthetic(flavour: str, seed: int, docs: int = 30, size: int = 60,
               unpc: Path = SHARED / "data" / "unpc-dev") -> list[GoldDoc]:
-    zh = (unpc / "unpc.zh").read_text(encoding="utf-8").splitlines()
-    en = (unpc / "unpc.en").read_text(encoding="utf-8").splitlines()
-    pairs = list(zip(zh, en))
+    pairs = load_pairs(unpc)
     rng = random.Random(seed)
     out = []
     for d in range(docs):
