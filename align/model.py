@@ -64,6 +64,11 @@ class Document:
     def text(self) -> str:
         return "\n".join(p.text for p in self.paragraphs)
 
+    @property
+    def tag(self) -> str:
+        """The language as a short BCP 47 tag: ``zh-Hant`` for Traditional Chinese, else ``lang``."""
+        return "zh-Hant" if self.lang == "zh" and self.script == "Hant" else self.lang
+
 
 @dataclass(frozen=True, slots=True)
 class Segment:
@@ -132,6 +137,7 @@ class TranslationUnit:
     embedder: str = ""
     src_ids: tuple[int, ...] = ()  # indices of the aligned source sentences (alignment exports)
     tgt_ids: tuple[int, ...] = ()
+    extra: str = ""  # JSON object: what an imported TMX unit carried beyond these fields (props, notes, ids)
 
 
 def join_segments(texts: list[str], lang: str) -> str:

@@ -14,6 +14,7 @@ from align.embed import DEFAULT_EMBEDDER, available_embedders
 from align.errors import InputError, TmbuildError
 
 from . import exports
+from .langtags import LangCodes
 from .pairing import DEFAULT_THRESHOLD
 from .pipeline import DEFAULT_ENGINE, ENGINES
 from .transfer import Filters
@@ -124,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parquet", type=Path, help="write a Parquet table (needs pyarrow)")
     p.add_argument("--split", help="train,dev,test fractions, e.g. 0.98,0.01,0.01: whole documents go to one split")
     p.add_argument("--no-dedupe", action="store_true", help="keep near-duplicate pairs")
+    p.add_argument("--to-simplified", action="store_true",
+                   help="training data: convert Traditional Chinese to Simplified (OpenCC; off by default)")
     p.add_argument("--min-ratio", type=float, default=Filters().min_ratio,
                    help="least English characters per Chinese character")
     p.add_argument("--max-ratio", type=float, default=Filters().max_ratio,
@@ -164,32 +167,35 @@ def build_parser() -> argparse.ArgumentParser:
 # ------------------------------------------------------------------ commands
 
 def cmd_align(args: argparse.Namespace) -> int:
-    from .pipeline import align_files, embedder_signature, translation_units, unaligned_counts
+    from align.embed import get_embedder
+    from align.embed.base import signature
+
+    from .pipeline import align_sides, read_pair, translation_units, unaligned_counts
 
     outputs = args.output or []
     if args.format and len(outputs) > 1:
         raise InputError("--format applies to one output; with several -o, each file's suffix gives its format")
     config = with_overrides(DEFAULT_CONFIG, max_size=args.max_size)
-    try:
-        lang_codes = exports.parse_lang_codes(args.lang_codes)
-    except ValueError as e:
-        raise InputError(str(e)) from e
-    alignment = align_files(args.src, args.tgt, presplit=args.presplit, src_lang=args.src_lang,
-                            tgt_lang=args.tgt_lang, embedder=args.embedder, engine=args.engine,
-                            config=config, progress=not args.no_progress)
-    units = translation_units(alignment, doc=args.src.name, embedder=embedder_signature(args.embedder),
+    codes = LangCodes.parse(args.lang_codes)
+    embedder = get_embedder(args.embedder)
+    sides = read_pair(args.src, args.tgt, presplit=args.presplit, src_lang=args.src_lang, tgt_lang=args.tgt_lang)
+    codes.check((sides.src_lang, sides.tgt_lang))
+    for w in sides.warnings:
+        print(f"tmbuild: warning: {w}", file=sys.stderr)
+    alignment = align_sides(sides, embedder, engine=args.engine, config=config,
+                            progress=not args.no_progress)
+    units = translation_units(alignment, doc=args.src.name, embedder=signature(embedder),
                               min_score=args.min_score, keep_unaligned=args.keep_unaligned)
     us, ut = unaligned_counts(alignment)
     print(f"aligned {len(alignment.src)} source and {len(alignment.tgt)} target sentences; left unaligned: "
           f"{us} source, {ut} target" + ("" if args.keep_unaligned or not (us or ut) else
                                           " (--keep-unaligned writes them to TSV/JSONL)"), file=sys.stderr)
     if not outputs:
-        exports.write_alignment(alignment, units, args.format or "beads", sys.stdout, lang_codes)
+        exports.write_alignment(alignment, units, args.format or "beads", sys.stdout, codes)
         sys.stdout.flush()
     for out in outputs:
         out.parent.mkdir(parents=True, exist_ok=True)
-        summary = exports.write_alignment(alignment, units, args.format or _format_from_suffix(out), out,
-                                          lang_codes)
+        summary = exports.write_alignment(alignment, units, args.format or _format_from_suffix(out), out, codes)
         print(f"wrote {out}: {summary}", file=sys.stderr)
     return 0
 
@@ -283,18 +289,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     mt = any((args.moses, args.tsv, args.jsonl, args.parquet))
     if not args.tmx and not mt:
         raise InputError("say what to write: --tmx FILE, or training data with --moses/--tsv/--jsonl/--parquet")
+    codes = LangCodes.parse(args.lang_codes)
     try:
-        lang_codes = exports.parse_lang_codes(args.lang_codes)
         split = [float(x) for x in args.split.split(",")] if args.split else None
     except ValueError as e:
-        raise InputError(f"{e}" if "lang-codes" in str(e) else f"--split: {e}") from e
+        raise InputError(f"--split: {e}") from e
     store = Store.open(args.store, readonly=True)
     try:
         if args.tmx:
-            print(export_tmx(store, args.tmx, args.min_score or 0.0, args.segtype, lang_codes))
+            print(export_tmx(store, args.tmx, args.min_score or 0.0, args.segtype, codes))
         if mt:
             f = Filters(min_score=Filters().min_score if args.min_score is None else args.min_score,
-                        min_ratio=args.min_ratio, max_ratio=args.max_ratio, dedupe=not args.no_dedupe)
+                        min_ratio=args.min_ratio, max_ratio=args.max_ratio, dedupe=not args.no_dedupe,
+                        to_simplified=args.to_simplified)
             rep = export_mt(store, moses=args.moses, tsv=args.tsv, jsonl=args.jsonl, parquet=args.parquet,
                             filters=f, split=split)
             print("\n".join(rep.lines()))
@@ -307,12 +314,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .transfer import import_tmx
 
     rep = import_tmx(args.store, args.tmx_file, embedder=args.embedder, progress=not args.no_progress)
-    if rep.status == "same":
-        print(f"{args.tmx_file}: already in {args.store}, unchanged; nothing added")
-        return 0
-    what = "replaced its earlier units with" if rep.status == "changed" else "added"
-    print(f"{args.tmx_file}: {what} {rep.added} of {rep.units} units"
-          + (f"; skipped {rep.skipped_missing_side} without both languages" if rep.skipped_missing_side else ""))
+    print("\n".join(rep.lines(args.tmx_file, args.store)), file=sys.stderr)
     return 0
 
 

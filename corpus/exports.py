@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -11,39 +11,43 @@ from align import __version__
 from align.model import Alignment, TranslationUnit
 from tmx import TmxHeader, TmxUnit, WriteReport, tmx_date, write_tmx
 
+from .langtags import LangCodes
+
 FORMATS = ("tmx", "tsv", "jsonl", "beads")
-DEFAULT_LANG_CODES = ("zh-CN", "en-US")
 
 
-def parse_lang_codes(spec: str | None) -> tuple[str, str]:
-    if not spec:
-        return DEFAULT_LANG_CODES
-    parts = [p.strip() for p in spec.split(",")]
-    if len(parts) != 2 or not all(parts):
-        raise ValueError(f"--lang-codes takes two codes such as zh-CN,en-US, not {spec!r}")
-    return parts[0], parts[1]
+# the props tmbuild writes on every unit and reads back on import
+TMBUILD_PROPS = ("x-document", "x-paragraph", "x-bead-type", "x-alignment-score", "x-embedder")
 
 
-def tmx_units(units: Iterable[TranslationUnit], lang_codes: Sequence[str] = DEFAULT_LANG_CODES,
+def tmx_units(units: Iterable[TranslationUnit], codes: LangCodes = LangCodes(),
               when: str | None = None) -> Iterable[TmxUnit]:
+    """TMX units of translation units; each side tagged with its own language (:class:`LangCodes`).
+
+    A unit imported from a TMX file gets back what it carried there (its ``extra``): tuid, dates,
+    attributes such as ``creationid``, props and notes.
+    """
     when = when or tmx_date()
     for u in units:
         if not (u.src_text and u.tgt_text):
             continue  # a sentence left unaligned (--keep-unaligned) is no translation unit
         props = [("x-document", u.doc), ("x-paragraph", str(u.paragraph)), ("x-bead-type", u.bead_kind),
-                 ("x-alignment-score", f"{u.score:.4f}")]
-        if u.embedder:
-            props.append(("x-embedder", u.embedder))
-        yield TmxUnit(variants=((lang_codes[0], u.src_text), (lang_codes[1], u.tgt_text)),
-                      tuid=f"{u.doc}:p{u.paragraph}:b{u.bead}", props=tuple((k, v) for k, v in props if v),
-                      creationdate=when, changedate=when)
+                 ("x-alignment-score", f"{u.score:.4f}"), ("x-embedder", u.embedder)]
+        extra = json.loads(u.extra) if u.extra else {}
+        props += [(t, v) for t, v in extra.get("props", ()) if t not in TMBUILD_PROPS]
+        yield TmxUnit(variants=((codes.tag(u.src_lang), u.src_text), (codes.tag(u.tgt_lang), u.tgt_text)),
+                      tuid=extra.get("tuid") or f"{u.doc}:p{u.paragraph}:b{u.bead}",
+                      props=tuple((k, v) for k, v in props if v), notes=tuple(extra.get("notes", ())),
+                      creationdate=extra.get("creationdate") or when, changedate=extra.get("changedate") or when,
+                      attrs=tuple(tuple(a) for a in extra.get("attrs", ())))
 
 
-def write_tmx_units(units: Iterable[TranslationUnit], dest, lang_codes: Sequence[str] = DEFAULT_LANG_CODES,
+def write_tmx_units(units: Iterable[TranslationUnit], dest, src_lang: str, codes: LangCodes = LangCodes(),
                     segtype: str = "sentence") -> WriteReport:
-    header = TmxHeader(srclang=lang_codes[0], segtype=segtype, creationtoolversion=__version__,
+    """Write units as TMX; ``src_lang`` (internal form, e.g. "zh") gives the header's ``srclang``."""
+    header = TmxHeader(srclang=codes.tag(src_lang), segtype=segtype, creationtoolversion=__version__,
                        adminlang="en-US")
-    return write_tmx(dest, header, tmx_units(units, lang_codes))
+    return write_tmx(dest, header, tmx_units(units, codes))
 
 
 def write_tsv(units: Iterable[TranslationUnit], out: TextIO) -> int:
@@ -84,18 +88,18 @@ def one_line(s: str) -> str:
 
 
 def write_alignment(alignment: Alignment, units: list[TranslationUnit], fmt: str, out: Path | TextIO,
-                    lang_codes: Sequence[str] = DEFAULT_LANG_CODES) -> str:
+                    codes: LangCodes = LangCodes()) -> str:
     """Write in ``fmt`` to a path or an open text stream; return a one-line summary."""
     if fmt == "tmx":
         if isinstance(out, Path):
-            rep = write_tmx_units(units, out, lang_codes)
+            rep = write_tmx_units(units, out, alignment.src_lang, codes)
         else:
-            rep = write_tmx_units(units, out.buffer, lang_codes)  # type: ignore[union-attr]
+            rep = write_tmx_units(units, out.buffer, alignment.src_lang, codes)  # type: ignore[union-attr]
         extra = f", removed {rep.removed_chars} characters XML cannot hold" if rep.removed_chars else ""
         return f"{rep.units} translation units{extra}"
     if isinstance(out, Path):
         with open(out, "w", encoding="utf-8", newline="\n") as f:
-            return write_alignment(alignment, units, fmt, f, lang_codes)
+            return write_alignment(alignment, units, fmt, f, codes)
     if fmt == "tsv":
         return f"{write_tsv(units, out)} pairs"
     if fmt == "jsonl":

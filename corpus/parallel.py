@@ -87,7 +87,7 @@ class AlignWorker:
             for dv in (job.zh_vectors, job.en_vectors):
                 if dv is not None:
                     dv.prefill(self.aligner, "sentence")
-            alignment = self.aligner.align(segment_document(zd), segment_document(ed), zd.lang, ed.lang)
+            alignment = self.aligner.align(segment_document(zd), segment_document(ed), zd.tag, ed.tag)
             name = zd.meta.symbol or ed.meta.symbol or Path(job.zh_path).name
             units = translation_units(alignment, doc=name, embedder=self.signature)
             src, tgt = self.aligner.pair_vectors(alignment)

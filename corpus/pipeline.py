@@ -16,6 +16,7 @@ from align.model import Alignment, Document, Paragraph, Segment, TranslationUnit
 from align.numerals import chinese_number
 from align.segment import split_sentences
 
+from .langtags import check_tag, check_text, text_lang, user_lang
 from .readers import read_document, read_lines
 
 ENGINES = ("native", "bertalign")
@@ -114,22 +115,56 @@ def align_segments(src: Sequence[Segment], tgt: Sequence[Segment], embedder: Emb
 
 def align_documents(src: Document, tgt: Document, embedder: Embedder, **kw) -> Alignment:
     return align_segments(segment_document(src), segment_document(tgt), embedder,
-                          src_lang=src.lang, tgt_lang=tgt.lang, **kw)
+                          src_lang=src.tag, tgt_lang=tgt.tag, **kw)
 
 
-def load_segments(path: str | Path, presplit: bool, lang: str | None) -> tuple[list[Segment], str, Document | None]:
-    """Segments of a file: its lines with ``presplit``, else its sentences."""
-    if presplit:
-        lines = read_lines(path)
-        return [Segment(t) for t in lines], lang or _guess(lines), None  # no paragraph information
-    doc = read_document(path)
-    return segment_document(doc), lang or doc.lang, doc
-
-
-def _guess(lines: list[str]) -> str:
+def load_segments(path: str | Path, presplit: bool, lang: str | None,
+                  option: str = "--src-lang") -> tuple[list[Segment], str, Document | None]:
+    """Segments of a file (its lines with ``presplit``, else its sentences) and its language as an internal
+    tag (:mod:`corpus.langtags`): ``lang`` when given (checked against the text), else detected."""
+    from .chinese import detect_script
     from .readers import detect_lang
 
-    return detect_lang("\n".join(lines[:200]))
+    if lang:
+        check_tag(lang, option)
+    if presplit:
+        lines = read_lines(path)
+        segs, doc, sample = [Segment(t) for t in lines], None, "\n".join(lines[:200])  # no paragraphs
+        detected = text_lang(detect_lang(sample), detect_script(sample))
+    else:
+        doc = read_document(path)
+        segs, sample, detected = segment_document(doc), doc.text[:20000], doc.tag
+    if not lang:
+        return segs, detected, doc
+    check_text(lang, sample, str(path), option)
+    return segs, user_lang(lang, detected.partition("-")[2], option), doc
+
+
+@dataclass(frozen=True, slots=True)
+class SidePair:
+    """Two files read for alignment: segments and internal language tags of each side."""
+
+    src: list[Segment]
+    src_lang: str
+    tgt: list[Segment]
+    tgt_lang: str
+    warnings: tuple[str, ...] = ()
+
+
+def read_pair(src_path: str | Path, tgt_path: str | Path, *, presplit: bool = False,
+              src_lang: str | None = None, tgt_lang: str | None = None) -> SidePair:
+    """Read and segment the two sides of an alignment; warn when both are in one language."""
+    src, sl, _ = load_segments(src_path, presplit, src_lang, "--src-lang")
+    tgt, tl, _ = load_segments(tgt_path, presplit, tgt_lang, "--tgt-lang")
+    if not src:
+        raise InputError(f"{src_path}: no sentences to align")
+    if not tgt:
+        raise InputError(f"{tgt_path}: no sentences to align")
+    warnings = ()
+    if sl.split("-")[0] == tl.split("-")[0]:
+        warnings = (f"{src_path} and {tgt_path} are both {sl.split('-')[0]}: is one of them the wrong file? "
+                    "(aligning them anyway)",)
+    return SidePair(src, sl, tgt, tl, warnings)
 
 
 def align_files(src_path: str | Path, tgt_path: str | Path, *, presplit: bool = False,
@@ -137,15 +172,15 @@ def align_files(src_path: str | Path, tgt_path: str | Path, *, presplit: bool = 
                 embedder: str | Embedder = DEFAULT_EMBEDDER, engine: str = DEFAULT_ENGINE,
                 config: AlignConfig = DEFAULT_CONFIG, progress: bool = False) -> Alignment:
     """Read, segment and align two files (the library form of ``tmbuild align``)."""
-    src, sl, _ = load_segments(src_path, presplit, src_lang)
-    tgt, tl, _ = load_segments(tgt_path, presplit, tgt_lang)
-    if not src:
-        raise InputError(f"{src_path}: no sentences to align")
-    if not tgt:
-        raise InputError(f"{tgt_path}: no sentences to align")
+    sides = read_pair(src_path, tgt_path, presplit=presplit, src_lang=src_lang, tgt_lang=tgt_lang)
+    return align_sides(sides, embedder, engine=engine, config=config, progress=progress)
+
+
+def align_sides(sides: SidePair, embedder: str | Embedder = DEFAULT_EMBEDDER, *, engine: str = DEFAULT_ENGINE,
+                config: AlignConfig = DEFAULT_CONFIG, progress: bool = False) -> Alignment:
     emb = get_embedder(embedder) if isinstance(embedder, str) else embedder
-    return align_segments(src, tgt, emb, src_lang=sl, tgt_lang=tl, engine=engine, config=config,
-                          progress=progress)
+    return align_segments(sides.src, sides.tgt, emb, src_lang=sides.src_lang, tgt_lang=sides.tgt_lang,
+                          engine=engine, config=config, progress=progress)
 
 
 def translation_units(alignment: Alignment, doc: str = "", embedder: str = "",

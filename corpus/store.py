@@ -61,7 +61,8 @@ CREATE TABLE IF NOT EXISTS pairs(
     doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     src_text TEXT NOT NULL, tgt_text TEXT NOT NULL, src_lang TEXT NOT NULL, tgt_lang TEXT NOT NULL,
     paragraph INTEGER, bead_index INTEGER, bead_kind TEXT, score REAL, embedder TEXT, added TEXT,
-    src_norm TEXT NOT NULL, tgt_norm TEXT NOT NULL, src_vec BLOB NOT NULL, tgt_vec BLOB NOT NULL);
+    src_norm TEXT NOT NULL, tgt_norm TEXT NOT NULL, src_vec BLOB NOT NULL, tgt_vec BLOB NOT NULL,
+    extra TEXT);  -- JSON: document name, props, notes and ids an imported TMX unit carried
 CREATE INDEX IF NOT EXISTS pairs_doc ON pairs(doc_id);
 CREATE INDEX IF NOT EXISTS pairs_src_norm ON pairs(src_norm);
 CREATE INDEX IF NOT EXISTS pairs_tgt_norm ON pairs(tgt_norm);
@@ -230,12 +231,25 @@ class Store:
         self.dim = int(m["dim"])
         self.src_lang, self.tgt_lang = m["src_lang"], m["tgt_lang"]
         self.notes: list[str] = []  # what opening the store did (repairs)
+        self.extra_sql = self._migrate()
         self._embedder = None
         self._indexes: dict[str, _Index] = {}
         self._dirty = False
         self._load_indexes()
 
     # ------------------------------------------------------------ opening
+
+    def _migrate(self) -> str:
+        """Bring a store written by an earlier tmbuild up to date; return the SQL that reads ``pairs.extra``
+        (``NULL`` in an old store opened read-only)."""
+        cols = {r[1] for r in self.con.execute("PRAGMA table_info(pairs)")}
+        if "extra" in cols:
+            return "p.extra"
+        if self.readonly:
+            return "NULL"
+        with self.con:
+            self.con.execute("ALTER TABLE pairs ADD COLUMN extra TEXT")
+        return "p.extra"
 
     @staticmethod
     def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
@@ -412,11 +426,11 @@ class Store:
             for u, sv, tv in zip(units, src_vecs, tgt_vecs):
                 cur = self.con.execute(
                     "INSERT INTO pairs(doc_id, src_text, tgt_text, src_lang, tgt_lang, paragraph, bead_index, "
-                    "bead_kind, score, embedder, added, src_norm, tgt_norm, src_vec, tgt_vec) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "bead_kind, score, embedder, added, src_norm, tgt_norm, src_vec, tgt_vec, extra) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (doc_id, u.src_text, u.tgt_text, u.src_lang, u.tgt_lang, u.paragraph, u.bead, u.bead_kind,
                      float(u.score), u.embedder or self.embedder_signature, now, normalise_text(u.src_text),
-                     normalise_text(u.tgt_text), _vec_blob(sv), _vec_blob(tv)))
+                     normalise_text(u.tgt_text), _vec_blob(sv), _vec_blob(tv), u.extra or None))
                 ids.append(cur.lastrowid)
             self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
         self._apply(old, np.array(ids, dtype=np.int64), src_vecs, tgt_vecs)
@@ -498,14 +512,15 @@ class Store:
             return []
         rows = {r[0]: r for r in self.con.execute(
             f"SELECT p.id, p.{side}_text, p.{other}_text, p.score, d.symbol, d.src_path, d.tgt_path, "
-            f"p.paragraph, p.bead_kind, d.key FROM pairs p JOIN documents d ON p.doc_id=d.id "
+            f"p.paragraph, p.bead_kind, d.key, json_extract({self.extra_sql}, '$.doc') "
+            f"FROM pairs p JOIN documents d ON p.doc_id=d.id "
             f"WHERE p.id IN ({','.join('?' * len(order))})", [i for i, _ in order])}
         hits = []
         for i, sim in order:
             r = rows.get(i)
             if r is None:  # deleted since the index was written
                 continue
-            doc = r[4] or Path(r[5] or r[9]).name
+            doc = r[10] or r[4] or Path(r[5] or r[9]).name
             source = " | ".join(x for x in (r[5], r[6]) if x) or r[9]
             hits.append(Hit(i, r[1], r[2], round(sim, 4), 100.0 if i in exact else fuzzy_match(text, r[1], qlang),
                             round(float(r[3]), 4), doc, source, int(r[7] or 0), r[8] or "", i in exact))

@@ -15,9 +15,11 @@ from align.embed import get_embedder
 from align.embed.base import encode_batched, signature
 from align.errors import InputError
 from align.model import TranslationUnit, join_segments
-from tmx import read_tmx
+from tmx import TmxUnit, read_tmx
 
-from .exports import DEFAULT_LANG_CODES, one_line, unit_record, write_tmx_units
+from .chinese import detect_script
+from .exports import TMBUILD_PROPS, one_line, unit_record, write_tmx_units
+from .langtags import LangCodes, is_traditional_tag, primary, text_lang
 from .store import Store
 
 SPLITS = ("train", "dev", "test")
@@ -35,14 +37,14 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence") 
     """Pairs in document and bead order; ``segtype="paragraph"`` joins each paragraph's pairs into one."""
     rows = store.con.execute(
         "SELECT p.src_text, p.tgt_text, p.src_lang, p.tgt_lang, p.score, p.bead_kind, p.paragraph, p.bead_index, "
-        "p.embedder, d.symbol, d.src_path, d.key FROM pairs p JOIN documents d ON p.doc_id = d.id "
-        "ORDER BY d.id, p.id")
+        f"p.embedder, d.symbol, d.src_path, d.key, {store.extra_sql} FROM pairs p "
+        "JOIN documents d ON p.doc_id = d.id ORDER BY d.id, p.id")
     if segtype == "sentence":
         for r in rows:
             if r[4] < min_score:
                 continue
-            yield StoredUnit(TranslationUnit(r[0], r[1], r[2], r[3], r[4], r[5], _doc_name(r), r[6], r[7], r[8]),
-                             r[11])
+            yield StoredUnit(TranslationUnit(r[0], r[1], r[2], r[3], r[4], r[5], _doc_name(r), r[6], r[7], r[8],
+                                             extra=r[12] or ""), r[11])
         return
     if segtype != "paragraph":
         raise InputError(f"--segtype is sentence or paragraph, not {segtype!r}")
@@ -61,7 +63,7 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence") 
                                           score, kinds, _doc_name(first), first[6], first[7], first[8]), first[11])
 
     for r in rows:
-        if group and (r[11] != group[0][11] or r[6] != group[0][6]):
+        if group and (r[11] != group[0][11] or r[6] != group[0][6] or _doc_name(r) != _doc_name(group[0])):
             out = flush()
             if out:
                 yield out
@@ -73,18 +75,29 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence") 
 
 
 def _doc_name(r) -> str:
+    if r[12]:
+        doc = json.loads(r[12]).get("doc")
+        if doc:
+            return doc
     return r[9] or Path(r[10] or r[11]).name
 
 
 # ------------------------------------------------------------------ TMX
 
 def export_tmx(store: Store, path: Path, min_score: float = 0.0, segtype: str = "sentence",
-               lang_codes: Sequence[str] = DEFAULT_LANG_CODES) -> str:
+               codes: LangCodes = LangCodes()) -> str:
+    """Write the store as TMX; each side tagged with its own language and script (zh-CN, zh-TW...)."""
     units = (s.unit for s in iter_units(store, min_score, segtype))
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    rep = write_tmx_units(units, path, lang_codes, segtype=segtype)
+    rep = write_tmx_units(units, path, _header_src_lang(store), codes, segtype=segtype)
     extra = f"; removed {rep.removed_chars} characters XML cannot hold" if rep.removed_chars else ""
     return f"{path}: {rep.units} translation units ({segtype}){extra}"
+
+
+def _header_src_lang(store: Store) -> str:
+    """The source language for a TMX header: the one all pairs share, else the store's (Simplified)."""
+    langs = [r[0] for r in store.con.execute("SELECT DISTINCT src_lang FROM pairs LIMIT 2")]
+    return langs[0] if len(langs) == 1 else store.src_lang
 
 
 # ------------------------------------------------------------------ MT data
@@ -96,6 +109,7 @@ class Filters:
     max_ratio: float = 8.0
     min_chars: int = 1  # per side, after trimming
     dedupe: bool = True
+    to_simplified: bool = False  # convert Traditional Chinese sides to Simplified (OpenCC t2s)
 
 
 @dataclass
@@ -104,9 +118,12 @@ class MtReport:
     removed: dict[str, int] = field(default_factory=dict)
     written: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    converted: int = 0  # Traditional Chinese sides converted to Simplified
 
     def lines(self) -> list[str]:
         out = [f"read {self.read} pairs"]
+        if self.converted:
+            out.append(f"  converted {self.converted} Traditional Chinese segments to Simplified (--to-simplified)")
         out += [f"  removed {n:>7} {why}" for why, n in self.removed.items() if n]
         out += [f"  wrote   {n:>7} to {split}" for split, n in self.written.items()]
         return out + [f"  {f}" for f in self.files]
@@ -143,6 +160,19 @@ def _reason(u: TranslationUnit, f: Filters) -> str | None:
     return None
 
 
+def _simplified(u: TranslationUnit) -> TranslationUnit:
+    """The unit with its Traditional Chinese side converted to Simplified and tagged so."""
+    from dataclasses import replace
+
+    from .chinese import to_simplified
+
+    if u.src_lang == "zh-Hant":
+        u = replace(u, src_text=to_simplified(u.src_text), src_lang="zh")
+    if u.tgt_lang == "zh-Hant":
+        u = replace(u, tgt_text=to_simplified(u.tgt_text), tgt_lang="zh")
+    return u
+
+
 def split_of(doc_key: str, fractions: Sequence[float]) -> str:
     """Deterministic split of a whole document: a hash of its key, so no document spans two splits."""
     x = int.from_bytes(hashlib.sha256(doc_key.encode()).digest()[:8], "big") / 2**64
@@ -169,6 +199,9 @@ def export_mt(store: Store, *, moses: Path | None = None, tsv: Path | None = Non
     kept: dict[str, list[StoredUnit]] = {}
     for s in iter_units(store):
         rep.read += 1
+        if filters.to_simplified and "zh-Hant" in (s.unit.src_lang, s.unit.tgt_lang):
+            s = StoredUnit(_simplified(s.unit), s.doc_key)
+            rep.converted += 1
         why = _reason(s.unit, filters)
         if why is None and filters.dedupe:
             key = _dedupe_key(s.unit)
@@ -229,15 +262,95 @@ class ImportReport:
     added: int = 0
     skipped_missing_side: int = 0
     status: str = ""
+    from_tmbuild: bool = False  # written by tmbuild: scores, documents and bead types read back
+    inline_codes: int = 0  # units whose native codes (<bpt>, <ph>...) were left out of the stored text
+    other_langs: dict[str, int] = field(default_factory=dict)  # variants in languages the store does not hold
+
+    def lines(self, path: Path, store: Path) -> list[str]:
+        if self.status == "same":
+            return [f"{path}: already in {store}, unchanged; nothing added"]
+        what = "replaced its earlier units with" if self.status == "changed" else "added"
+        out = [f"{path}: {what} {self.added} of {self.units} units"
+               + (" (scores, documents and bead types as tmbuild wrote them)" if self.from_tmbuild else "")]
+        if self.skipped_missing_side:
+            out.append(f"  skipped {self.skipped_missing_side} units without text in both languages of the store")
+        if self.inline_codes:
+            out.append(f"  {self.inline_codes} units had inline codes (<bpt>/<ept>/<ph>/<it>): their text is "
+                       "stored, the codes are not")
+        if self.other_langs:
+            langs = ", ".join(f"{lang} ({n})" for lang, n in sorted(self.other_langs.items()))
+            out.append(f"  left out variants in other languages: {langs}")
+        return out
+
+
+def _variant(u: TmxUnit, lang: str) -> tuple[str, str] | None:
+    """The (code, text) of the unit's variant in ``lang`` (by primary language), if any."""
+    for code, text in u.variants:
+        if primary(code) == primary(lang):
+            return code, text
+    return None
+
+
+def _side_lang(code: str, text: str) -> str:
+    """The internal tag of an imported variant: its code's script, else the text's."""
+    if primary(code) != "zh":
+        return primary(code)
+    trad = is_traditional_tag(code)
+    return text_lang("zh", detect_script(text) if trad is None else "Hant" if trad else "Hans")
+
+
+def _imported_unit(u: TmxUnit, i: int, s: tuple[str, str], t: tuple[str, str], name: str, emb: str,
+                   from_tmbuild: bool) -> TranslationUnit:
+    score, kind, doc, para = 1.0, "tmx", name, i
+    if from_tmbuild:  # what tmbuild wrote itself comes back as it was
+        try:
+            score = min(max(float(u.prop("x-alignment-score") or 1.0), 0.0), 1.0)
+        except ValueError:
+            pass
+        kind = u.prop("x-bead-type") or kind
+        doc = u.prop("x-document") or doc
+        para = int(u.prop("x-paragraph")) if (u.prop("x-paragraph") or "").isdigit() else para
+    extra = {"doc": doc if doc != name else "", "tuid": u.tuid, "creationdate": u.creationdate,
+             "changedate": u.changedate, "attrs": [list(a) for a in u.attrs],
+             "props": [[k, v] for k, v in u.props if k not in TMBUILD_PROPS], "notes": list(u.notes)}
+    extra = {k: v for k, v in extra.items() if v}
+    return TranslationUnit(s[1].strip(), t[1].strip(), _side_lang(*s), _side_lang(*t), score, kind, doc, para, i,
+                           emb, extra=json.dumps(extra, ensure_ascii=False) if extra else "")
 
 
 def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, progress: bool = False) -> ImportReport:
-    """Add the units of a TMX file to a store (created when missing); the file is their provenance."""
+    """Add the units of a TMX file to a store (created when missing); the file is their provenance.
+
+    Nothing is written when no unit has text in both of the store's languages.
+    """
     from .build import content_hash, open_or_create
 
     tmx_path = Path(tmx_path)
     header, tmx_units = read_tmx(tmx_path)
-    if Store.exists(store_dir):
+    exists = Store.exists(store_dir)
+    langs = ("zh", "en")
+    if exists:
+        with Store.open(store_dir, readonly=True) as probe:
+            langs = (probe.src_lang, probe.tgt_lang)
+    rep = ImportReport(units=len(tmx_units), from_tmbuild=header.creationtool == "tmbuild")
+    found: list[tuple[TmxUnit, tuple[str, str], tuple[str, str]]] = []
+    seen_langs: dict[str, int] = {}
+    for u in tmx_units:
+        s, t = _variant(u, langs[0]), _variant(u, langs[1])
+        for code, _ in u.variants:
+            seen_langs[code] = seen_langs.get(code, 0) + 1
+            if primary(code) not in {primary(x) for x in langs}:
+                rep.other_langs[code] = rep.other_langs.get(code, 0) + 1
+        if s is None or t is None or not s[1].strip() or not t[1].strip():
+            rep.skipped_missing_side += 1
+            continue
+        rep.inline_codes += u.inline_codes > 0
+        found.append((u, s, t))
+    if not found:
+        have = ", ".join(sorted(seen_langs)) or "no language variants"
+        raise InputError(f"{tmx_path}: none of its {len(tmx_units)} units has text in both {langs[0]} and "
+                         f"{langs[1]}, the languages of the store (the file has: {have}); nothing imported")
+    if exists:
         store = Store.open(store_dir)
         if embedder:
             store.check_embedder(signature(get_embedder(embedder)))
@@ -245,24 +358,16 @@ def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, pro
     else:
         emb = get_embedder(embedder or "use-m3")
         store = open_or_create(Path(store_dir), emb)
-    rep = ImportReport(units=len(tmx_units))
     try:
-        pairs = []
-        for u in tmx_units:
-            s, t = u.text(store.src_lang), u.text(store.tgt_lang)
-            if not s or not t or not s.strip() or not t.strip():
-                rep.skipped_missing_side += 1
-                continue
-            pairs.append((s.strip(), t.strip(), u))
         key = f"tmx:{tmx_path.resolve()}"
         h = content_hash(tmx_path)
         rep.status = store.document_status(key, h)
         if rep.status == "same":
             return rep
-        src_vecs = encode_batched(emb, [p[0] for p in pairs], progress=progress)
-        tgt_vecs = encode_batched(emb, [p[1] for p in pairs], progress=progress)
-        units = [TranslationUnit(s, t, store.src_lang, store.tgt_lang, 1.0, "tmx", tmx_path.name, 0, i,
-                                 signature(emb)) for i, (s, t, _) in enumerate(pairs)]
+        units = [_imported_unit(u, i, s, t, tmx_path.name, signature(emb), rep.from_tmbuild)
+                 for i, (u, s, t) in enumerate(found)]
+        src_vecs = encode_batched(emb, [u.src_text for u in units], progress=progress)
+        tgt_vecs = encode_batched(emb, [u.tgt_text for u in units], progress=progress)
         rep.added = store.add_document(key, h, units, src_vecs, tgt_vecs, src_path=str(tmx_path),
                                        title=header.creationtool, origin="tmx")
     finally:

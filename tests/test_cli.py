@@ -181,3 +181,57 @@ def test_text_berg_document_with_any_language_pair(tmp_path):
     overall = __import__("json").loads(r.stdout)["overall"]
     assert overall["f_strict"] >= 0.9, overall
     assert overall["f_lax"] >= 0.98, overall
+
+
+def test_language_tags_follow_the_text_not_the_argument_order(tmp_path):
+    """English given first: the TMX says srclang en-US and tags each side by its own language."""
+    from tmx import read_tmx
+
+    zh, en = _presplit_pair(tmp_path)
+    out = tmp_path / "swap.tmx"
+    r = run("align", "--presplit", "--no-progress", en, zh, "-o", out, "-o", tmp_path / "swap.jsonl")
+    assert r.returncode == 0, r.stderr
+    header, units = read_tmx(out)
+    assert header.srclang == "en-US"
+    assert {u.variants for u in units} and all([c for c, _ in u.variants] == ["en-US", "zh-CN"] for u in units)
+    assert units[0].variants[0][1].startswith("The General Assembly")
+    import json
+
+    rec = json.loads((tmp_path / "swap.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert (rec["src_lang"], rec["tgt_lang"]) == ("en", "zh")
+
+
+def test_traditional_chinese_is_tagged_zh_tw_or_zh_hant(tmp_path):
+    from corpus.chinese import _converter
+    from tmx import read_tmx
+
+    zh, en = _presplit_pair(tmp_path)
+    hant = tmp_path / "hant.txt"
+    hant.write_text(_converter("s2t").convert(zh.read_text(encoding="utf-8")), encoding="utf-8")
+    for codes, want in ((None, ["zh-TW", "en-US"]), ("zh-Hans,en", ["zh-Hant", "en"]), ("en-GB,zh-HK", ["zh-HK", "en-GB"])):
+        out = tmp_path / "t.tmx"
+        r = run("align", "--presplit", "--no-progress", hant, en, "-o", out, *(["--lang-codes", codes] if codes else []))
+        assert r.returncode == 0, r.stderr
+        header, units = read_tmx(out)
+        assert header.srclang == want[0] and [c for c, _ in units[0].variants] == want
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--src-lang", "fr"], "zh.txt: --src-lang fr, but the text is Chinese"),
+    (["--tgt-lang", "zh"], "en.txt: --tgt-lang zh says Chinese, but the text has no Chinese characters"),
+    (["--lang-codes", "chinese,english"], "--lang-codes: 'chinese' is not a BCP 47 language tag"),
+    (["--lang-codes", "de,fr"], "--lang-codes gives de, but the texts are en and zh"),
+    (["--src-lang", "zh_CN"], "--src-lang: 'zh_CN' is not a BCP 47 language tag"),
+])
+def test_language_options_are_checked_against_bcp47_and_the_text(tmp_path, args, message):
+    zh, en = _presplit_pair(tmp_path)
+    out = tmp_path / "x.tmx"
+    r = run("align", "--presplit", "--no-progress", zh, en, "-o", out, *args)
+    assert r.returncode == 1 and message in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_two_inputs_in_one_language_get_a_warning(tmp_path):
+    zh, en = _presplit_pair(tmp_path)
+    r = run("align", "--presplit", "--no-progress", en, en, "-o", tmp_path / "ee.tsv")
+    assert r.returncode == 0 and "are both en: is one of them the wrong file?" in r.stderr

@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from align.errors import InputError
 from align.model import TranslationUnit
+from corpus.langtags import LangCodes
 from corpus.store import Store
 from corpus.transfer import Filters, export_mt, export_tmx, import_tmx, iter_units, split_of
 from tmx import read_tmx, validate
@@ -78,7 +80,7 @@ def test_tmx_language_codes_and_min_score(tmp_path):
     store = _store(tmp_path)
     out = tmp_path / "tm.tmx"
     with Store.open(store, readonly=True) as s:
-        export_tmx(s, out, 0.5, "sentence", ("zh-Hans", "en"))
+        export_tmx(s, out, 0.5, "sentence", LangCodes(("zh-Hans", "en")))
     header, units = read_tmx(out)
     assert header.srclang == "zh-Hans"
     assert {lang for u in units for lang, _ in u.variants} == {"zh-Hans", "en"}
@@ -150,6 +152,78 @@ adminlang="EN-US" srclang="EN-US" datatype="plaintext"/><body>
         assert hit.translation == "The culture of impunity must end." and hit.source.endswith("other.tmx")
         hit = s.search("The meeting rose at six", k=1, lang="en")[0]
         assert hit.translation == "會議於下午六時結束。"
+    # the Traditional unit stays Traditional: zh-TW on export, not zh-CN
+    out = tmp_path / "back.tmx"
+    with Store.open(store, readonly=True) as s:
+        export_tmx(s, out)
+    _, units = read_tmx(out)
+    assert [u.variants[0][0] for u in units] == ["zh-CN", "zh-TW"]
+    assert rep.other_langs == {"FR-FR": 1}
+
+
+def test_import_reports_inline_codes_and_keeps_foreign_metadata(tmp_path, use_m3):
+    """Inline codes are counted (their text kept); ids, props and notes come back out on export."""
+    text = """<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4"><header creationtool="Trados" creationtoolversion="9" segtype="sentence" o-tmf="x"
+adminlang="en-US" srclang="en-US" datatype="plaintext"/><body>
+<tu tuid="42" creationid="ALICE" changeid="BOB" creationdate="20200101T000000Z" usagecount="3">
+<note>checked</note><prop type="x-client">UNOG</prop>
+<tuv xml:lang="en-US"><seg>Press <bpt i="1">&lt;b&gt;</bpt>Enter<ept i="1">&lt;/b&gt;</ept> now.</seg></tuv>
+<tuv xml:lang="zh-CN"><seg>现在按<ph x="1"/>回车键。</seg></tuv></tu>
+</body></tmx>"""
+    f = tmp_path / "trados.tmx"
+    f.write_text(text, encoding="utf-8")
+    store = tmp_path / "store"
+    rep = import_tmx(store, f)
+    assert rep.added == 1 and rep.inline_codes == 1
+    assert any("inline codes" in line for line in rep.lines(f, store))
+    out = tmp_path / "back.tmx"
+    with Store.open(store, readonly=True) as s:
+        export_tmx(s, out)
+    assert validate(out) == []
+    _, (u,) = read_tmx(out)
+    assert u.text("en") == "Press Enter now." and u.text("zh") == "现在按回车键。"
+    assert u.tuid == "42" and u.creationdate == "20200101T000000Z"
+    assert dict(u.attrs) == {"creationid": "ALICE", "changeid": "BOB", "usagecount": "3"}
+    assert u.prop("x-client") == "UNOG" and u.notes == ("checked",)
+
+
+def test_import_with_no_unit_in_the_store_languages_fails_and_writes_nothing(tmp_path):
+    text = """<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4"><header creationtool="x" creationtoolversion="1" segtype="sentence" o-tmf="x"
+adminlang="en-US" srclang="en-US" datatype="plaintext"/><body>
+<tu><tuv xml:lang="en-US"><seg>Hello.</seg></tuv><tuv xml:lang="fr-FR"><seg>Bonjour.</seg></tuv></tu>
+</body></tmx>"""
+    f = tmp_path / "enfr.tmx"
+    f.write_text(text, encoding="utf-8")
+    from corpus.cli import main
+
+    assert main(["import", "--store", str(tmp_path / "store"), str(f)]) == 1
+    assert not (tmp_path / "store").exists()
+    store = _store(tmp_path)
+    before = (store / "store.sqlite").read_bytes()
+    with pytest.raises(InputError, match=r"enfr.tmx: none of its 1 units has text in both zh and en, .*fr-FR"):
+        import_tmx(store, f)
+    assert (store / "store.sqlite").read_bytes() == before
+
+
+def test_tmbuild_tmx_round_trip_keeps_scores_documents_and_bead_types(tmp_path, use_m3):
+    """export --tmx then import: what tmbuild wrote (score, document, paragraph, bead type) comes back."""
+    store = _store(tmp_path)
+    out = tmp_path / "tm.tmx"
+    with Store.open(store, readonly=True) as s:
+        export_tmx(s, out)
+        before = [(u.unit.src_text, u.unit.score, u.unit.doc, u.unit.paragraph, u.unit.bead_kind)
+                  for u in iter_units(s)]
+    back = tmp_path / "back"
+    rep = import_tmx(back, out)
+    assert rep.from_tmbuild and rep.added == len(before)
+    with Store.open(back, readonly=True) as s:
+        after = [(u.unit.src_text, u.unit.score, u.unit.doc, u.unit.paragraph, u.unit.bead_kind)
+                 for u in iter_units(s)]
+        assert after == before
+        assert sum(1 for _ in iter_units(s, min_score=0.5)) == sum(1 for b in before if b[1] >= 0.5)
+        assert s.search("低分句子。", k=1)[0].doc == "A/RES/76/177"
 
 
 def test_cli_export_needs_a_target(tmp_path):
@@ -242,3 +316,24 @@ OMEGAT_PROJECT = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
     </project>
 </omegat>
 """
+
+
+def test_traditional_pairs_keep_their_tag_and_convert_only_when_asked(tmp_path):
+    path = tmp_path / "store"
+    s = Store.create(path, "fake@1", "fake", 8)
+    units = [TranslationUnit("會議於下午六時結束。", "The meeting rose at 6 p.m.", "zh-Hant", "en", 0.9, "1-1", "T", 0, 0),
+             TranslationUnit("会议于下午六时结束。", "The meeting rose at 6 in the evening.", "zh", "en", 0.9, "1-1", "S", 0, 0)]
+    v = np.eye(2, 8, dtype=np.float32)
+    s.add_document("t", "h", units, v, v)
+    tmx = tmp_path / "t.tmx"
+    export_tmx(s, tmx)
+    assert [u.variants[0][0] for u in read_tmx(tmx)[1]] == ["zh-TW", "zh-CN"]
+    plain = export_mt(s, jsonl=tmp_path / "plain.jsonl")
+    conv = export_mt(s, jsonl=tmp_path / "conv.jsonl", filters=Filters(to_simplified=True))
+    s.close()
+    assert plain.converted == 0 and conv.converted == 1
+    assert any("converted 1 Traditional" in line for line in conv.lines())
+    recs = [json.loads(x) for x in (tmp_path / "plain.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["src"], r["src_lang"]) for r in recs][0] == ("會議於下午六時結束。", "zh-Hant")
+    recs = [json.loads(x) for x in (tmp_path / "conv.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["src"], r["src_lang"]) for r in recs][0] == ("会议于下午六时结束。", "zh")

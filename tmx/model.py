@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 SEGTYPES = ("block", "paragraph", "sentence", "phrase")
+# <tu> attributes of the TMX 1.4b DTD besides tuid and the dates, which TmxUnit has fields for
+TU_ATTRS = ("o-encoding", "datatype", "usagecount", "lastusagedate", "creationtool", "creationtoolversion",
+            "creationid", "changeid", "segtype", "o-tmf", "srclang")
 
 
 def tmx_date(when: datetime | None = None) -> str:
@@ -40,6 +43,8 @@ class TmxUnit:
     notes: tuple[str, ...] = ()
     creationdate: str = ""
     changedate: str = ""
+    attrs: tuple[tuple[str, str], ...] = ()  # other <tu> attributes (TU_ATTRS): creationid, changeid...
+    inline_codes: int = 0  # native codes (<bpt>, <ept>, <it>, <ph>) the reader left out of the text
 
     def text(self, lang: str) -> str | None:
         """Text of the first variant whose language matches ``lang``.

@@ -16,7 +16,7 @@ from lxml import etree
 
 from align.errors import FormatError
 
-from .model import TmxHeader, TmxUnit
+from .model import TU_ATTRS, TmxHeader, TmxUnit
 from .writer import XML_LANG
 
 _INLINE_CODES = {"bpt", "ept", "it", "ph"}  # native codes, not text
@@ -41,13 +41,23 @@ def _check_no_entities(path: Path) -> None:
 
 def seg_text(seg: etree._Element) -> str:
     """The text of a ``<seg>``: character data and ``<hi>``/``<sub>`` text, without native codes."""
+    return _seg_text(seg)[0]
+
+
+def _seg_text(seg: etree._Element) -> tuple[str, int]:
+    """The text of a ``<seg>`` and how many native codes were left out."""
     parts = [seg.text or ""]
+    codes = 0
     for child in seg:
         tag = child.tag if isinstance(child.tag, str) else ""
-        if tag not in _INLINE_CODES:
-            parts.append(seg_text(child))
+        if tag in _INLINE_CODES:
+            codes += 1
+        else:
+            text, n = _seg_text(child)
+            parts.append(text)
+            codes += n
         parts.append(child.tail or "")
-    return "".join(parts)
+    return "".join(parts), codes
 
 
 def read_header(path: str | Path) -> TmxHeader:
@@ -110,15 +120,19 @@ def _iter(path: Path, header_only: bool = False) -> Iterator[tuple[TmxHeader, Tm
                 if header is None:
                     raise FormatError(f"{path}: <tu> before <header>")
                 variants = []
+                codes = 0
                 for tuv in el.findall("tuv"):
                     lang = tuv.get(XML_LANG) or tuv.get("lang") or ""
                     seg = tuv.find("seg")
-                    variants.append((lang, seg_text(seg) if seg is not None else ""))
+                    text, n = _seg_text(seg) if seg is not None else ("", 0)
+                    variants.append((lang, text))
+                    codes += n
                 yield header, TmxUnit(
                     variants=tuple(variants), tuid=el.get("tuid", ""),
                     props=tuple((p.get("type", ""), p.text or "") for p in el.findall("prop")),
                     notes=tuple(n.text or "" for n in el.findall("note")),
-                    creationdate=el.get("creationdate", ""), changedate=el.get("changedate", ""))
+                    creationdate=el.get("creationdate", ""), changedate=el.get("changedate", ""),
+                    attrs=tuple((a, el.get(a)) for a in TU_ATTRS if el.get(a)), inline_codes=codes)
                 el.clear(keep_tail=False)
     except etree.XMLSyntaxError as e:
         raise FormatError(f"{path}: not well-formed XML ({e.msg}, line {e.lineno})") from e

@@ -21,7 +21,7 @@ from typing import BinaryIO
 import regex
 from lxml import etree
 
-from .model import SEGTYPES, TmxHeader, TmxUnit
+from .model import SEGTYPES, TU_ATTRS, TmxHeader, TmxUnit
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _FORBIDDEN = regex.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -82,7 +82,7 @@ def write_tmx(dest: str | Path | BinaryIO, header: TmxHeader, units: Iterable[Tm
                     if sum(1 for _, t in variants if t.strip()) < 2:
                         skipped += 1
                         continue
-                    attrs = {}
+                    attrs = {a: clean(v) for a, v in u.attrs if a in TU_ATTRS and v}
                     if u.tuid:
                         attrs["tuid"] = clean(u.tuid)
                     if u.creationdate:
