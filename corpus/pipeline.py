@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from align.model import Alignment, Document, Paragraph, Segment, TranslationUnit
 from align.numerals import chinese_number
 from align.segment import split_sentences
 
+from .files import is_stdio
 from .langtags import check_tag, check_text, text_lang, user_lang
 from .readers import read_document, read_lines
 
@@ -127,12 +129,15 @@ def load_segments(path: str | Path, presplit: bool, lang: str | None,
 
     if lang:
         check_tag(lang, option)
+    data = None
+    if is_stdio(path):
+        data, path = sys.stdin.buffer.read(), Path("<stdin>")
     if presplit:
-        lines = read_lines(path)
+        lines = read_lines(path, data)
         segs, doc, sample = [Segment(t) for t in lines], None, "\n".join(lines[:200])  # no paragraphs
         detected = text_lang(detect_lang(sample), detect_script(sample))
     else:
-        doc = read_document(path)
+        doc = read_document(path, data=data)
         segs, sample, detected = segment_document(doc), doc.text[:20000], doc.tag
     if not lang:
         return segs, detected, doc
@@ -153,7 +158,10 @@ class SidePair:
 
 def read_pair(src_path: str | Path, tgt_path: str | Path, *, presplit: bool = False,
               src_lang: str | None = None, tgt_lang: str | None = None) -> SidePair:
-    """Read and segment the two sides of an alignment; warn when both are in one language."""
+    """Read and segment the two sides of an alignment (one may be ``-``, standard input); warn when both are
+    in one language."""
+    if is_stdio(src_path) and is_stdio(tgt_path):
+        raise InputError("only one of SRC and TGT can be - (standard input); give the other as a file")
     src, sl, _ = load_segments(src_path, presplit, src_lang, "--src-lang")
     tgt, tl, _ = load_segments(tgt_path, presplit, tgt_lang, "--tgt-lang")
     if not src:

@@ -158,10 +158,11 @@ def read_text(path: Path, data: bytes | None = None) -> Document:
     return _document(path, paras, warnings)
 
 
-def read_lines(path: str | Path) -> list[str]:
-    """One sentence a line (pre-split input); empty lines are kept out and not counted."""
+def read_lines(path: str | Path, data: bytes | None = None) -> list[str]:
+    """One sentence a line (pre-split input); empty lines are kept out and not counted. ``data``: the
+    file's bytes when they were read already (standard input)."""
     path = Path(path)
-    text = decode_bytes(_check_file(path), str(path))
+    text = decode_bytes(_check_file(path) if data is None else data, str(path))
     return [line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
 
 
@@ -272,14 +273,15 @@ def read_pdf(path: Path, data: bytes | None = None) -> Document:
     return _document(path, paras, (f"removed {removed} markdown marks",) if removed else ())
 
 
-def read_document(path: str | Path, structured: bool = True) -> Document:
+def read_document(path: str | Path, structured: bool = True, data: bytes | None = None) -> Document:
     """Read any supported document; the suffix chooses the reader.
 
     With ``structured`` (the default) UN structure is recognised too
     (footnotes, page breaks, paragraph kinds, metadata: see corpus.un).
+    ``data``: plain text already read (standard input), named ``path``.
     """
     path = Path(path)
-    doc = _read_raw(path)
+    doc = _read_raw(path) if data is None else read_text(path, data)
     if structured:
         from .un import structure
 

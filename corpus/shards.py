@@ -30,6 +30,8 @@ from align.errors import StoreError
 
 from .store import DB_NAME, STATE_NAME, TRAIN_PER_LIST, Store, _blob_vecs, index_plan, new_ivf
 
+MIN_PER_LIST = 39  # faiss's k-means warns with fewer training points per centroid
+
 
 @dataclass(frozen=True, slots=True)
 class ShardReport:
@@ -38,6 +40,7 @@ class ShardReport:
     shards: int
     files: tuple[str, ...]
     factory: str = ""  # the faiss description, e.g. "IVF4000,SQ8" or "IVF64000_HNSW32,SQ8"
+    notes: tuple[str, ...] = ()  # choices made for the user (a smaller nlist)
 
 
 def _vectors(db: Path, side: str, lo: int, hi: int, dim: int):
@@ -65,17 +68,23 @@ def _fill_shard(args) -> str:
 
 
 @contextmanager
-def _stdout_to_stderr():
+def _quiet():
+    """Silence what faiss prints from C++ ("resizing ...", clustering warnings) on stdout and stderr."""
     import sys
 
     sys.stdout.flush()
-    saved = os.dup(1)
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(2, 1)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
 
 
 def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlist: int | None = None) -> ShardReport:
@@ -91,7 +100,10 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
     if not n:
         raise StoreError(f"{store_dir}: the store is empty; build it first")
     kind, planned = index_plan(n)
-    nlist = nlist or max(1, planned or int(4 * math.sqrt(n)))
+    wanted = nlist or max(1, planned or int(4 * math.sqrt(n)))
+    nlist = max(1, min(wanted, n // MIN_PER_LIST))  # k-means needs enough points per list
+    notes = (f"{wanted} inverted lists need at least {wanted * MIN_PER_LIST} pairs; using {nlist} for "
+             f"{n} pairs",) if nlist < wanted else ()
     hnsw = kind == "ivf-hnsw"
     db = store_dir / DB_NAME
     work = store_dir / "shards.tmp"
@@ -104,7 +116,8 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
                                             (TRAIN_PER_LIST * nlist,))]
         con.close()
         index = new_ivf(dim, nlist, hnsw)
-        index.train(_blob_vecs(sample, dim))
+        with _quiet():
+            index.train(_blob_vecs(sample, dim))
         trained = str(work / f"trained-{side}.index")
         faiss.write_index(index, trained)
         jobs = [(str(db), side, int(bounds[k]), int(bounds[k + 1]), dim, trained, str(work / f"{side}-{k}.index"))
@@ -117,7 +130,7 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
         merged = faiss.read_index(trained)
         ivfdata = store_dir / f"index-{side}.ivfdata"
         tmp_data = store_dir / f"index-{side}.ivfdata.tmp"
-        with _stdout_to_stderr():  # faiss prints "resizing ..." from C++ on standard output
+        with _quiet():  # faiss prints "resizing ..." from C++ on standard output
             merge_ondisk(merged, shard_files, str(tmp_data))
         os.replace(tmp_data, ivfdata)
         # the index records where its lists live; point it at the final file name
@@ -134,7 +147,7 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
     for f in work.iterdir():
         f.unlink()
     work.rmdir()
-    return ShardReport(n, nlist, shards, tuple(files), f"IVF{nlist}{'_HNSW32' if hnsw else ''},SQ8")
+    return ShardReport(n, nlist, shards, tuple(files), f"IVF{nlist}{'_HNSW32' if hnsw else ''},SQ8", notes)
 
 
 __all__ = ["ShardReport", "build_sharded_index"]

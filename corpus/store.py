@@ -497,6 +497,7 @@ class Store:
         if not text.strip():
             raise StoreError("empty query")
         side = self.query_side(text, lang)
+        k = max(1, min(int(k), self._indexes[side].ntotal))  # never more than the store holds
         other = "tgt" if side == "src" else "src"
         qlang = self.src_lang if side == "src" else self.tgt_lang
         norm = normalise_text(text)

@@ -19,6 +19,7 @@ from tmx import TmxUnit, read_tmx
 
 from .chinese import detect_script
 from .exports import TMBUILD_PROPS, one_line, unit_record, write_tmx_units
+from .files import binary_output, is_stdio, text_output
 from .langtags import LangCodes, is_traditional_tag, primary, text_lang
 from .store import Store
 
@@ -88,8 +89,9 @@ def export_tmx(store: Store, path: Path, min_score: float = 0.0, segtype: str = 
                codes: LangCodes = LangCodes()) -> str:
     """Write the store as TMX; each side tagged with its own language and script (zh-CN, zh-TW...)."""
     units = (s.unit for s in iter_units(store, min_score, segtype))
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    rep = write_tmx_units(units, path, _header_src_lang(store), codes, segtype=segtype)
+    with binary_output(path) as dest:
+        rep = write_tmx_units(units, dest, _header_src_lang(store), codes, segtype=segtype)
+    path = "standard output" if is_stdio(path) else path
     extra = f"; removed {rep.removed_chars} characters XML cannot hold" if rep.removed_chars else ""
     return f"{path}: {rep.units} translation units ({segtype}){extra}"
 
@@ -187,13 +189,25 @@ def split_of(doc_key: str, fractions: Sequence[float]) -> str:
 def export_mt(store: Store, *, moses: Path | None = None, tsv: Path | None = None, jsonl: Path | None = None,
               parquet: Path | None = None, filters: Filters = Filters(),
               split: Sequence[float] | None = None) -> MtReport:
+    """Write filtered, deduplicated pairs for MT training. Everything the export needs is checked before
+    anything is written; each file is written whole under a temporary name, then renamed. ``-`` for ``tsv``
+    or ``jsonl`` is standard output (one split only)."""
     if not any((moses, tsv, jsonl, parquet)):
         raise InputError("say where to write: --moses PREFIX, --tsv FILE, --jsonl FILE or --parquet FILE")
     if split is not None and (len(split) != 3 or abs(sum(split) - 1) > 1e-6 or min(split) < 0):
         raise InputError("--split takes three fractions that add up to 1, e.g. 0.98,0.01,0.01")
-    for target in (moses, tsv, jsonl, parquet):
-        if target is not None:
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
+    if not 0 <= filters.min_ratio <= filters.max_ratio:
+        raise InputError(f"--min-ratio {filters.min_ratio} is above --max-ratio {filters.max_ratio}")
+    if is_stdio(moses) or is_stdio(parquet):
+        raise InputError("--moses and --parquet write files; - (standard output) works with --tsv and --jsonl")
+    stdout = [t for t in (tsv, jsonl) if is_stdio(t)]
+    if stdout and (split or len(stdout) > 1):
+        raise InputError("- (standard output) takes one export of one split; give file names with --split")
+    if parquet:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as e:
+            raise InputError("--parquet needs pyarrow; run: pip install 'tmbuild[parquet]' (nothing written)") from e
     rep = MtReport()
     seen: set[str] = set()
     kept: dict[str, list[StoredUnit]] = {}
@@ -218,40 +232,44 @@ def export_mt(store: Store, *, moses: Path | None = None, tsv: Path | None = Non
         rep.written[name] = len(units)
         tag = "" if name == "all" else f".{name}"
         if moses:
-            src = Path(f"{moses}{tag}.{store.src_lang}")
-            tgt = Path(f"{moses}{tag}.{store.tgt_lang}")
-            src.write_text("".join(one_line(u.src_text) + "\n" for u in units), encoding="utf-8")
-            tgt.write_text("".join(one_line(u.tgt_text) + "\n" for u in units), encoding="utf-8")
-            rep.files += [str(src), str(tgt)]
+            for side, lang in (("src", store.src_lang), ("tgt", store.tgt_lang)):
+                target = Path(f"{moses}{tag}.{lang}")
+                with text_output(target) as f:
+                    f.writelines(one_line(getattr(u, f"{side}_text")) + "\n" for u in units)
+                rep.files.append(str(target))
         if tsv:
-            p = _tagged(tsv, tag)
-            p.write_text("".join(f"{one_line(u.src_text)}\t{one_line(u.tgt_text)}\t{u.score:.4f}\t{u.doc}\n"
-                                 for u in units), encoding="utf-8")
-            rep.files.append(str(p))
+            target = _tagged(tsv, tag)
+            with text_output(target) as f:
+                f.writelines(f"{one_line(u.src_text)}\t{one_line(u.tgt_text)}\t{u.score:.4f}\t{u.doc}\n"
+                             for u in units)
+            rep.files.append(str(target))
         if jsonl:
-            p = _tagged(jsonl, tag)
-            p.write_text("".join(json.dumps(unit_record(u), ensure_ascii=False) + "\n" for u in units),
-                         encoding="utf-8")
-            rep.files.append(str(p))
+            target = _tagged(jsonl, tag)
+            with text_output(target) as f:
+                f.writelines(json.dumps(unit_record(u), ensure_ascii=False) + "\n" for u in units)
+            rep.files.append(str(target))
         if parquet:
-            try:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
-            except ImportError as e:
-                raise InputError("--parquet needs pyarrow; run: pip install 'tmbuild[parquet]'") from e
-            p = _tagged(parquet, tag)
-            recs = [unit_record(u) for u in units]
-            cols = ["src", "tgt", "src_lang", "tgt_lang", "score", "bead", "doc", "paragraph"]
-            table = pa.table({c: [r[c] for r in recs] for c in cols}) if recs else pa.table(
-                {c: pa.array([], type=pa.float64() if c == "score" else pa.int64() if c == "paragraph"
-                             else pa.string()) for c in cols})
-            pq.write_table(table, p)
-            rep.files.append(str(p))
+            target = _tagged(parquet, tag)
+            with binary_output(target) as dest:
+                _write_parquet(units, dest)
+            rep.files.append(str(target))
     return rep
 
 
+def _write_parquet(units: list[TranslationUnit], dest) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    recs = [unit_record(u) for u in units]
+    cols = ["src", "tgt", "src_lang", "tgt_lang", "score", "bead", "doc", "paragraph"]
+    table = pa.table({c: [r[c] for r in recs] for c in cols}) if recs else pa.table(
+        {c: pa.array([], type=pa.float64() if c == "score" else pa.int64() if c == "paragraph"
+                     else pa.string()) for c in cols})
+    pq.write_table(table, str(dest))
+
+
 def _tagged(p: Path, tag: str) -> Path:
-    return p if not tag else p.with_name(p.stem + tag + p.suffix)
+    return p if not tag or is_stdio(p) else p.with_name(p.stem + tag + p.suffix)
 
 
 # ------------------------------------------------------------------ TMX import

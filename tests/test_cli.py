@@ -235,3 +235,80 @@ def test_two_inputs_in_one_language_get_a_warning(tmp_path):
     zh, en = _presplit_pair(tmp_path)
     r = run("align", "--presplit", "--no-progress", en, en, "-o", tmp_path / "ee.tsv")
     assert r.returncode == 0 and "are both en: is one of them the wrong file?" in r.stderr
+
+
+@pytest.mark.parametrize("args, option", [
+    (["align", "--max-size", "0", "a", "b"], "--max-size"),
+    (["align", "--max-size", "-1", "a", "b"], "--max-size"),
+    (["align", "--max-size", "two", "a", "b"], "--max-size"),
+    (["align", "--min-score", "1.5", "a", "b"], "--min-score"),
+    (["pair", "--threshold", "nan", "a"], "--threshold"),
+    (["build", "--workers", "0", "a", "--store", "s"], "--workers"),
+    (["search", "-k", "0", "--store", "s", "x"], "-k"),
+    (["search", "-k", "99999999999", "--store", "s", "x"], "-k"),
+    (["index", "--shards", "0", "--store", "s"], "--shards"),
+    (["index", "--nlist", "0", "--store", "s"], "--nlist"),
+    (["export", "--min-ratio", "-1", "--store", "s", "--tsv", "t"], "--min-ratio"),
+    (["export", "--min-score", "-0.1", "--store", "s", "--tsv", "t"], "--min-score"),
+])
+def test_numeric_options_are_validated_with_one_line(tmp_path, args, option):
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    line, = r.stderr.strip().splitlines()
+    assert f"argument {option}" in line and "--help" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_option_has_help():
+    from corpus.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, __import__("argparse")._SubParsersAction))
+    missing = [f"{name} {a.option_strings or a.dest}" for name, p in sub.choices.items() for a in p._actions
+               if not a.help and a.dest != "help"]
+    assert missing == []
+    export_help = " ".join(run("export", "--help").stdout.split())
+    assert "(default 0.8)" in export_help and "(default 8.0)" in export_help
+
+
+def test_dash_is_standard_input_and_output(tmp_path):
+    import json
+
+    zh, en = _presplit_pair(tmp_path)
+    r = run("align", "--presplit", "--no-progress", "-", en, "-o", "-", "--format", "jsonl", cwd=tmp_path,
+            input=zh.read_text(encoding="utf-8"))
+    assert r.returncode == 0, r.stderr
+    assert not (tmp_path / "-").exists()
+    assert [json.loads(x)["src_ids"] for x in r.stdout.splitlines()] == [[0], [1], [2]]
+    assert "wrote standard output: 3 pairs" in r.stderr
+    r = run("align", "--presplit", "-", "-", cwd=tmp_path, input="x")
+    assert r.returncode == 1 and "only one of SRC and TGT can be -" in r.stderr
+
+
+def test_search_reads_queries_from_standard_input(tmp_path):
+    import json
+
+    store = tmp_path / "store"
+    assert run("build", SAMPLES / "udhr" / "cmn_hans.html", SAMPLES / "udhr" / "eng.html", "--store", store,
+               "--no-progress").returncode == 0
+    r = run("search", "--store", store, "-", "-k", "1", "--json", input="人人有权享有生命\n\nfreedom of opinion\n")
+    assert r.returncode == 0, r.stderr
+    answers = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [a["query"] for a in answers] == ["人人有权享有生命", "freedom of opinion"]
+    assert "life" in answers[0]["hits"][0]["translation"] or "生命" in answers[0]["hits"][0]["text"]
+    r = run("export", "--store", store, "--tsv", "-", "--min-score", "0")
+    assert r.returncode == 0 and len(r.stdout.splitlines()) > 50 and "wrote" in r.stderr
+    r = run("export", "--store", store, "--tsv", "-", "--split", "0.8,0.1,0.1")
+    assert r.returncode == 1 and "one split" in r.stderr and r.stdout == ""
+
+
+def test_export_checks_what_it_needs_before_writing(tmp_path, monkeypatch, capsys):
+    """--parquet without pyarrow: one line, and not even the TSV files are written."""
+    store = tmp_path / "store"
+    assert run("build", SAMPLES / "udhr" / "cmn_hans.html", SAMPLES / "udhr" / "eng.html", "--store", store,
+               "--no-progress").returncode == 0
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow fails
+    out = tmp_path / "out"
+    assert main(["export", "--store", str(store), "--tsv", str(out / "c.tsv"), "--parquet", str(out / "c.parquet"),
+                 "--split", "0.8,0.1,0.1"]) == 1
+    assert "--parquet needs pyarrow" in capsys.readouterr().err
+    assert not out.exists() or list(out.iterdir()) == []

@@ -1,0 +1,54 @@
+"""Output files written whole or not at all, and ``-`` for standard input and output."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+STDIO = "-"
+
+
+def is_stdio(path: str | Path | None) -> bool:
+    """``-`` on the command line: standard input or output."""
+    return path is not None and str(path) == STDIO
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary name beside ``path``; renamed to ``path`` when the block succeeds, removed when it fails,
+    so a reader never sees half a file and a failed export leaves an earlier file as it was."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+@contextlib.contextmanager
+def text_output(path: str | Path) -> Iterator[TextIO]:
+    """A UTF-8 text stream to ``path`` (written atomically), or standard output for ``-``."""
+    if is_stdio(path):
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        yield f
+
+
+@contextlib.contextmanager
+def binary_output(path: str | Path) -> Iterator[object]:
+    """A binary destination: a temporary path beside ``path``, or standard output's buffer for ``-``."""
+    if is_stdio(path):
+        yield sys.stdout.buffer
+        sys.stdout.flush()
+        return
+    with atomic_path(path) as tmp:
+        yield tmp
