@@ -9,6 +9,7 @@ removed on the way is counted in ``Document.warnings``.
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 from pathlib import Path
 
 import regex
@@ -105,36 +106,87 @@ _LABEL_START = regex.compile(
 _HARD_END = "。；;：:！？!?.」”’』]）)】"
 
 
-def text_paragraphs(text: str) -> tuple[list[str], int]:
+@dataclass(frozen=True, slots=True)
+class TextParagraphs:
+    paragraphs: list[str]
+    markdown: int = 0  # markdown marks removed
+    furniture: int = 0  # page-furniture lines removed (job numbers, page counters, running headers)
+    rejoined: int = 0  # paragraphs rejoined across a page break
+
+    def warnings(self) -> tuple[str, ...]:
+        out = ()
+        if self.markdown:
+            out += (f"removed {self.markdown} markdown marks",)
+        if self.furniture:
+            out += (f"removed {self.furniture} lines of page furniture (job numbers, page counters, running "
+                    "headers)",)
+        if self.rejoined:
+            out += (f"rejoined {self.rejoined} paragraphs cut by page breaks",)
+        return out
+
+
+_FOOTNOTE_START = regex.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
+
+
+def text_paragraphs(text: str) -> TextParagraphs:
     """Paragraphs of text extracted from PDFs: blocks separated by blank lines.
 
     Inside a block, a line joins the one before it only when that one was
     soft-wrapped (it ends without closing punctuation) and the line does not
     start a numbered paragraph, a sub-item or a footnote; so consecutive
     "1. ..." / "2. ..." lines stay apart while a wrapped title is rejoined.
+    Page furniture (:mod:`corpus.furniture`) is removed; where it stood, or
+    at a form feed, a page break was: a paragraph it cut (ending without
+    closing punctuation, footnotes of the page in between) is rejoined with
+    the first line of the next page unless that line starts a new labelled
+    paragraph.
     """
+    from .furniture import find_furniture
+
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    removed = 0
-    paras: list[str] = []
+    markdown = rejoined = 0
+    lines: list[str] = []
+    breaks: set[int] = set()  # line indices a page break comes before
+    for raw in text.split("\n"):
+        if "\f" in raw:
+            breaks.add(len(lines))
+            raw = raw.replace("\f", " ")
+        line, k = clean_markdown(raw.strip())
+        markdown += k
+        lines.append(line.strip())
+    furniture = find_furniture(lines)
+    paras: list[list[str]] = []
     cur: list[str] = []
+    page_break = False
 
     def flush() -> None:
         if cur:
-            paras.append(_join_lines(cur))
+            paras.append(cur.copy())
             cur.clear()
 
-    for raw in text.split("\n"):
-        line, k = clean_markdown(raw.strip())
-        removed += k
-        line = line.strip()
+    for i, line in enumerate(lines):
+        if i in breaks:
+            page_break = True
+        if i in furniture:
+            page_break = True
+            continue
         if not line:
             flush()
             continue
+        if page_break and not cur and not _LABEL_START.match(line):
+            # the first line of a page: does it continue a paragraph the break cut?
+            k = len(paras) - 1
+            while k >= 0 and _FOOTNOTE_START.match(paras[k][0]):
+                k -= 1
+            if k >= 0 and not paras[k][-1].endswith(tuple(_HARD_END)):
+                cur.extend(paras.pop(k))
+                rejoined += 1
+        page_break = False
         if cur and (_LABEL_START.match(line) or cur[-1].endswith(tuple(_HARD_END))):
             flush()
         cur.append(line)
     flush()
-    return paras, removed
+    return TextParagraphs([_join_lines(p) for p in paras], markdown, len(furniture), rejoined)
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -151,8 +203,8 @@ def _join_lines(lines: list[str]) -> str:
 def read_text(path: Path, data: bytes | None = None) -> Document:
     data = data if data is not None else _check_file(path)
     text = decode_bytes(data, str(path))
-    paras, removed = text_paragraphs(text)
-    warnings = (f"removed {removed} markdown marks",) if removed else ()
+    tp = text_paragraphs(text)
+    paras, warnings = tp.paragraphs, tp.warnings()
     if len(data) > LARGE_BYTES:
         warnings += (f"large document ({len(data) / 1e6:.0f} MB, {len(paras)} paragraphs): aligning it takes a while",)
     return _document(path, paras, warnings)
@@ -266,11 +318,11 @@ def read_pdf(path: Path, data: bytes | None = None) -> Document:
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError) as e:
         raise InputError(f"{path}: not a readable PDF ({e})") from e
-    text = "\n\n".join(pages)
+    text = "\n\f\n".join(pages)  # a form feed marks each page break
     if not text.strip():
         raise InputError(f"{path}: the PDF has no text layer (a scan?); run OCR on it first")
-    paras, removed = text_paragraphs(text)
-    return _document(path, paras, (f"removed {removed} markdown marks",) if removed else ())
+    tp = text_paragraphs(text)
+    return _document(path, tp.paragraphs, tp.warnings())
 
 
 def read_document(path: str | Path, structured: bool = True, data: bytes | None = None) -> Document:

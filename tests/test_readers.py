@@ -108,3 +108,99 @@ def test_presplit_lines(tmp_path):
     p = tmp_path / "l.txt"
     p.write_text("one\n\ntwo\r\nthree\n", encoding="utf-8")
     assert read_lines(p) == ["one", "two", "three"]
+
+
+# A report as text extracted from its PDF: page furniture between pages, a paragraph cut in the middle,
+# a footnote at the foot of the page (made-up text in the UN layout).
+REPORT_ZH = """A/70/999
+
+联合国大会
+Distr.: General
+2015年1月15日
+
+第七十届会议
+
+关于卫生危机的报告
+
+1. 秘书长感谢各会员国为应对疫情提供的支助。
+
+2. 各国政府和伙伴组织正在为遏制疫情蔓延进
+
+15-00123 (C)
+*1500123*
+
+2/8
+
+A/70/999
+
+行持续努力。
+
+3. 委员会将在下届会议上审议该问题。¹
+
+¹ 见A/69/123号文件。
+
+3/8 15-00123
+
+A/70/999
+
+4. 报告最后提出了若干建议。
+"""
+REPORT_EN = """A/70/999
+
+General Assembly
+Distr.: General
+15 January 2015
+
+Seventieth session
+
+Report on the health crisis
+
+1. The Secretary-General thanks Member States for the support they provided in response to the outbreak.
+
+2. Governments and partner organizations are making continued efforts to contain
+
+¹ See document A/69/123.
+
+15-00123 (E)    150115    150115
+
+Page 2/8
+
+A/70/999
+
+the spread of the outbreak.
+
+3. The Committee will consider the matter at its next session.
+
+Please recycle
+
+4. The report ends with a number of recommendations.
+"""
+
+
+@pytest.mark.parametrize("text, cut, whole", [
+    (REPORT_ZH, "遏制疫情蔓延进", "2. 各国政府和伙伴组织正在为遏制疫情蔓延进行持续努力。"),
+    (REPORT_EN, "to contain", "2. Governments and partner organizations are making continued efforts to contain "
+                              "the spread of the outbreak."),
+])
+def test_page_furniture_is_removed_and_cut_paragraphs_rejoined(tmp_path, text, cut, whole):
+    p = tmp_path / "report.txt"
+    p.write_text(text, encoding="utf-8")
+    d = read_document(p)
+    texts = [x.text for x in d.paragraphs]
+    assert whole in texts
+    assert not any(t.endswith(cut) for t in texts)
+    furniture = ("15-00123", "1500123", "2/8", "3/8", "recycle")
+    assert not any(f in t for t in texts for f in furniture), texts
+    assert texts.count("A/70/999") == 1 and texts[0] == "A/70/999"  # the header stays, running headers go
+    assert any("lines of page furniture" in w for w in d.warnings)
+    assert any("rejoined 1 paragraphs" in w for w in d.warnings)
+    assert texts[-1].startswith("4.")
+
+
+def test_pdf_pages_are_page_breaks(tmp_path):
+    """Text of PDF pages joined by a form feed: a paragraph cut at the page end is rejoined."""
+    from corpus.readers import text_paragraphs
+
+    tp = text_paragraphs("1. The Assembly decides to remain\n\f\n2/8\nseized of the matter.\n\n2. Next item.")
+    assert tp.paragraphs == ["1. The Assembly decides to remain seized of the matter.", "2. Next item."]
+    assert (tp.furniture, tp.rejoined) == (1, 1)
