@@ -91,6 +91,7 @@ class AlignConfig:
 
 
 DEFAULT_CONFIG = AlignConfig()
+STAGE_PROGRESS_CELLS = 250_000  # alignments of more sentence pairs than this show their search stages
 
 # Similarity of translated and of unrelated sentences (median, spread) per built-in embedder, measured on 300
 # unpc-dev pairs against the same sentences shifted: the fixed model of ``AlignConfig.reference``.
@@ -350,12 +351,15 @@ class Aligner:
             beads = [Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)]
             return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
         S, T, L = self._prepare(src, tgt, src_lang, tgt_lang)
+        stage = self._stages(n, m)
         try:
             model = self._first_model(S, T, L)
             steps = self._search(L, model, n, m)
-            for _ in range(self.config.passes - 1):
+            stage("search 1")
+            for k in range(self.config.passes - 1):
                 model = self._refit(S, T, L, steps)
                 steps = self._search(L, model, n, m)
+                stage(f"search {k + 2}")
             if self._windows() == "text":
                 # windows were scored with summed sentence vectors; embed the real text of the windows
                 # near every bead that is not a sure 1-1 and search again
@@ -368,6 +372,7 @@ class Aligner:
                     model = self._refit(S, T, L, steps)
                     steps = self._search(L, model, n, m)
             post = posteriors(self._scores(L, model, self.config.temperature), L.shapes, L.lo, L.W, n, m)
+            stage("confidences")
         except ValueError as e:  # pragma: no cover - the band always holds the corners
             raise AlignmentError(f"alignment search failed: {e}") from e
         beads = []
@@ -375,6 +380,24 @@ class Aligner:
             p = float(np.exp(post[L.shapes.index((a, b))][i, j - L.lo[i]]))
             beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), round(min(max(p, 0.0), 1.0), 4)))
         return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
+
+    def _stages(self, n: int, m: int):
+        """A progress bar over the search stages of a large alignment (after embedding, which has its own);
+        returns the function that marks a stage done ("confidences" is the last)."""
+        if not self.cache.progress or n * m < STAGE_PROGRESS_CELLS:
+            return lambda name: None
+        from tqdm import tqdm
+
+        total = self.config.passes + 1
+        bar = tqdm(total=total, desc=f"aligning {n} x {m} sentences", unit="stage", leave=False)
+
+        def done(name: str) -> None:
+            bar.update(1)
+            bar.set_postfix_str(name)
+            if name == "confidences":  # the last stage
+                bar.close()
+
+        return done
 
     def pair_vectors(self, alignment: Alignment) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Vectors of both sides of every bead with text on both sides, in ``alignment.pairs()`` order.

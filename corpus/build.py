@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,12 +11,15 @@ from pathlib import Path
 
 from align.aligner import DEFAULT_CONFIG, AlignConfig
 from align.embed import DEFAULT_EMBEDDER, get_embedder
-from align.embed.base import Embedder, signature
+from align.embed.base import Embedder, signature, thread_limit
+from align.errors import TmbuildError
 
-from .pairing import DEFAULT_THRESHOLD, Unpaired, pair_documents
+from .pairing import DEFAULT_THRESHOLD, DocPair, PairReport, Unpaired, pair_documents
+from .readers import read_document
 from .store import Store
 
 FLUSH_EVERY = 50  # documents between index checkpoints
+PAIRING_KEY = "last_pairing"  # meta: the last complete build's input fingerprint and pairing
 
 
 @dataclass
@@ -43,6 +47,26 @@ def content_hash(*paths: str | Path) -> str:
     return h.hexdigest()
 
 
+def inputs_fingerprint(paths: Sequence[Path], embedder: Embedder, threshold: float) -> str:
+    """What pairing depends on, cheaply: every input file's path, size and modification time (as make and
+    rsync judge files), the embedder and the threshold. Equal fingerprints give equal pairings."""
+    from align import __version__
+
+    from .pairing import find_documents
+
+    files, skipped = find_documents(paths)
+    h = hashlib.sha256(f"{__version__}|{signature(embedder)}|{threshold}".encode())
+    for f in sorted(files):
+        try:
+            st = f.stat()
+            h.update(f"|{f.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+        except OSError:
+            h.update(f"|{f}|unreadable".encode())
+    for u in skipped:
+        h.update(f"|skipped:{u.path}".encode())
+    return h.hexdigest()
+
+
 def open_or_create(store_dir: Path, embedder: Embedder, src_lang: str = "zh", tgt_lang: str = "en") -> Store:
     if Store.exists(store_dir):
         store = Store.open(store_dir)
@@ -61,6 +85,12 @@ def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEF
     pairs the documents and writes the store, in the same order as a
     single-process build.
     """
+    with thread_limit():  # one BLAS thread in this process: parallelism comes from the workers
+        return _build(paths, store_dir, embedder, config, threshold, progress, workers, ray)
+
+
+def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, config: AlignConfig,
+           threshold: float, progress: bool, workers: int, ray: bool | str) -> BuildReport:
     from .parallel import Executor, Job
 
     emb = get_embedder(embedder) if isinstance(embedder, str) else embedder
@@ -70,7 +100,13 @@ def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEF
     try:
         # an error ends the workers at once (terminate), a normal end lets them finish
         with Executor(emb, config, workers, ray) as executor:
-            pairing = pair_documents(paths, emb, threshold=threshold, progress=progress, embed=executor.embed_documents)
+            fingerprint = inputs_fingerprint(paths, emb, threshold)
+            pairing = _cached_pairing(store, fingerprint)
+            if pairing is None:
+                pairing = pair_documents(paths, emb, threshold=threshold, progress=progress,
+                                         embed=executor.embed_documents)
+            else:
+                report.notes.append("no input changed since the last build: its document pairing was reused")
             report.unpaired = list(pairing.unpaired)
             report.paired = len(pairing.pairs)
             jobs, statuses = [], {}
@@ -86,6 +122,13 @@ def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEF
                     report.unchanged_documents += 1
                     continue
                 statuses[key] = status
+                try:
+                    for path in (pair.zh, pair.en):  # a reused pairing read nothing
+                        if path not in pairing.documents:
+                            pairing.documents[path] = read_document(path)
+                except TmbuildError as e:
+                    report.failed.append((f"{pair.zh} + {pair.en}", str(e)))
+                    continue
                 jobs.append(Job(len(jobs), key, h, str(pair.zh), str(pair.en), pairing.documents[pair.zh],
                                 pairing.documents[pair.en], pairing.vectors.get(pair.zh),
                                 pairing.vectors.get(pair.en)))
@@ -118,7 +161,24 @@ def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEF
                     bar.set_postfix_str(Path(job.zh_path).name[:30])
             if bar is not None:
                 bar.close()
+            if not report.failed:
+                store.set_meta(PAIRING_KEY, json.dumps({"fingerprint": fingerprint, **pairing.as_dict()}))
     finally:
         store.close()
     return report
+
+
+def _cached_pairing(store: Store, fingerprint: str) -> PairReport | None:
+    """The pairing of the last complete build, when its inputs are the same (see :func:`inputs_fingerprint`)."""
+    raw = store.meta(PAIRING_KEY)
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        if data.get("fingerprint") != fingerprint:
+            return None
+        return PairReport(tuple(DocPair(**p) for p in data["pairs"]),
+                          tuple(Unpaired(**u) for u in data["unpaired"]), data.get("aligned_candidates", 0))
+    except (ValueError, KeyError, TypeError):
+        return None  # written by another version: pair again
 

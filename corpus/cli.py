@@ -72,8 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("align", help="align two documents (or two pre-split sentence files)",
                        description="Align SRC with TGT and write the pairs.")
-    p.add_argument("src", type=Path, help="source document, or - for standard input (plain text)")
-    p.add_argument("tgt", type=Path, help="target document, or - for standard input (plain text)")
+    p.add_argument("src", type=Path, nargs="?", help="source document, or - for standard input (plain text); "
+                   "or a folder, aligned file by file with TGT's files of the same name")
+    p.add_argument("tgt", type=Path, nargs="?", help="target document, or - for standard input (plain text); "
+                   "or a folder")
+    p.add_argument("--list", type=Path, metavar="PAIRS.tsv", help="align many pairs in one process: one "
+                   "SRC<TAB>TGT[<TAB>OUT] line each (OUT default: -o DIR/SRC-name.FORMAT)")
+    p.add_argument("--workers", type=_WORKERS, default=1, metavar="N",
+                   help="with --list or folders: align in N processes (default 1)")
     p.add_argument("-o", "--output", type=Path, action="append",
                    help="output file, - for standard output; repeat for several formats from one alignment "
                         "(default: beads on standard output)")
@@ -217,6 +223,10 @@ def cmd_align(args: argparse.Namespace) -> int:
 
     from .pipeline import align_sides, read_pair, translation_units, unaligned_counts
 
+    if args.list or (args.src and args.tgt and args.src.is_dir() and args.tgt.is_dir()):
+        return _align_batch(args)
+    if not (args.src and args.tgt):
+        raise InputError("give SRC and TGT (files, or two folders), or --list PAIRS.tsv")
     outputs = args.output or []
     if args.format and len(outputs) > 1:
         raise InputError("--format applies to one output; with several -o, each file's suffix gives its format")
@@ -240,16 +250,66 @@ def cmd_align(args: argparse.Namespace) -> int:
     if not outputs:
         outputs = [Path(STDIO)]
     for out in outputs:
-        fmt = args.format or ("beads" if is_stdio(out) else _format_from_suffix(out))
+        fmt = args.format or ("beads" if is_stdio(out) else exports.format_from_suffix(out))
         summary = exports.write_alignment(alignment, units, fmt, out, codes)
         print(f"wrote {'standard output' if is_stdio(out) else out}: {summary}", file=sys.stderr)
     return 0
 
 
-def _format_from_suffix(path: Path) -> str:
-    suffix = path.suffix.lower().lstrip(".")
-    return {"tmx": "tmx", "tsv": "tsv", "jsonl": "jsonl", "json": "jsonl", "beads": "beads",
-            "align": "beads", "txt": "beads"}.get(suffix, "tmx")
+def _align_batch(args: argparse.Namespace) -> int:
+    """``align --list PAIRS.tsv`` or ``align SRC_DIR TGT_DIR -o OUT_DIR``: many pairs, one model load."""
+    from .batch import BatchSettings, align_many, jobs_from_folders, jobs_from_list
+
+    if args.list and (args.src or args.tgt):
+        raise InputError("give either --list PAIRS.tsv or SRC and TGT, not both")
+    outputs = args.output or []
+    if len(outputs) > 1 or any(map(is_stdio, outputs)) or (outputs and outputs[0].is_file()):
+        raise InputError("aligning many pairs writes one file each: give -o an output folder")
+    out_dir = outputs[0] if outputs else None
+    fmt = args.format or "tmx"
+    if args.list:
+        if out_dir is None and any(len(x.split("\t")) < 3 for x in _list_lines(args.list)):
+            raise InputError(f"{args.list}: lines without an OUT column need -o DIR for their outputs")
+        jobs, unmatched = jobs_from_list(args.list, out_dir or Path("."), fmt), []
+    else:
+        if out_dir is None:
+            raise InputError("aligning two folders writes one file per pair: give -o an output folder")
+        jobs, unmatched = jobs_from_folders(args.src, args.tgt, out_dir, fmt)
+        if not jobs:
+            raise InputError(f"{args.src} and {args.tgt}: no files with matching names (report.zh.txt and "
+                             "report.en.txt match, as do the same name in both folders)")
+    for f in unmatched:
+        print(f"unmatched {f}: no file of the same name in the other folder", file=sys.stderr)
+    settings = BatchSettings(args.embedder, args.format, LangCodes.parse(args.lang_codes), args.presplit,
+                             args.src_lang, args.tgt_lang, args.engine,
+                             with_overrides(DEFAULT_CONFIG, max_size=args.max_size), args.min_score,
+                             args.keep_unaligned)
+    bar = None
+    if not args.no_progress and len(jobs) > 1:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(jobs), desc="aligning pairs", unit="pair", file=sys.stderr, leave=False)
+
+    def report(r) -> None:
+        msg = f"failed   {r.job.src} + {r.job.tgt}: {r.error}" if r.error else f"wrote {r.job.out}: {r.summary}"
+        (bar.write if bar else print)(msg, file=sys.stderr)
+        if bar:
+            bar.update(1)
+
+    results = align_many(jobs, settings, args.workers, on_result=report)
+    if bar:
+        bar.close()
+    failed = sum(1 for r in results if r.error)
+    print(f"aligned {len(results) - failed} of {len(results)} document pairs"
+          + (f"; {failed} failed" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _list_lines(path: Path) -> list[str]:
+    try:
+        return [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip() and not x.startswith("#")]
+    except (OSError, UnicodeDecodeError):
+        return []  # jobs_from_list says what is wrong with the file
 
 
 def cmd_pair(args: argparse.Namespace) -> int:
@@ -394,12 +454,30 @@ def cmd_convert_e5(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ entry point
 
+def _limit_threads() -> None:
+    """One BLAS/OpenMP thread for this process (TMBUILD_THREADS for more; see align.embed.base.blas_threads):
+    through threadpoolctl for the libraries already loaded (numpy's BLAS), through the environment for those
+    loaded later (faiss's and the embedders' OpenMP)."""
+    from align.embed.base import blas_threads
+
+    n = str(blas_threads())
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, n)
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency
+        return
+    threadpool_limits(limits=int(n))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
+    _limit_threads()
     try:
         return args.func(args)
     except BrokenPipeError:

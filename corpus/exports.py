@@ -17,6 +17,13 @@ from .langtags import LangCodes
 FORMATS = ("tmx", "tsv", "jsonl", "beads")
 
 
+def format_from_suffix(path: Path) -> str:
+    """The output format a file name asks for (TMX when the suffix says nothing)."""
+    suffix = path.suffix.lower().lstrip(".")
+    return {"tmx": "tmx", "tsv": "tsv", "jsonl": "jsonl", "json": "jsonl", "beads": "beads",
+            "align": "beads", "txt": "beads"}.get(suffix, "tmx")
+
+
 # the props tmbuild writes on every unit and reads back on import
 TMBUILD_PROPS = ("x-document", "x-paragraph", "x-bead-type", "x-alignment-score", "x-embedder")
 

@@ -46,6 +46,7 @@ SURE = 0.9  # a candidate this good ends the search for its Chinese document
 MIN_BEAD_CONFIDENCE = 0.1  # paragraph beads that count as "aligned" (posterior probability)
 LENGTH_RATIO = (1.0, 6.5)  # English characters (no spaces) per Chinese character, translations of UN texts
 _NUM = regex.compile(r"\d+(?:[./]\d+)*")
+EMBED_CHUNK = 16  # documents embedded per call (the progress bar moves between calls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,23 @@ class _ContentScorer:
         return min(cz, ce), f"confident paragraph beads cover {cz:.0%} of the Chinese and {ce:.0%} of the English"
 
 
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _bar(progress: bool, total: int, desc: str):
+    """A progress bar on stderr for ``total`` steps, or one that shows nothing."""
+    if not progress or total < 2:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="doc", leave=False)
+
+
 def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float = DEFAULT_THRESHOLD,
                    max_candidates: int = 3, progress: bool = False,
                    embed: Callable[[list[Document]], list[DocVectors | None]] | None = None) -> PairReport:
@@ -211,7 +229,13 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
     vectors: dict[str, DocVectors] = {}
     if open_zh and open_en:
         need = open_zh + open_en
-        got = embed([docs[k] for k in need]) if embed else [embed_document(docs[k], embedder) for k in need]
+        got: list[DocVectors | None] = []
+        bar = _bar(progress, len(need), "embedding documents")
+        for lo in range(0, len(need), EMBED_CHUNK):  # in chunks, for the progress bar
+            chunk = [docs[k] for k in need[lo:lo + EMBED_CHUNK]]
+            got += embed(chunk) if embed else [embed_document(d, embedder) for d in chunk]
+            bar.update(len(chunk))
+        bar.close()
         for k, dv in zip(need, got):
             if dv is not None:  # else (a worker failed on it) the paragraphs are embedded here when needed
                 vectors[k] = dv
@@ -219,7 +243,9 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
         for k in need:
             v = scorer.aligner.cache.encode([p.text for p in docs[k].paragraphs]).mean(axis=0)
             docvec[k] = v / max(float(np.linalg.norm(v)), 1e-12)
+    bar = _bar(progress, len(open_zh) if open_en else 0, "pairing by content")
     for k in open_zh:
+        bar.update(1)
         plausible = []
         for e in open_en:
             ratio = chars[e] / max(chars[k], 1)
@@ -241,6 +267,7 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
         if best_seen[0] < threshold:
             why_not[k] = (f"best candidate {Path(best_seen[1]).name} scored {best_seen[0]:.2f} < {threshold} "
                           f"({best_seen[2]})")
+    bar.close()
     for s, k, e, detail in sorted(scored, reverse=True):
         if s < threshold or k in used_zh or e in used_en:
             continue

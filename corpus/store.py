@@ -316,6 +316,16 @@ class Store:
 
     # ------------------------------------------------------------ state
 
+    def meta(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        with self.con:
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def _generation(self) -> int:
         return int(self.con.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
 

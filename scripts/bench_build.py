@@ -1,6 +1,6 @@
 """Build benchmark: one process, --workers N, and Ray on the same corpus; the stores must be equal.
 
-    python scripts/bench_build.py [--docs 364] [--size 0] [--workers 2] [--embedder use-m3] [--no-ray]
+    python scripts/bench_build.py [--docs 364] [--size 0] [--workers 2] [--embedder use-m3] [--no-ray] [--busy]
 
 The corpus: the real documents of ../shared/data/unpc-dev (its sentence
 pairs grouped by their document id, in order: 364 documents of 1 to 12
@@ -10,7 +10,8 @@ sentences, one sentence a paragraph; ``--docs`` takes the first ones), or with
 a fresh store; the script checks that every store holds the same pairs (text,
 scores to 3 decimals) and answers 50 queries with the same segments, and
 prints wall time per mode (pairing included: it runs in the main process in
-every mode).
+every mode). ``--busy``: another program keeps one core busy throughout, as on
+a user's machine.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -68,18 +70,29 @@ def main() -> None:
     ap.add_argument("--embedder", default="use-m3")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--no-ray", action="store_true")
+    ap.add_argument("--busy", action="store_true", help="keep one core busy with another process")
     a = ap.parse_args()
     from devset import load_pairs
 
-    from corpus.build import build
 
     modes = [("one process", {}), (f"--workers {a.workers}", {"workers": a.workers})]
     if not a.no_ray:
         modes.append((f"--ray (local, {a.workers} workers)", {"ray": True, "workers": a.workers}))
     queries = [z for z, _ in load_pairs()[5:2000:40]]
     print(f"command: python scripts/bench_build.py --docs {a.docs} --size {a.size} --workers {a.workers} "
-          f"--embedder {a.embedder}")
+          f"--embedder {a.embedder}" + (" --busy" if a.busy else ""))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if a.busy else None
+    try:
+        run_modes(a, modes, queries)
+    finally:
+        if busy:
+            busy.kill()
+
+
+def run_modes(a, modes, queries) -> None:
+    from corpus.build import build
+
     with tempfile.TemporaryDirectory() as tmp:
         n = corpus(Path(tmp) / "docs", a.docs, a.size)
         what = f"of {a.size} UN sentence pairs" if a.size else "unpc-dev documents"

@@ -312,3 +312,30 @@ def test_export_checks_what_it_needs_before_writing(tmp_path, monkeypatch, capsy
                  "--split", "0.8,0.1,0.1"]) == 1
     assert "--parquet needs pyarrow" in capsys.readouterr().err
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_align_many_pairs_in_one_process(tmp_path, unpc_pairs):
+    """Two folders matched by name, or a list of pairs; a bad pair is reported and the others are written."""
+    zh_dir, en_dir = tmp_path / "zh", tmp_path / "en"
+    zh_dir.mkdir()
+    en_dir.mkdir()
+    for k in range(3):
+        chunk = unpc_pairs[k * 6:(k + 1) * 6]
+        (zh_dir / f"r{k}.zh.txt").write_text("\n\n".join(z for z, _ in chunk), encoding="utf-8")
+        (en_dir / f"r{k}.en.txt").write_text("\n\n".join(e for _, e in chunk), encoding="utf-8")
+    (zh_dir / "lonely.txt").write_text("只有中文。", encoding="utf-8")
+    out = tmp_path / "out"
+    r = run("align", zh_dir, en_dir, "-o", out, "--format", "jsonl", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["r0.zh.jsonl", "r1.zh.jsonl", "r2.zh.jsonl"]
+    assert "unmatched" in r.stderr and "lonely.txt" in r.stderr and "aligned 3 of 3 document pairs" in r.stderr
+    assert len((out / "r1.zh.jsonl").read_text(encoding="utf-8").splitlines()) >= 5
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    listing = tmp_path / "pairs.tsv"
+    listing.write_text(f"zh/r0.zh.txt\ten/r0.en.txt\tl0.tmx\nempty.txt\ten/r1.en.txt\tbad.tmx\n"
+                       f"zh/r2.zh.txt\ten/r2.en.txt\tl2.tmx\n", encoding="utf-8")
+    r = run("align", "--list", listing, "--workers", "2", "--no-progress")
+    assert r.returncode == 1
+    assert "failed" in r.stderr and "empty.txt: empty file" in r.stderr and "aligned 2 of 3" in r.stderr
+    assert (tmp_path / "l0.tmx").exists() and (tmp_path / "l2.tmx").exists() and not (tmp_path / "bad.tmx").exists()
+    assert "Traceback" not in r.stderr

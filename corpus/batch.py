@@ -1,0 +1,161 @@
+"""Aligning many document pairs in one process (``tmbuild align --list PAIRS.tsv`` or two folders).
+
+The embedder is loaded once (not once per pair, 1.5 s each); ``workers`` > 1
+aligns in that many spawned processes, each loading it once and using one
+BLAS thread. A pair that fails is reported and the others go on.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import regex
+
+from align.aligner import DEFAULT_CONFIG, AlignConfig
+from align.errors import InputError, TmbuildError
+
+from .langtags import LangCodes
+
+_LANG_MARK = regex.compile(r"(?i)(?:^|[._\-\s])(?:zh|cn|chs|cht|cmn|chinese|en|eng|english)(?=$|[._\-\s])")
+
+
+@dataclass(frozen=True, slots=True)
+class PairJob:
+    src: Path
+    tgt: Path
+    out: Path
+
+
+@dataclass(frozen=True, slots=True)
+class PairResult:
+    job: PairJob
+    summary: str = ""
+    error: str = ""
+
+
+def name_key(path: Path) -> str:
+    """A file name without suffix and language marks: ``report.zh.txt`` and ``report_en.html`` -> ``report``."""
+    stem = path.name[: -len("".join(path.suffixes))] if path.suffixes else path.name
+    return _LANG_MARK.sub("", stem).strip("._- ").lower()
+
+
+def jobs_from_folders(src_dir: Path, tgt_dir: Path, out_dir: Path, fmt: str) -> tuple[list[PairJob], list[str]]:
+    """Files of two folders matched by name (:func:`name_key`); what could not be matched is listed."""
+    from .readers import SUFFIXES
+
+    def files(d: Path) -> dict[str, Path]:
+        out: dict[str, Path] = {}
+        for f in sorted(d.iterdir()):
+            if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith("."):
+                out.setdefault(name_key(f), f)
+        return out
+
+    src, tgt = files(src_dir), files(tgt_dir)
+    jobs = [PairJob(src[k], tgt[k], out_dir / f"{src[k].stem}.{fmt}") for k in sorted(src) if k in tgt]
+    unmatched = [str(src[k]) for k in sorted(src) if k not in tgt] + [str(tgt[k]) for k in sorted(tgt) if k not in src]
+    return jobs, unmatched
+
+
+def jobs_from_list(path: Path, out_dir: Path, fmt: str) -> list[PairJob]:
+    """``SRC<TAB>TGT[<TAB>OUT]`` lines (relative paths are relative to the list's folder; # comments)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read the list of pairs ({e})") from e
+    base = path.parent
+    jobs = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) not in (2, 3) or not all(c.strip() for c in cols):
+            raise InputError(f"{path}, line {n}: expected SRC<TAB>TGT or SRC<TAB>TGT<TAB>OUT, "
+                             f"found {len(cols)} column(s)")
+        src, tgt = (base / cols[0].strip(), base / cols[1].strip())
+        out = base / cols[2].strip() if len(cols) == 3 else out_dir / f"{src.stem}.{fmt}"
+        jobs.append(PairJob(src, tgt, out))
+    if not jobs:
+        raise InputError(f"{path}: no pairs listed; one line per pair: SRC<TAB>TGT[<TAB>OUT]")
+    return jobs
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSettings:
+    embedder: str
+    fmt: str | None  # None: from each output's suffix
+    codes: LangCodes
+    presplit: bool = False
+    src_lang: str | None = None
+    tgt_lang: str | None = None
+    engine: str = "native"
+    config: AlignConfig = DEFAULT_CONFIG
+    min_score: float = 0.0
+    keep_unaligned: bool = False
+
+
+_worker_state: dict = {}
+
+
+def _init_worker(settings: BatchSettings) -> None:
+    import os
+
+    os.environ["TMBUILD_THREADS"] = "1"
+    from align.embed import get_embedder
+
+    _worker_state["settings"] = settings
+    _worker_state["embedder"] = get_embedder(settings.embedder)
+
+
+def align_one(job: PairJob, settings: BatchSettings, embedder) -> PairResult:
+    """Align one pair and write its output; errors come back as text."""
+    from align.embed.base import signature
+
+    from . import exports
+    from .pipeline import align_sides, read_pair, translation_units, unaligned_counts
+
+    try:
+        sides = read_pair(job.src, job.tgt, presplit=settings.presplit, src_lang=settings.src_lang,
+                          tgt_lang=settings.tgt_lang)
+        settings.codes.check((sides.src_lang, sides.tgt_lang))
+        alignment = align_sides(sides, embedder, engine=settings.engine, config=settings.config)
+        units = translation_units(alignment, doc=job.src.name, embedder=signature(embedder),
+                                  min_score=settings.min_score, keep_unaligned=settings.keep_unaligned)
+        fmt = settings.fmt or exports.format_from_suffix(job.out)
+        summary = exports.write_alignment(alignment, units, fmt, job.out, settings.codes)
+        us, ut = unaligned_counts(alignment)
+        return PairResult(job, f"{summary}; left unaligned: {us} source, {ut} target")
+    except (TmbuildError, OSError) as e:
+        return PairResult(job, error=str(e) if isinstance(e, TmbuildError) else f"{e.filename or ''}: {e.strerror}")
+
+
+def _run_in_worker(job: PairJob) -> PairResult:
+    return align_one(job, _worker_state["settings"], _worker_state["embedder"])
+
+
+def align_many(jobs: list[PairJob], settings: BatchSettings, workers: int = 1,
+               on_result: Callable[[PairResult], None] | None = None) -> list[PairResult]:
+    """Align every job, in one process or ``workers`` spawned ones; results in job order."""
+    results: list[PairResult] = []
+
+    def emit(r: PairResult) -> None:
+        results.append(r)
+        if on_result:
+            on_result(r)
+
+    if workers <= 1 or len(jobs) < 2:
+        from align.embed import get_embedder
+
+        emb = get_embedder(settings.embedder)
+        for job in jobs:
+            emit(align_one(job, settings, emb))
+        return results
+    ctx = mp.get_context("spawn")
+    with cf.ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx, initializer=_init_worker,
+                                initargs=(settings,)) as pool:
+        for r in pool.map(_run_in_worker, jobs):
+            emit(r)
+    return results
