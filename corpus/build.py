@@ -14,6 +14,7 @@ from align.embed import DEFAULT_EMBEDDER, get_embedder
 from align.embed.base import Embedder, signature, thread_limit
 from align.errors import TmbuildError
 
+from .files import path_text
 from .pairing import DEFAULT_THRESHOLD, DocPair, PairReport, Unpaired, pair_documents
 from .readers import read_document
 from .store import Store
@@ -59,11 +60,11 @@ def inputs_fingerprint(paths: Sequence[Path], embedder: Embedder, threshold: flo
     for f in sorted(files):
         try:
             st = f.stat()
-            h.update(f"|{f.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+            h.update(f"|{f.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode("utf-8", "surrogateescape"))
         except OSError:
-            h.update(f"|{f}|unreadable".encode())
+            h.update(f"|{f}|unreadable".encode("utf-8", "surrogateescape"))
     for u in skipped:
-        h.update(f"|skipped:{u.path}".encode())
+        h.update(f"|skipped:{u.path}".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 
@@ -111,7 +112,7 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
             report.paired = len(pairing.pairs)
             jobs, statuses = [], {}
             for pair in pairing.pairs:
-                key = f"{Path(pair.zh).resolve()}|{Path(pair.en).resolve()}"
+                key = path_text(f"{Path(pair.zh).resolve()}|{Path(pair.en).resolve()}")
                 try:
                     h = content_hash(pair.zh, pair.en)
                 except OSError as e:
@@ -146,9 +147,9 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
                 else:
                     zd = job.zh
                     report.pairs_added += store.add_document(
-                        res.key, res.content_hash, res.units, res.src_vecs, res.tgt_vecs, src_path=job.zh_path,
-                        tgt_path=job.en_path, symbol=zd.meta.symbol or job.en.meta.symbol,
-                        title=zd.meta.title or job.en.meta.title)
+                        res.key, res.content_hash, res.units, res.src_vecs, res.tgt_vecs,
+                        src_path=path_text(job.zh_path), tgt_path=path_text(job.en_path),
+                        symbol=zd.meta.symbol or job.en.meta.symbol, title=zd.meta.title or job.en.meta.title)
                     if statuses[res.key] == "changed":
                         report.replaced_documents += 1
                     else:
@@ -161,8 +162,9 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
                     bar.set_postfix_str(Path(job.zh_path).name[:30])
             if bar is not None:
                 bar.close()
-            if not report.failed:
-                store.set_meta(PAIRING_KEY, json.dumps({"fingerprint": fingerprint, **pairing.as_dict()}))
+            cached = json.dumps({"fingerprint": fingerprint, **pairing.as_dict()})
+            if not report.failed and store.meta(PAIRING_KEY) != cached:
+                store.set_meta(PAIRING_KEY, cached)
     finally:
         store.close()
     return report

@@ -478,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     _limit_threads()
+    for stream in (sys.stdout, sys.stderr):  # file names need not be UTF-8: print their bytes escaped
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return args.func(args)
     except BrokenPipeError:

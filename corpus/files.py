@@ -52,3 +52,9 @@ def binary_output(path: str | Path) -> Iterator[object]:
         return
     with atomic_path(path) as tmp:
         yield tmp
+
+
+def path_text(path: str | Path) -> str:
+    """A path as text that can be stored and printed: bytes of a file name that are not UTF-8 (Linux allows
+    any) are written as ``\\xff`` instead of breaking SQLite, JSON or the terminal."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

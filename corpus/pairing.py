@@ -46,6 +46,7 @@ SURE = 0.9  # a candidate this good ends the search for its Chinese document
 MIN_BEAD_CONFIDENCE = 0.1  # paragraph beads that count as "aligned" (posterior probability)
 LENGTH_RATIO = (1.0, 6.5)  # English characters (no spaces) per Chinese character, translations of UN texts
 _NUM = regex.compile(r"\d+(?:[./]\d+)*")
+STORE_DB = "store.sqlite"  # the file that makes a folder a tmbuild store (corpus.store.DB_NAME)
 EMBED_CHUNK = 16  # documents embedded per call (the progress bar moves between calls)
 
 
@@ -87,7 +88,10 @@ def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[Unpaired]]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
+            stores = {d.parent for d in p.rglob(STORE_DB)}  # a tmbuild store inside the folder holds no documents
             for f in sorted(p.rglob("*")):
+                if f.parent in stores or any(s in f.parents for s in stores):
+                    continue
                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
                     if regex.match(r"(?i)(readme|source|license|licence|changelog)\b", f.name):
                         skipped.append(Unpaired(str(f), "", "skipped: a README/licence file, not a document"))

@@ -21,6 +21,7 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".pdf"}
 MAX_BYTES = 50 * 1024 * 1024
+MAX_UNPACKED = 200 * 1000 * 1000  # a .docx unpacking to more than this is refused (zip bombs)
 LARGE_BYTES = 5 * 1024 * 1024  # documents above this get a warning: aligning them takes minutes
 
 _HAN = regex.compile(r"\p{Han}")
@@ -40,7 +41,11 @@ def decode_bytes(data: bytes, name: str) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise InputError(f"{name}: starts like UTF-16 text (byte-order mark) but is not (byte {e.start}); "
+                             "convert it to UTF-8") from e
     if b"\x00" in data[:4096]:
         # UTF-16 without a BOM shows as every other byte zero in ASCII-heavy text
         for enc in ("utf-16-le", "utf-16-be"):
@@ -247,7 +252,8 @@ def read_html(path: Path, data: bytes | None = None) -> Document:
     text = decode_bytes(data, str(path))
     text = regex.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses a declaration in a str
     try:
-        root = lhtml.fromstring(text)
+        # huge_tree: without it libxml2 drops everything nested more than 255 levels deep, silently
+        root = lhtml.fromstring(text, parser=lhtml.HTMLParser(huge_tree=True))
     except Exception as e:  # noqa: BLE001 - lxml raises several kinds on garbage
         raise InputError(f"{path}: not readable as HTML ({e})") from e
     for bad in root.xpath("//script|//style|//noscript|//nav|//footer"):
@@ -269,7 +275,16 @@ def read_html(path: Path, data: bytes | None = None) -> Document:
         paras.append(text)
         kinds.append(kind)
         labels.append(label)
-    return _document(path, paras, (), kinds, labels)
+    warnings = ()
+    shown = len(regex.sub(r"\s+", "", root.text_content()))
+    raw = len(regex.sub(r"\s+", "", regex.sub(r"(?s)<(script|style)\b.*?</\1>|<[^>]*>", "", text)))
+    if raw > 200 and not paras:
+        raise InputError(f"{path}: no text could be read from about {raw} characters: the HTML may be nested "
+                         "deeper than the parser allows; save the page as .txt")
+    if raw > 200 and shown < 0.5 * raw:
+        warnings = (f"read only {shown} of about {raw} characters of text: the HTML may be nested deeper than the "
+                    "parser allows; save the page as .txt to read all of it",)
+    return _document(path, paras, warnings, kinds, labels)
 
 
 # ------------------------------------------------------------------ docx, pdf
@@ -284,9 +299,20 @@ def read_docx(path: Path, data: bytes | None = None) -> Document:
     except ImportError as e:  # pragma: no cover - a core dependency
         raise InputError("python-docx is not installed; run: pip install python-docx") from e
     try:
-        d = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, ValueError) as e:
         raise InputError(f"{path}: not a Word .docx file ({e}); save it as .docx or .txt") from e
+    if unpacked > MAX_UNPACKED:
+        raise InputError(f"{path}: unpacks to {unpacked / 1e6:,.0f} MB, more than the {MAX_UNPACKED // 1_000_000} MB "
+                         "tmbuild accepts from a .docx (a zip bomb?); save it as .txt")
+    try:
+        d = docx.Document(io.BytesIO(data))
+    except MemoryError:
+        raise
+    except Exception as e:  # noqa: BLE001 - python-docx and lxml raise many kinds on damaged files
+        raise InputError(f"{path}: not a readable Word .docx file ({type(e).__name__}: {e}); save it again as "
+                         ".docx or as .txt") from e
     paras, kinds = [], []
     for p in d.paragraphs:
         text = p.text.strip()
@@ -313,6 +339,9 @@ def read_pdf(path: Path, data: bytes | None = None) -> Document:
         from pypdf.errors import PdfReadError
     except ImportError as e:  # pragma: no cover - a core dependency
         raise InputError("pypdf is not installed; run: pip install pypdf") from e
+    import logging
+
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # its complaints become one InputError below
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]

@@ -87,7 +87,8 @@ def test_align_documents_to_tmx(tmp_path):
 
 @pytest.mark.parametrize("args, needle", [
     (["align", "missing.txt", "also-missing.txt"], "missing.txt: no such file"),
-    (["align", "samples", "samples"], "is a folder"),
+    (["align", "samples", "README.md"], "is a folder"),
+    (["align", "samples", "samples"], "give -o an output folder"),
     (["align", "--embedder", "nope", "README.md", "README.md"], "unknown embedder"),
     (["eval", "nowhere", "nowhere"], "not a folder"),
     (["align", "README.md", "README.md", "-o", "a.tmx", "-o", "a.tsv", "--format", "tsv"], "--format applies to one"),
@@ -332,8 +333,8 @@ def test_align_many_pairs_in_one_process(tmp_path, unpc_pairs):
     assert len((out / "r1.zh.jsonl").read_text(encoding="utf-8").splitlines()) >= 5
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     listing = tmp_path / "pairs.tsv"
-    listing.write_text(f"zh/r0.zh.txt\ten/r0.en.txt\tl0.tmx\nempty.txt\ten/r1.en.txt\tbad.tmx\n"
-                       f"zh/r2.zh.txt\ten/r2.en.txt\tl2.tmx\n", encoding="utf-8")
+    listing.write_text("zh/r0.zh.txt\ten/r0.en.txt\tl0.tmx\nempty.txt\ten/r1.en.txt\tbad.tmx\n"
+                       "zh/r2.zh.txt\ten/r2.en.txt\tl2.tmx\n", encoding="utf-8")
     r = run("align", "--list", listing, "--workers", "2", "--no-progress")
     assert r.returncode == 1
     assert "failed" in r.stderr and "empty.txt: empty file" in r.stderr and "aligned 2 of 3" in r.stderr

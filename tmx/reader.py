@@ -100,6 +100,13 @@ def _iter(path: Path, header_only: bool = False) -> Iterator[tuple[TmxHeader, Tm
             if event == "start":
                 if not root_seen:
                     root_seen = True
+                    dtd = el.getroottree().docinfo.internalDTD
+                    if dtd is not None and (list(dtd.iterentities()) or list(dtd.elements())):
+                        # the parser expands nothing (resolve_entities=False); a file that declares entities
+                        # anywhere, after a long comment or in any encoding, is refused all the same
+                        raise FormatError(f"{path}: the file declares XML entities or elements in a DOCTYPE; "
+                                          "tmbuild refuses such TMX files (entity expansion can read local files "
+                                          "or exhaust memory)")
                     if tag != "tmx":
                         raise FormatError(f"{path}: the root element is <{tag}>, not <tmx>")
                 continue

@@ -1,0 +1,132 @@
+"""Every verb on a folder of hostile files: a one-line error naming the file, no traceback, and the store and
+output files as they were."""
+
+import hashlib
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+TMBUILD = [sys.executable, "-m", "corpus"]
+
+OK_ZH = "大会，\n\n重申所有国家都有义务促进和保护人权。\n"
+OK_EN = "The General Assembly,\n\nReaffirming that all States have an obligation to promote and protect human rights.\n"
+
+
+def run(*args, cwd):
+    return subprocess.run([*TMBUILD, *map(str, args), "--no-progress"], capture_output=True, text=True, cwd=cwd)
+
+
+def _zip_bomb(path: Path, megabytes: int) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w", force_zip64=True) as f:
+            block = b"\0" * (1 << 20)
+            for _ in range(megabytes):
+                f.write(block)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("hostile")
+    (d / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (d / "empty.txt").write_bytes(b"")
+    with zipfile.ZipFile(d / "broken.docx", "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document><unclosed>")
+    (d / "notzip.docx").write_bytes(b"PK\x03\x04 not a zip")
+    _zip_bomb(d / "bomb.docx", 210)
+    (d / "bad.pdf").write_bytes(b"%PDF-1.4 not a pdf")
+    (d / "deeper.html").write_text("<html><body>" + "<div>" * 5000 + "<p>" + "Deep text. " * 40 + "</p>"
+                                   + "</div>" * 5000 + "</body></html>", encoding="utf-8")
+    (d / "gb.txt").write_bytes(b"\xff\xfe\xfd" * 10 + b"\x81")  # not UTF-8, not GB18030
+    with open(bytes(d) + b"/name-\xff.txt", "wb") as f:  # a file name that is not UTF-8
+        f.write(OK_ZH.encode())
+    (d / "ok_zh.txt").write_text(OK_ZH, encoding="utf-8")
+    (d / "ok_en.txt").write_text(OK_EN, encoding="utf-8")
+    (d / "entity.tmx").write_text('<?xml version="1.0"?>\n<!-- ' + "x" * 70000 + ' -->\n<!DOCTYPE tmx [<!ENTITY e '
+                                  '"boom">]><tmx version="1.4"><header srclang="en"/><body><tu><tuv xml:lang="en">'
+                                  '<seg>&e;</seg></tuv><tuv xml:lang="zh"><seg>x</seg></tuv></tu></body></tmx>',
+                                  encoding="utf-8")
+    (d / "be.tmx").write_bytes('<?xml version="1.0" encoding="UTF-16BE"?><!DOCTYPE tmx [<!ENTITY e "boom">]>'
+                               '<tmx version="1.4"><header srclang="en"/><body><tu><tuv xml:lang="en"><seg>&e;</seg>'
+                               '</tuv><tuv xml:lang="zh"><seg>x</seg></tuv></tu></body></tmx>'.encode("utf-16-be"))
+    (d / "notxml.tmx").write_text("hello", encoding="utf-8")
+    (d / "bad.gold").write_text("[0]:[x]\n", encoding="utf-8")
+    return d
+
+
+BAD_DOCUMENTS = ["binary.txt", "empty.txt", "broken.docx", "notzip.docx", "bomb.docx", "bad.pdf", "deeper.html",
+                 "gb.txt"]
+
+
+def _one_line_error(r, name: str) -> None:
+    assert "Traceback" not in r.stderr, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tmbuild: error: ") and name in lines[0], r.stderr
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    """Each file's hash; the database's by its content (SQLite may checkpoint its log into the file)."""
+    import sqlite3
+
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if not p.is_file() or p.name.endswith(("-shm", "-wal")):
+            continue
+        if p.suffix == ".sqlite":
+            con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+            data = "\n".join(con.iterdump()).encode()
+            con.close()
+        else:
+            data = p.read_bytes()
+        out[str(p.relative_to(folder))] = hashlib.sha256(data).hexdigest()
+    return out
+
+
+@pytest.mark.parametrize("name", BAD_DOCUMENTS)
+def test_align_refuses_a_bad_document_in_one_line(hostile, tmp_path, name):
+    out = tmp_path / "out.tmx"
+    out.write_text("earlier output", encoding="utf-8")
+    r = run("align", hostile / name, hostile / "ok_en.txt", "-o", out, cwd=tmp_path)
+    assert r.returncode == 1
+    _one_line_error(r, name)
+    assert out.read_text(encoding="utf-8") == "earlier output"  # an output the user had is not touched
+
+
+def test_pair_and_build_report_bad_files_and_go_on(hostile, tmp_path):
+    r = run("pair", hostile, cwd=tmp_path)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert "paired   " in r.stdout and "ok_zh.txt" in r.stdout
+    for name in BAD_DOCUMENTS:
+        line = next(x for x in r.stdout.splitlines() if name in x)
+        assert line.startswith("unpaired ")
+    store = tmp_path / "store"
+    r = run("build", hostile, "--store", store, cwd=tmp_path)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert "1 added" in r.stderr and "bomb.docx" in r.stderr and "name-\\" in r.stderr
+    before = _digest(store)
+    r = run("build", hostile, "--store", store, cwd=tmp_path)
+    assert r.returncode == 0 and "0 added" in r.stderr and _digest(store) == before
+
+    # import, export, search, index and eval with bad input leave the store and files as they were
+    existing = tmp_path / "tm.tmx"
+    existing.write_text("earlier export", encoding="utf-8")
+    for args, name in [
+        (("import", hostile / "entity.tmx", "--store", store), "entity.tmx"),
+        (("import", hostile / "be.tmx", "--store", store), "be.tmx"),
+        (("import", hostile / "notxml.tmx", "--store", store), "notxml.tmx"),
+        (("import", hostile / "ok_zh.txt", "--store", store), "ok_zh.txt"),
+        (("export", "--store", tmp_path / "nostore", "--tmx", existing), "nostore"),
+        (("search", "--store", store, " "), "empty query"),
+        (("search", "--store", hostile / "ok_zh.txt", "x"), "ok_zh.txt"),
+        (("index", "--store", tmp_path / "nostore"), "nostore"),
+        (("eval", hostile, hostile), "bad.gold"),
+    ]:
+        r = run(*args, cwd=tmp_path)
+        assert r.returncode == 1, (args, r.stderr)
+        _one_line_error(r, name)
+    assert _digest(store) == before
+    assert existing.read_text(encoding="utf-8") == "earlier export"
