@@ -340,3 +340,30 @@ def test_align_many_pairs_in_one_process(tmp_path, unpc_pairs):
     assert "failed" in r.stderr and "empty.txt: empty file" in r.stderr and "aligned 2 of 3" in r.stderr
     assert (tmp_path / "l0.tmx").exists() and (tmp_path / "l2.tmx").exists() and not (tmp_path / "bad.tmx").exists()
     assert "Traceback" not in r.stderr
+
+
+def test_index_prints_no_faiss_messages_and_summaries_go_to_stderr(tmp_path):
+    store = tmp_path / "store"
+    assert run("build", SAMPLES / "udhr" / "cmn_hans.html", SAMPLES / "udhr" / "eng.html", "--store", store,
+               "--no-progress").returncode == 0
+    r = run("index", "--store", store, "--shards", "2")
+    assert r.returncode == 0 and r.stdout == ""
+    assert "WARNING" not in r.stderr and "resizing" not in r.stderr and "clustering" not in r.stderr
+    assert r.stderr.splitlines()[-1].startswith(f"{store}: merged 2 shards")
+
+
+def test_long_steps_show_progress(tmp_path, unpc_pairs):
+    """Large alignments show their search stages; pairing by content shows embedding and pairing bars."""
+    zh, en = tmp_path / "zh.txt", tmp_path / "en.txt"
+    zh.write_text("\n".join(z for z, _ in unpc_pairs[:520]), encoding="utf-8")
+    en.write_text("\n".join(e for _, e in unpc_pairs[:520]), encoding="utf-8")
+    r = run("align", "--presplit", zh, en, "-o", tmp_path / "out.tsv")
+    assert r.returncode == 0 and "aligning 520 x 520 sentences" in r.stderr and "embedding zh" in r.stderr
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for k in range(3):
+        chunk = unpc_pairs[600 + 8 * k:608 + 8 * k]
+        (docs / f"d{k}_zh.txt").write_text("\n\n".join(z for z, _ in chunk), encoding="utf-8")
+        (docs / f"d{k}_en.txt").write_text("\n\n".join(e for _, e in chunk), encoding="utf-8")
+    r = run("pair", docs)
+    assert r.returncode == 0 and "embedding documents" in r.stderr and "pairing by content" in r.stderr
