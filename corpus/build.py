@@ -69,6 +69,7 @@ def inputs_fingerprint(paths: Sequence[Path], embedder: Embedder, threshold: flo
 
 
 def open_or_create(store_dir: Path, embedder: Embedder, src_lang: str = "zh", tgt_lang: str = "en") -> Store:
+    Store.discard_empty(store_dir)
     if Store.exists(store_dir):
         store = Store.open(store_dir)
         store.check_embedder(signature(embedder))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -496,10 +497,22 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"tmbuild: error: {e}", file=sys.stderr)
         return 1
+    except sqlite3.DatabaseError as e:  # a damaged store database: one line, whatever the verb
+        if getattr(args, "debug", False):
+            raise
+        store = getattr(args, "store", None) or "store"
+        if "readonly" in str(e):
+            print(f"tmbuild: error: {store}: the store is read-only here ({e}); copy it to a writable folder to "
+                  "change it", file=sys.stderr)
+        else:
+            print(f"tmbuild: error: {store}: the store database is damaged ({e}); rebuild it into a new folder",
+                  file=sys.stderr)
+        return 1
     except OSError as e:
         if getattr(args, "debug", False):
             raise
-        print(f"tmbuild: error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"tmbuild: error: {where}{e.strerror or e}", file=sys.stderr)
         return 1
 
 

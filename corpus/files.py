@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from align.errors import InputError
+
 STDIO = "-"
 
 
@@ -20,8 +22,14 @@ def is_stdio(path: str | Path | None) -> bool:
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary name beside ``path``; renamed to ``path`` when the block succeeds, removed when it fails,
-    so a reader never sees half a file and a failed export leaves an earlier file as it was."""
+    so a reader never sees half a file and a failed export leaves an earlier file as it was. A path that
+    exists and is not a regular file (a device, a pipe) is written in place."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder; give a file name to write")
+        yield path  # a device or a pipe (/dev/stdout, a FIFO): written in place, never replaced
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -39,8 +47,14 @@ def text_output(path: str | Path) -> Iterator[TextIO]:
         yield sys.stdout
         sys.stdout.flush()
         return
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        yield f
+    with atomic_path(path) as tmp:
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+                yield f
+        except OSError as e:
+            if e.filename is None:  # a failed write or flush names no file: name the one the user gave
+                raise OSError(e.errno, e.strerror, str(path)) from e
+            raise
 
 
 @contextlib.contextmanager

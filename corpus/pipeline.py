@@ -22,6 +22,7 @@ from .langtags import check_tag, check_text, text_lang, user_lang
 from .readers import read_document, read_lines
 
 ENGINES = ("native", "bertalign")
+LARGE_ALIGNMENT = 100_000_000  # sentence pairs in the matrix above which align warns (10,000 x 10,000)
 DEFAULT_ENGINE = "native"
 
 
@@ -162,15 +163,19 @@ def read_pair(src_path: str | Path, tgt_path: str | Path, *, presplit: bool = Fa
     in one language."""
     if is_stdio(src_path) and is_stdio(tgt_path):
         raise InputError("only one of SRC and TGT can be - (standard input); give the other as a file")
-    src, sl, _ = load_segments(src_path, presplit, src_lang, "--src-lang")
-    tgt, tl, _ = load_segments(tgt_path, presplit, tgt_lang, "--tgt-lang")
+    src, sl, sdoc = load_segments(src_path, presplit, src_lang, "--src-lang")
+    tgt, tl, tdoc = load_segments(tgt_path, presplit, tgt_lang, "--tgt-lang")
+    warnings = tuple(f"{path}: {w}" for path, doc in ((src_path, sdoc), (tgt_path, tdoc)) if doc
+                     for w in doc.warnings)
+    if len(src) * len(tgt) > LARGE_ALIGNMENT:
+        warnings += (f"{len(src)} x {len(tgt)} sentences is a large alignment: it takes minutes and gigabytes; "
+                     "split the documents where you can",)
     if not src:
         raise InputError(f"{src_path}: no sentences to align")
     if not tgt:
         raise InputError(f"{tgt_path}: no sentences to align")
-    warnings = ()
     if sl.split("-")[0] == tl.split("-")[0]:
-        warnings = (f"{src_path} and {tgt_path} are both {sl.split('-')[0]}: is one of them the wrong file? "
+        warnings += (f"{src_path} and {tgt_path} are both {sl.split('-')[0]}: is one of them the wrong file? "
                     "(aligning them anyway)",)
     return SidePair(src, sl, tgt, tl, warnings)
 

@@ -20,9 +20,9 @@ from align.model import Document, Paragraph
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".pdf"}
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = 50_000_000  # MB here are 10^6 bytes, as the messages print them
 MAX_UNPACKED = 200 * 1000 * 1000  # a .docx unpacking to more than this is refused (zip bombs)
-LARGE_BYTES = 5 * 1024 * 1024  # documents above this get a warning: aligning them takes minutes
+LARGE_BYTES = 5_000_000  # documents above this get a warning: aligning them takes minutes
 
 _HAN = regex.compile(r"\p{Han}")
 _LATIN = regex.compile(r"\p{Latin}")
@@ -78,7 +78,10 @@ def _check_file(path: Path) -> bytes:
     if size > MAX_BYTES:
         raise InputError(f"{path}: {size / 1e6:.0f} MB is more than the {MAX_BYTES // 1_000_000} MB a document "
                          "may have; split it")
-    return path.read_bytes()
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e.strerror}); check its permissions") from e
 
 
 # ------------------------------------------------------------------ text

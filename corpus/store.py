@@ -257,6 +257,13 @@ class Store:
         try:
             if readonly:
                 con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+                try:
+                    con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                except sqlite3.OperationalError:
+                    # a WAL database on a read-only disk or folder: SQLite cannot create its -shm file there;
+                    # nothing can write it either, so it is read as an immutable file
+                    con.close()
+                    con = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True, timeout=30)
             else:
                 con = sqlite3.connect(str(db), timeout=30)
                 con.execute("PRAGMA journal_mode=WAL")
@@ -264,7 +271,31 @@ class Store:
             con.execute("PRAGMA foreign_keys=ON")
             return con
         except sqlite3.DatabaseError as e:
+            if not readonly and not (os.access(path, os.W_OK) and os.access(db, os.W_OK)):
+                raise StoreError(f"{path}: the store is read-only here ({e}); search and export work, to add to "
+                                 "it copy it to a writable folder") from e
             raise StoreError(f"{db}: not a tmbuild store database ({e}); give another --store folder") from e
+
+    @classmethod
+    def discard_empty(cls, path: str | Path) -> bool:
+        """Remove a database file that holds nothing at all (an empty file, or one killed before its first
+        table was written), so a store can be created there; True when one was removed."""
+        db = Path(path) / DB_NAME
+        if not db.is_file():
+            return False
+        if db.stat().st_size:
+            try:
+                con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+                try:
+                    if con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+                        return False
+                finally:
+                    con.close()
+            except sqlite3.DatabaseError:
+                return False  # not SQLite: someone else's file, left alone
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        return True
 
     @classmethod
     def exists(cls, path: str | Path) -> bool:
@@ -297,6 +328,19 @@ class Store:
         if not cls.exists(path):
             raise StoreError(f"{path}: no tmbuild store here; build one with: tmbuild build DOCS --store {path}")
         con = cls._connect(path, readonly)
+        if not readonly:
+            try:  # a store on a read-only disk or folder: say so now, not in the middle of a build
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("UPDATE meta SET value = value WHERE key = 'schema'")
+                con.execute("ROLLBACK")
+            except sqlite3.OperationalError as e:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                con.close()
+                if "readonly" in str(e) or "read-only" in str(e):
+                    raise StoreError(f"{path}: the store is read-only here ({e}); search and export work, to add "
+                                     f"to it copy it to a writable folder") from e
+                raise StoreError(f"{path / DB_NAME}: cannot be changed now ({e})") from e
         try:
             return cls(path, con, readonly)
         except (sqlite3.DatabaseError, KeyError) as e:

@@ -345,6 +345,7 @@ def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, pro
 
     tmx_path = Path(tmx_path)
     header, tmx_units = read_tmx(tmx_path)
+    Store.discard_empty(store_dir)
     exists = Store.exists(store_dir)
     langs = ("zh", "en")
     if exists:

@@ -130,3 +130,9 @@ def test_pair_and_build_report_bad_files_and_go_on(hostile, tmp_path):
         _one_line_error(r, name)
     assert _digest(store) == before
     assert existing.read_text(encoding="utf-8") == "earlier export"
+    if Path("/dev/full").is_char_device():  # a full disk: one line, and the device is written, never replaced
+        for args in (("--tmx", "/dev/full"), ("--tsv", "/dev/full")):
+            r = run("export", "--store", store, *args, cwd=tmp_path)
+            assert r.returncode == 1
+            _one_line_error(r, "/dev/full: No space left on device")
+        assert Path("/dev/full").is_char_device()

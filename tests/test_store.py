@@ -381,3 +381,41 @@ def test_two_readers_search_while_a_build_runs(tmp_path, unpc_pairs):
     assert proc.returncode == 0, proc.stderr.read().decode()[-2000:]
     assert searches >= 2
     assert _consistent(store) > 25 * 10
+
+
+def test_an_empty_database_file_does_not_block_the_store(tmp_path, unpc_pairs, use_m3):
+    """`touch S/store.sqlite` (or a build killed before its first table): the next build creates the store."""
+    docs = _folder(tmp_path, unpc_pairs, 1, size=5)
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "store.sqlite").touch()
+    rep = build([docs], store, use_m3)
+    assert rep.added_documents == 1 and _consistent(store) == rep.pairs_added
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "store.sqlite").write_text("not a database, somebody's file", encoding="utf-8")
+    with pytest.raises(StoreError):
+        build([docs], other, use_m3)
+    assert (other / "store.sqlite").read_text(encoding="utf-8") == "not a database, somebody's file"
+
+
+def test_a_store_on_a_read_only_disk_is_searched_and_refuses_changes(tmp_path, unpc_pairs, use_m3):
+    docs = _folder(tmp_path, unpc_pairs, 1, size=5)
+    src = tmp_path / "store"
+    build([docs], src, use_m3)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if subprocess.run(["mount", "--bind", str(src), str(ro)], capture_output=True).returncode != 0:
+        pytest.skip("no bind mounts here (needs root)")
+    try:
+        if subprocess.run(["mount", "-o", "remount,bind,ro", str(ro)], capture_output=True).returncode != 0:
+            pytest.skip("cannot remount read-only here")
+        cmd = [sys.executable, "-m", "corpus"]
+        r = subprocess.run([*cmd, "search", "--store", str(ro), unpc_pairs[2][0], "-k", "1"], capture_output=True,
+                           text=True, cwd=ROOT)
+        assert r.returncode == 0 and unpc_pairs[2][1] in r.stdout, r.stderr
+        r = subprocess.run([*cmd, "build", str(docs), "--store", str(ro), "--no-progress"], capture_output=True,
+                           text=True, cwd=ROOT)
+        assert r.returncode == 1 and "the store is read-only here" in r.stderr and "Traceback" not in r.stderr
+    finally:
+        subprocess.run(["umount", str(ro)], capture_output=True)

@@ -13,6 +13,8 @@ included, is written as it is, UTF-8 without a BOM.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,22 @@ def write_tmx(dest: str | Path | BinaryIO, header: TmxHeader, units: Iterable[Tm
         raise ValueError(f"segtype must be one of {', '.join(SEGTYPES)}, not {header.segtype!r}")
     if not header.srclang or header.srclang == "*all*":
         raise ValueError("srclang must be a real language code (not *all*)")
+    name = str(dest) if isinstance(dest, (str, Path)) else None
+    try:
+        if name is None:
+            return _write(dest, header, units)
+        with open(name, "wb") as f:  # Python's file reports a failed final flush; lxml's own does not
+            return _write(f, header, units)
+    except etree.SerialisationError as e:  # lxml reports a failed write (a full disk) this way
+        code = errno.ENOSPC if "ENOSPC" in str(e) else errno.EIO
+        raise OSError(code, os.strerror(code), name) from e
+    except OSError as e:
+        if e.filename is None and name:
+            raise OSError(e.errno, e.strerror, name) from e
+        raise
+
+
+def _write(target, header: TmxHeader, units: Iterable[TmxUnit]) -> WriteReport:
     removed = written = skipped = 0
 
     def clean(s: str) -> str:
@@ -54,7 +72,6 @@ def write_tmx(dest: str | Path | BinaryIO, header: TmxHeader, units: Iterable[Tm
         removed += k
         return c
 
-    target = str(dest) if isinstance(dest, Path) else dest
     with etree.xmlfile(target, encoding="UTF-8") as xf:
         xf.write_declaration()
         with xf.element("tmx", version="1.4"):
