@@ -12,12 +12,12 @@ from pathlib import Path
 from align.aligner import DEFAULT_CONFIG, AlignConfig
 from align.embed import DEFAULT_EMBEDDER, get_embedder
 from align.embed.base import Embedder, signature, thread_limit
-from align.errors import TmbuildError
+from align.errors import StoreError, TmbuildError
 
 from .files import path_text
 from .pairing import DEFAULT_THRESHOLD, DocPair, PairReport, Unpaired, pair_documents
 from .readers import read_document
-from .store import Store
+from .store import Store, WriterLock
 
 FLUSH_EVERY = 50  # documents between index checkpoints
 PAIRING_KEY = "last_pairing"  # meta: the last complete build's input fingerprint and pairing
@@ -69,12 +69,25 @@ def inputs_fingerprint(paths: Sequence[Path], embedder: Embedder, threshold: flo
 
 
 def open_or_create(store_dir: Path, embedder: Embedder, src_lang: str = "zh", tgt_lang: str = "en") -> Store:
-    Store.discard_empty(store_dir)
+    """The store in ``store_dir`` (created when missing), opened for writing: this process holds its writer
+    lock until the store is closed, so two builds never interleave."""
+    if store_dir.exists() and not store_dir.is_dir():
+        raise StoreError(f"{store_dir}: is a file; give a folder for the store")
+    lock = WriterLock(store_dir)  # first: deciding "missing, create it" must not race another build
+    try:
+        Store.discard_empty(store_dir)
+    except BaseException:
+        lock.release()
+        raise
     if Store.exists(store_dir):
-        store = Store.open(store_dir)
-        store.check_embedder(signature(embedder))
+        store = Store.open(store_dir, lock=lock)
+        try:
+            store.check_embedder(signature(embedder))
+        except BaseException:
+            store.close()
+            raise
         return store
-    return Store.create(store_dir, signature(embedder), embedder.name, embedder.dim, src_lang, tgt_lang)
+    return Store.create(store_dir, signature(embedder), embedder.name, embedder.dim, src_lang, tgt_lang, lock=lock)
 
 
 def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEFAULT_EMBEDDER,

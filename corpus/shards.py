@@ -28,7 +28,7 @@ import numpy as np
 
 from align.errors import StoreError
 
-from .store import DB_NAME, STATE_NAME, TRAIN_PER_LIST, Store, _blob_vecs, index_plan, new_ivf
+from .store import DB_NAME, STATE_NAME, TRAIN_PER_LIST, Store, _blob_vecs, id_fingerprint, index_plan, new_ivf
 
 MIN_PER_LIST = 39  # faiss's k-means warns with fewer training points per centroid
 
@@ -92,62 +92,66 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
     from faiss.contrib.ondisk import merge_ondisk
 
     store_dir = Path(store_dir).resolve()
-    with Store.open(store_dir) as s:  # repairs the database/index state first if needed
-        n = s.stats().pairs
-        dim = s.dim
-        gen = s._generation()
-        lo_id, hi_id = s.con.execute("SELECT MIN(id), MAX(id) FROM pairs").fetchone()
-    if not n:
-        raise StoreError(f"{store_dir}: the store is empty; build it first")
-    kind, planned = index_plan(n)
-    wanted = nlist or max(1, planned or int(4 * math.sqrt(n)))
-    nlist = max(1, min(wanted, n // MIN_PER_LIST))  # k-means needs enough points per list
-    notes = (f"{wanted} inverted lists need at least {wanted * MIN_PER_LIST} pairs; using {nlist} for "
-             f"{n} pairs",) if nlist < wanted else ()
-    hnsw = kind == "ivf-hnsw"
-    db = store_dir / DB_NAME
-    work = store_dir / "shards.tmp"
-    work.mkdir(exist_ok=True)
-    files = []
-    bounds = np.linspace(lo_id, hi_id + 1, shards + 1).astype(np.int64)
-    for side in ("src", "tgt"):
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        sample = [r[0] for r in con.execute(f"SELECT {side}_vec FROM pairs ORDER BY RANDOM() LIMIT ?",
-                                            (TRAIN_PER_LIST * nlist,))]
-        con.close()
-        index = new_ivf(dim, nlist, hnsw)
-        with _quiet():
-            index.train(_blob_vecs(sample, dim))
-        trained = str(work / f"trained-{side}.index")
-        faiss.write_index(index, trained)
-        jobs = [(str(db), side, int(bounds[k]), int(bounds[k + 1]), dim, trained, str(work / f"{side}-{k}.index"))
-                for k in range(shards)]
-        if workers > 1 and shards > 1:
-            with mp.get_context("spawn").Pool(min(workers, shards)) as pool:
-                shard_files = pool.map(_fill_shard, jobs)
-        else:
-            shard_files = [_fill_shard(j) for j in jobs]
-        merged = faiss.read_index(trained)
-        ivfdata = store_dir / f"index-{side}.ivfdata"
-        tmp_data = store_dir / f"index-{side}.ivfdata.tmp"
-        with _quiet():  # faiss prints "resizing ..." from C++ on standard output
-            merge_ondisk(merged, shard_files, str(tmp_data))
-        os.replace(tmp_data, ivfdata)
-        # the index records where its lists live; point it at the final file name
-        invlists = faiss.downcast_InvertedLists(faiss.extract_index_ivf(merged).invlists)
-        invlists.filename = str(ivfdata)
-        tmp_index = store_dir / f"index-{side}.faiss.tmp"
-        faiss.write_index(merged, str(tmp_index))
-        os.replace(tmp_index, store_dir / f"index-{side}.faiss")
-        files += [str(store_dir / f"index-{side}.faiss"), str(ivfdata)]
-    state = {"generation": gen, "kind": "ivf-ondisk", "nlist": nlist, "ntotal": n, "trained_on": n,
-             "shards": shards, "quantizer": "hnsw" if hnsw else "flat"}
-    (store_dir / (STATE_NAME + ".tmp")).write_text(json.dumps(state), encoding="utf-8")
-    os.replace(store_dir / (STATE_NAME + ".tmp"), store_dir / STATE_NAME)
-    for f in work.iterdir():
-        f.unlink()
-    work.rmdir()
-    return ShardReport(n, nlist, shards, tuple(files), f"IVF{nlist}{'_HNSW32' if hnsw else ''},SQ8", notes)
+    writer = Store.open(store_dir)  # repairs the database/index state first; holds the writer lock to the end
+    try:
+        n = writer.stats().pairs
+        dim = writer.dim
+        gen = writer._generation()
+        lo_id, hi_id = writer.con.execute("SELECT MIN(id), MAX(id) FROM pairs").fetchone()
+        ids = id_fingerprint(writer.con)
+        if not n:
+            raise StoreError(f"{store_dir}: the store is empty; build it first")
+        kind, planned = index_plan(n)
+        wanted = nlist or max(1, planned or int(4 * math.sqrt(n)))
+        nlist = max(1, min(wanted, n // MIN_PER_LIST))  # k-means needs enough points per list
+        notes = (f"{wanted} inverted lists need at least {wanted * MIN_PER_LIST} pairs; using {nlist} for "
+                 f"{n} pairs",) if nlist < wanted else ()
+        hnsw = kind == "ivf-hnsw"
+        db = store_dir / DB_NAME
+        work = store_dir / "shards.tmp"
+        work.mkdir(exist_ok=True)
+        files = []
+        bounds = np.linspace(lo_id, hi_id + 1, shards + 1).astype(np.int64)
+        for side in ("src", "tgt"):
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            sample = [r[0] for r in con.execute(f"SELECT {side}_vec FROM pairs ORDER BY RANDOM() LIMIT ?",
+                                                (TRAIN_PER_LIST * nlist,))]
+            con.close()
+            index = new_ivf(dim, nlist, hnsw)
+            with _quiet():
+                index.train(_blob_vecs(sample, dim))
+            trained = str(work / f"trained-{side}.index")
+            faiss.write_index(index, trained)
+            jobs = [(str(db), side, int(bounds[k]), int(bounds[k + 1]), dim, trained, str(work / f"{side}-{k}.index"))
+                    for k in range(shards)]
+            if workers > 1 and shards > 1:
+                with mp.get_context("spawn").Pool(min(workers, shards)) as pool:
+                    shard_files = pool.map(_fill_shard, jobs)
+            else:
+                shard_files = [_fill_shard(j) for j in jobs]
+            merged = faiss.read_index(trained)
+            ivfdata = store_dir / f"index-{side}.ivfdata"
+            tmp_data = store_dir / f"index-{side}.ivfdata.tmp"
+            with _quiet():  # faiss prints "resizing ..." from C++ on standard output
+                merge_ondisk(merged, shard_files, str(tmp_data))
+            os.replace(tmp_data, ivfdata)
+            # the index records where its lists live; point it at the final file name
+            invlists = faiss.downcast_InvertedLists(faiss.extract_index_ivf(merged).invlists)
+            invlists.filename = str(ivfdata)
+            tmp_index = store_dir / f"index-{side}.faiss.tmp"
+            faiss.write_index(merged, str(tmp_index))
+            os.replace(tmp_index, store_dir / f"index-{side}.faiss")
+            files += [str(store_dir / f"index-{side}.faiss"), str(ivfdata)]
+        state = {"generation": gen, "kind": "ivf-ondisk", "nlist": nlist, "ntotal": n, "trained_on": n,
+                 "shards": shards, "quantizer": "hnsw" if hnsw else "flat", "ids": ids}
+        (store_dir / (STATE_NAME + ".tmp")).write_text(json.dumps(state), encoding="utf-8")
+        os.replace(store_dir / (STATE_NAME + ".tmp"), store_dir / STATE_NAME)
+        for f in work.iterdir():
+            f.unlink()
+        work.rmdir()
+        return ShardReport(n, nlist, shards, tuple(files), f"IVF{nlist}{'_HNSW32' if hnsw else ''},SQ8", notes)
+    finally:
+        writer.close()
 
 
 __all__ = ["ShardReport", "build_sharded_index"]

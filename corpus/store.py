@@ -27,6 +27,8 @@ import json
 import math
 import os
 import sqlite3
+import sys
+import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +43,8 @@ from align.errors import StoreError
 from align.model import TranslationUnit
 
 DB_NAME = "store.sqlite"
+LOCK_NAME = ".tmbuild.lock"  # held by the one process that changes the store (flock); readers ignore it
+WAIT_SECONDS = 3600.0  # how long a writer waits for another one to finish
 STATE_NAME = "index.json"
 IVF_MIN = 200_000
 HNSW_MIN = 2_000_000
@@ -207,6 +211,24 @@ def set_search_params(index) -> None:
         q.hnsw.efSearch = max(HNSW_EF_SEARCH, NPROBE)
 
 
+_ID_MIX = (2654435761, 4294967291)  # id -> (id * a) mod p: a cheap hash of the set of ids an index holds
+
+
+def id_fingerprint(con: sqlite3.Connection) -> list[int]:
+    """Count, sum and mixed sum of the pair ids in the database: what the index must hold, in three numbers
+    that change whenever a pair is added or removed (unlike a count or a generation alone)."""
+    a, p = _ID_MIX
+    row = con.execute(f"SELECT COUNT(*), COALESCE(SUM(id), 0), COALESCE(SUM((id * {a}) % {p}), 0) "
+                      "FROM pairs").fetchone()
+    return [int(x) for x in row]
+
+
+def _ids_delta(fp: list[int], ids: Sequence[int], sign: int) -> list[int]:
+    a, p = _ID_MIX
+    return [fp[0] + sign * len(ids), fp[1] + sign * sum(int(i) for i in ids),
+            fp[2] + sign * sum(int(i) * a % p for i in ids)]
+
+
 def _vec_blob(v: NDArray[np.float32]) -> bytes:
     return np.asarray(v, dtype=np.float16).tobytes()
 
@@ -218,13 +240,61 @@ def _blob_vecs(blobs: Sequence[bytes], dim: int) -> NDArray[np.float32]:
     return arr / np.maximum(np.linalg.norm(arr, axis=1, keepdims=True), 1e-12)
 
 
-class Store:
-    """Open with :meth:`Store.open` (existing) or :meth:`Store.create`."""
+class WriterLock:
+    """The store's one-writer lock: an exclusive ``flock`` on ``DIR/.tmbuild.lock`` holding the writer's pid.
 
-    def __init__(self, path: Path, con: sqlite3.Connection, readonly: bool) -> None:
+    A second build, import or index waits for the first (saying which process it waits for) up to ``wait``
+    seconds, then stops with an error; readers never take it. The operating system releases it when the
+    process ends, however it ends.
+    """
+
+    def __init__(self, path: Path, wait: float = WAIT_SECONDS) -> None:
+        import fcntl
+
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise StoreError(f"{path}: the store is read-only here ({e.strerror}); search and export work, to add "
+                             "to it copy it to a writable folder") from e
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(self.fd, 32, 0).decode(errors="replace").strip() or "?"
+            print(f"tmbuild: {path}: the store is being changed by process {holder}; waiting for it to finish",
+                  file=sys.stderr, flush=True)
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        os.close(self.fd)
+                        raise StoreError(f"{path}: still being changed by process {holder} after {wait:.0f} s; "
+                                         "try again when it has finished") from None
+                    time.sleep(0.2)
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # closing the descriptor releases the flock
+            self.fd = -1
+
+
+class Store:
+    """Open with :meth:`Store.open` (existing) or :meth:`Store.create`.
+
+    One process at a time changes a store (:class:`WriterLock`, taken by a writable open and held until
+    :meth:`close`); any number read it, never blocked.
+    """
+
+    def __init__(self, path: Path, con: sqlite3.Connection, readonly: bool, lock: WriterLock | None = None) -> None:
         self.path = path
         self.con = con
         self.readonly = readonly
+        self._lock = lock
         m = dict(con.execute("SELECT key, value FROM meta"))
         self.embedder_signature = m["embedder"]
         self.embedder_name = m["embedder_name"]
@@ -234,6 +304,7 @@ class Store:
         self.extra_sql = self._migrate()
         self._embedder = None
         self._indexes: dict[str, _Index] = {}
+        self._ids: list[int] = [0, 0, 0]  # id_fingerprint of what the indexes hold
         self._dirty = False
         self._load_indexes()
 
@@ -303,15 +374,19 @@ class Store:
 
     @classmethod
     def create(cls, path: str | Path, embedder_signature: str, embedder_name: str, dim: int,
-               src_lang: str = "zh", tgt_lang: str = "en") -> Store:
+               src_lang: str = "zh", tgt_lang: str = "en", lock: WriterLock | None = None) -> Store:
         path = Path(path)
-        if cls.exists(path):
-            raise StoreError(f"{path}: a store is already there; open it instead")
         if path.exists() and not path.is_dir():
             raise StoreError(f"{path}: is a file; give a folder for the store")
-        if path.is_dir() and any(path.iterdir()):
-            raise StoreError(f"{path}: folder is not empty and holds no store; give a new or empty folder")
-        path.mkdir(parents=True, exist_ok=True)
+        lock = lock or WriterLock(path)
+        try:
+            if cls.exists(path):
+                raise StoreError(f"{path}: a store is already there; open it instead")
+            if any(f.name != LOCK_NAME for f in path.iterdir()):
+                raise StoreError(f"{path}: folder is not empty and holds no store; give a new or empty folder")
+        except StoreError:
+            lock.release()
+            raise
         con = cls._connect(path, readonly=False)
         with con:
             con.executescript(_SCHEMA)
@@ -320,13 +395,27 @@ class Store:
                 ("dim", str(dim)), ("src_lang", src_lang), ("tgt_lang", tgt_lang), ("generation", "0"),
                 ("created", _now())])
         con.close()
-        return cls.open(path)
+        return cls.open(path, lock=lock)
 
     @classmethod
-    def open(cls, path: str | Path, readonly: bool = False) -> Store:
+    def open(cls, path: str | Path, readonly: bool = False, lock: WriterLock | None = None) -> Store:
+        """Open a store; a writable open takes the writer lock (or uses ``lock``, already taken)."""
         path = Path(path)
         if not cls.exists(path):
+            if lock:
+                lock.release()
             raise StoreError(f"{path}: no tmbuild store here; build one with: tmbuild build DOCS --store {path}")
+        if not readonly and lock is None:
+            lock = WriterLock(path)
+        try:
+            return cls._open(path, readonly, lock)
+        except BaseException:
+            if lock:
+                lock.release()
+            raise
+
+    @classmethod
+    def _open(cls, path: Path, readonly: bool, lock: WriterLock | None) -> Store:
         con = cls._connect(path, readonly)
         if not readonly:
             try:  # a store on a read-only disk or folder: say so now, not in the middle of a build
@@ -342,15 +431,19 @@ class Store:
                                      f"to it copy it to a writable folder") from e
                 raise StoreError(f"{path / DB_NAME}: cannot be changed now ({e})") from e
         try:
-            return cls(path, con, readonly)
+            return cls(path, con, readonly, lock)
         except (sqlite3.DatabaseError, KeyError) as e:
             con.close()
             raise StoreError(f"{path / DB_NAME}: not a complete tmbuild store ({e})") from e
 
     def close(self) -> None:
-        if self._dirty and not self.readonly:
-            self.flush()
-        self.con.close()
+        try:
+            if self._dirty and not self.readonly:
+                self.flush()
+            self.con.close()
+        finally:
+            if self._lock:
+                self._lock.release()
 
     def __enter__(self) -> Store:
         return self
@@ -384,12 +477,15 @@ class Store:
         gen = self._generation()
         files = {side: self.path / f"index-{side}.faiss" for side in ("src", "tgt")}
         ok = state.get("generation") == gen and all(f.is_file() for f in files.values())
+        db_ids = id_fingerprint(self.con)
+        if ok and state.get("ids", None if self.readonly else []) not in (None, db_ids):
+            ok = False  # the index holds other pairs than the database: another writer, a lost update
         if ok:
             try:
                 self._indexes = {side: _Index.load(f, self.dim, state["kind"], state.get("nlist", 0),
                                                    mmap=self.readonly) for side, f in files.items()}
-                n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
-                ok = all(ix.ntotal == n for ix in self._indexes.values())
+                ok = all(ix.ntotal == db_ids[0] for ix in self._indexes.values())
+                self._ids = db_ids
             except Exception:  # noqa: BLE001 - a damaged index file is rebuilt below
                 ok = False
         if not ok:
@@ -423,6 +519,7 @@ class Store:
                 ix.add(np.array([r[0] for r in chunk]), _blob_vecs([r[1] for r in chunk], self.dim))
             out[side] = ix
         self._trained_on = n
+        self._ids = id_fingerprint(self.con)
         return out
 
     def flush(self) -> None:
@@ -433,7 +530,7 @@ class Store:
             ix.save(self.path / f"index-{side}.faiss")
         ix = self._indexes["src"]
         state = {"generation": self._generation(), "kind": ix.kind, "nlist": ix.nlist, "ntotal": ix.ntotal,
-                 "trained_on": getattr(self, "_trained_on", ix.ntotal)}
+                 "trained_on": getattr(self, "_trained_on", ix.ntotal), "ids": self._ids}
         tmp = self.path / (STATE_NAME + ".tmp")
         tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, self.path / STATE_NAME)
@@ -513,6 +610,7 @@ class Store:
             ix = self._indexes[side]
             ix.remove(removed)
             ix.add(ids, np.asarray(vecs, dtype=np.float32))
+        self._ids = _ids_delta(_ids_delta(self._ids, removed, -1), ids, +1)
         n = self._indexes["src"].ntotal
         trained = getattr(self, "_trained_on", n)
         kind = self._indexes["src"].kind

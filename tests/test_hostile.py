@@ -74,7 +74,7 @@ def _digest(folder: Path) -> dict[str, str]:
 
     out = {}
     for p in sorted(folder.rglob("*")):
-        if not p.is_file() or p.name.endswith(("-shm", "-wal")):
+        if not p.is_file() or p.name.endswith(("-shm", "-wal", ".lock")):
             continue
         if p.suffix == ".sqlite":
             con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
