@@ -484,7 +484,7 @@ class Store:
             try:
                 self._indexes = {side: _Index.load(f, self.dim, state["kind"], state.get("nlist", 0),
                                                    mmap=self.readonly) for side, f in files.items()}
-                ok = all(ix.ntotal == db_ids[0] for ix in self._indexes.values())
+                ok = all(ix.ntotal == db_ids[0] for ix in self._indexes.values()) and self._vectors_agree()
                 self._ids = db_ids
             except Exception:  # noqa: BLE001 - a damaged index file is rebuilt below
                 ok = False
@@ -501,6 +501,23 @@ class Store:
                                   "(an earlier build stopped before saving it)")
             self._indexes = self._build_indexes()
             self.flush()
+
+    def _vectors_agree(self, sample: int = 16) -> bool:
+        """Whether a sample of the flat indexes' vectors are the database's (bytes damaged in an index file
+        read back as vectors without complaint; similarities of 1e37 followed)."""
+        rows = self.con.execute(f"SELECT id, src_vec, tgt_vec FROM pairs ORDER BY RANDOM() LIMIT {sample}").fetchall()
+        for side, col in (("src", 1), ("tgt", 2)):
+            ix = self._indexes[side]
+            if ix.kind != "flat":
+                continue  # IVF vectors are quantised; the id fingerprint checks those indexes
+            for r in rows:
+                try:
+                    got = ix.index.reconstruct(int(r[0]))
+                except RuntimeError:
+                    return False
+                if not np.allclose(got, _blob_vecs([r[col]], self.dim)[0], atol=0.01):
+                    return False
+        return True
 
     def _build_indexes(self) -> dict[str, _Index]:
         n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]

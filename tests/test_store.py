@@ -462,3 +462,19 @@ def test_an_index_that_holds_other_pairs_than_the_database_is_repaired(tmp_path,
     with Store.open(store) as s:
         assert any("repaired the index" in n for n in s.notes)
         assert s.search(victim[1], k=1)[0].pair_id == victim[0]
+
+
+def test_damaged_index_bytes_are_detected_and_repaired(tmp_path, unpc_pairs, use_m3):
+    docs = _folder(tmp_path, unpc_pairs, 2, size=10)
+    store = tmp_path / "store"
+    build([docs], store, use_m3)
+    f = store / "index-src.faiss"
+    data = bytearray(f.read_bytes())
+    rng = np.random.default_rng(1)
+    start = len(data) // 3
+    data[start:start + 2000] = rng.integers(0, 256, 2000, dtype=np.uint8).tobytes()  # inside the vectors
+    f.write_bytes(bytes(data))
+    with Store.open(store) as s:
+        assert any("repaired the index" in n for n in s.notes)
+        hits = s.search(unpc_pairs[3][0], k=3)
+        assert hits[0].translation == unpc_pairs[3][1] and all(-1.01 <= h.similarity <= 1.01 for h in hits)
