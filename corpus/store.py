@@ -350,21 +350,28 @@ class Store:
     @classmethod
     def discard_empty(cls, path: str | Path) -> bool:
         """Remove a database file that holds nothing at all (an empty file, or one killed before its first
-        table was written), so a store can be created there; True when one was removed."""
+        rows were written), so a store can be created there; True when one was removed."""
         db = Path(path) / DB_NAME
         if not db.is_file():
-            return False
+            leftovers = [Path(f"{db}{x}") for x in ("-journal", "-wal", "-shm") if Path(f"{db}{x}").is_file()]
+            for f in leftovers:  # SQLite's side files without their database: a creation killed early
+                f.unlink()
+            return bool(leftovers)
         if db.stat().st_size:
             try:
                 con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
                 try:
-                    if con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
-                        return False
+                    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                    for table in ("meta", "documents", "pairs"):  # killed between CREATE and the first rows
+                        if table in tables and con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]:
+                            return False
+                    if tables - {"meta", "documents", "pairs"}:
+                        return False  # a database of something else
                 finally:
                     con.close()
             except sqlite3.DatabaseError:
                 return False  # not SQLite: someone else's file, left alone
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-journal", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         return True
 
