@@ -359,7 +359,7 @@ class Store:
             return bool(leftovers)
         if db.stat().st_size:
             try:
-                con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+                con = sqlite3.connect(str(db), timeout=30)  # the caller holds the writer lock; recovers a log
                 try:
                     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
                     for table in ("meta", "documents", "pairs"):  # killed between CREATE and the first rows
