@@ -28,9 +28,17 @@ import numpy as np
 
 from align.errors import StoreError
 
-from .store import DB_NAME, STATE_NAME, TRAIN_PER_LIST, Store, _blob_vecs, id_fingerprint, index_plan, new_ivf
-
-MIN_PER_LIST = 39  # faiss's k-means warns with fewer training points per centroid
+from .store import (
+    DB_NAME,
+    MIN_PER_LIST,
+    STATE_NAME,
+    TRAIN_PER_LIST,
+    Store,
+    _blob_vecs,
+    id_fingerprint,
+    index_plan,
+    new_ivf,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,8 @@ IVF_MIN = 200_000
 HNSW_MIN = 2_000_000
 NPROBE = 32
 HNSW_EF_SEARCH = 128  # centroids the HNSW quantizer visits per query (>= NPROBE)
-TRAIN_PER_LIST = 64  # k-means sample per inverted list (faiss warns below 39)
+TRAIN_PER_LIST = 64  # k-means sample per inverted list
+MIN_PER_LIST = 39  # faiss's k-means warns with fewer training points per inverted list
 SCHEMA_VERSION = "1"
 
 _SCHEMA = """
@@ -240,6 +241,12 @@ def _blob_vecs(blobs: Sequence[bytes], dim: int) -> NDArray[np.float32]:
     return arr / np.maximum(np.linalg.norm(arr, axis=1, keepdims=True), 1e-12)
 
 
+def read_only_error(path: Path, why: object) -> StoreError:
+    """The one message for a store that cannot be changed where it is."""
+    return StoreError(f"{path}: the store is read-only here ({why}); search and export work, to add to it copy it "
+                      "to a writable folder")
+
+
 class WriterLock:
     """The store's one-writer lock: an exclusive ``flock`` on ``DIR/.tmbuild.lock`` holding the writer's pid.
 
@@ -255,8 +262,7 @@ class WriterLock:
             path.mkdir(parents=True, exist_ok=True)
             self.fd = os.open(path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
-            raise StoreError(f"{path}: the store is read-only here ({e.strerror}); search and export work, to add "
-                             "to it copy it to a writable folder") from e
+            raise read_only_error(path, e.strerror) from e
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -343,8 +349,7 @@ class Store:
             return con
         except sqlite3.DatabaseError as e:
             if not readonly and not (os.access(path, os.W_OK) and os.access(db, os.W_OK)):
-                raise StoreError(f"{path}: the store is read-only here ({e}); search and export work, to add to "
-                                 "it copy it to a writable folder") from e
+                raise read_only_error(path, e) from e
             raise StoreError(f"{db}: not a tmbuild store database ({e}); give another --store folder") from e
 
     @classmethod
@@ -434,8 +439,7 @@ class Store:
                     con.execute("ROLLBACK")
                 con.close()
                 if "readonly" in str(e) or "read-only" in str(e):
-                    raise StoreError(f"{path}: the store is read-only here ({e}); search and export work, to add "
-                                     f"to it copy it to a writable folder") from e
+                    raise read_only_error(path, e) from e
                 raise StoreError(f"{path / DB_NAME}: cannot be changed now ({e})") from e
         try:
             return cls(path, con, readonly, lock)
@@ -511,12 +515,19 @@ class Store:
 
     def _vectors_agree(self, sample: int = 16) -> bool:
         """Whether a sample of the flat indexes' vectors are the database's (bytes damaged in an index file
-        read back as vectors without complaint; similarities of 1e37 followed)."""
-        rows = self.con.execute(f"SELECT id, src_vec, tgt_vec FROM pairs ORDER BY RANDOM() LIMIT {sample}").fetchall()
+        read back as vectors without complaint; similarities of 1e37 followed). The sample is drawn from the
+        index's ids and read by primary key: a few page reads at open, whatever the store's size."""
+        flat = self._indexes["src"]
+        if flat.kind != "flat" or not flat.ntotal:
+            return True  # IVF vectors are quantised; the id fingerprint checks those indexes
+        where = np.random.default_rng().choice(flat.ntotal, min(sample, flat.ntotal), replace=False)
+        ids = [int(flat.index.id_map.at(int(k))) for k in where]
+        rows = self.con.execute(f"SELECT id, src_vec, tgt_vec FROM pairs WHERE id IN ({','.join('?' * len(ids))})",
+                                ids).fetchall()
+        if len(rows) != len(ids):
+            return False
         for side, col in (("src", 1), ("tgt", 2)):
             ix = self._indexes[side]
-            if ix.kind != "flat":
-                continue  # IVF vectors are quantised; the id fingerprint checks those indexes
             for r in rows:
                 try:
                     got = ix.index.reconstruct(int(r[0]))
