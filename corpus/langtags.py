@@ -11,6 +11,7 @@ tagged as Simplified nor English as Chinese, whatever order the files came in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
@@ -68,23 +69,31 @@ def text_lang(lang: str, script: str = "") -> str:
     return "zh-Hant" if base == "zh" and script == "Hant" else base
 
 
-def user_lang(tag: str, script: str, what: str) -> str:
-    """The internal tag for a user's ``--src-lang``/``--tgt-lang``: the script follows the user's tag
-    where it says one (zh-TW), else the text (``script`` as detected)."""
-    check_tag(tag, what)
+def tag_lang(tag: str, script: str | Callable[[], str]) -> str:
+    """The internal tag of a side tagged ``tag`` (a user's ``--src-lang``, a TMX variant's ``xml:lang``): the
+    script follows the tag where it says one (zh-TW, zh-Hans), else ``script`` (the text's; a function is
+    called only when the tag does not say)."""
     trad = is_traditional_tag(tag)
-    return text_lang(tag, "Hant" if trad else "Hans" if trad is False else script)
+    if trad is None:
+        return text_lang(tag, script() if callable(script) else script)
+    return text_lang(tag, "Hant" if trad else "Hans")
+
+
+def user_lang(tag: str, script: str, what: str) -> str:
+    """:func:`tag_lang` of a user's ``--src-lang``/``--tgt-lang``, checked to be BCP 47 first."""
+    return tag_lang(check_tag(tag, what), script)
 
 
 def check_text(lang: str, sample: str, where: str, option: str) -> None:
     """Refuse a language that cannot be the text's: Chinese with no Han characters, or a Latin-script
     language for text that is mostly Han."""
-    han, latin = len(_HAN.findall(sample)), len(_LATIN.findall(sample))
+    from .readers import detect_lang
+
     han_lang = primary(lang) in HAN_LANGS
-    if han_lang and han == 0 and latin:
+    if han_lang and not _HAN.search(sample) and _LATIN.search(sample):
         raise InputError(f"{where}: {option} {lang} says Chinese, but the text has no Chinese characters; "
                          "leave the option out to detect the language")
-    if not han_lang and han > 0 and han * 3 >= latin:
+    if not han_lang and detect_lang(sample) == "zh":
         raise InputError(f"{where}: {option} {lang}, but the text is Chinese; leave the option out to detect "
                          "the language, or give the right one (zh)")
 

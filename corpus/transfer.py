@@ -20,7 +20,7 @@ from tmx import TmxUnit, read_tmx
 from .chinese import detect_script
 from .exports import TMBUILD_PROPS, one_line, unit_record, write_tmx_units
 from .files import binary_output, is_stdio, text_output
-from .langtags import LangCodes, is_traditional_tag, primary, text_lang
+from .langtags import LangCodes, primary, tag_lang
 from .store import Store
 
 SPLITS = ("train", "dev", "test")
@@ -301,22 +301,6 @@ class ImportReport:
         return out
 
 
-def _variant(u: TmxUnit, lang: str) -> tuple[str, str] | None:
-    """The (code, text) of the unit's variant in ``lang`` (by primary language), if any."""
-    for code, text in u.variants:
-        if primary(code) == primary(lang):
-            return code, text
-    return None
-
-
-def _side_lang(code: str, text: str) -> str:
-    """The internal tag of an imported variant: its code's script, else the text's."""
-    if primary(code) != "zh":
-        return primary(code)
-    trad = is_traditional_tag(code)
-    return text_lang("zh", detect_script(text) if trad is None else "Hant" if trad else "Hans")
-
-
 def _imported_unit(u: TmxUnit, i: int, s: tuple[str, str], t: tuple[str, str], name: str, emb: str,
                    from_tmbuild: bool) -> TranslationUnit:
     score, kind, doc, para = 1.0, "tmx", name, i
@@ -332,7 +316,8 @@ def _imported_unit(u: TmxUnit, i: int, s: tuple[str, str], t: tuple[str, str], n
              "changedate": u.changedate, "attrs": [list(a) for a in u.attrs],
              "props": [[k, v] for k, v in u.props if k not in TMBUILD_PROPS], "notes": list(u.notes)}
     extra = {k: v for k, v in extra.items() if v}
-    return TranslationUnit(s[1].strip(), t[1].strip(), _side_lang(*s), _side_lang(*t), score, kind, doc, para, i,
+    s_lang, t_lang = (tag_lang(code, lambda text=text: detect_script(text)) for code, text in (s, t))
+    return TranslationUnit(s[1].strip(), t[1].strip(), s_lang, t_lang, score, kind, doc, para, i,
                            emb, extra=json.dumps(extra, ensure_ascii=False) if extra else "")
 
 
@@ -354,11 +339,12 @@ def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, pro
     rep = ImportReport(units=len(tmx_units), from_tmbuild=header.creationtool == "tmbuild")
     found: list[tuple[TmxUnit, tuple[str, str], tuple[str, str]]] = []
     seen_langs: dict[str, int] = {}
+    store_langs = {primary(x) for x in langs}
     for u in tmx_units:
-        s, t = _variant(u, langs[0]), _variant(u, langs[1])
+        s, t = u.variant(langs[0]), u.variant(langs[1])
         for code, _ in u.variants:
             seen_langs[code] = seen_langs.get(code, 0) + 1
-            if primary(code) not in {primary(x) for x in langs}:
+            if primary(code) not in store_langs:
                 rep.other_langs[code] = rep.other_langs.get(code, 0) + 1
         if s is None or t is None or not s[1].strip() or not t[1].strip():
             rep.skipped_missing_side += 1

@@ -46,8 +46,8 @@ class TmxUnit:
     attrs: tuple[tuple[str, str], ...] = ()  # other <tu> attributes (TU_ATTRS): creationid, changeid...
     inline_codes: int = 0  # native codes (<bpt>, <ept>, <it>, <ph>) the reader left out of the text
 
-    def text(self, lang: str) -> str | None:
-        """Text of the first variant whose language matches ``lang``.
+    def variant(self, lang: str) -> tuple[str, str] | None:
+        """``(xml:lang, text)`` of the first variant whose language matches ``lang``.
 
         An exact (case-insensitive) match wins; otherwise the primary subtags
         are compared, so ``zh`` finds ``zh-CN`` and ``ZH-TW``.
@@ -55,12 +55,17 @@ class TmxUnit:
         want = lang.lower()
         for code, text in self.variants:
             if code.lower() == want:
-                return text
+                return code, text
         base = want.split("-")[0]
         for code, text in self.variants:
             if code.lower().split("-")[0] == base:
-                return text
+                return code, text
         return None
+
+    def text(self, lang: str) -> str | None:
+        """Text of :meth:`variant` ``lang``."""
+        v = self.variant(lang)
+        return v[1] if v else None
 
     def prop(self, type_: str) -> str | None:
         for t, v in self.props:
