@@ -15,7 +15,7 @@ from align.embed.base import Embedder, signature, thread_limit
 from align.errors import StoreError, TmbuildError
 
 from .files import path_text
-from .pairing import DEFAULT_THRESHOLD, DocPair, PairReport, Unpaired, pair_documents
+from .pairing import DEFAULT_THRESHOLD, DocPair, PairReport, Unpaired, find_documents, pair_documents
 from .readers import read_document
 from .store import Store, WriterLock
 
@@ -48,14 +48,13 @@ def content_hash(*paths: str | Path) -> str:
     return h.hexdigest()
 
 
-def inputs_fingerprint(paths: Sequence[Path], embedder: Embedder, threshold: float) -> str:
+def inputs_fingerprint(found: tuple[list[Path], list[Unpaired]], embedder: Embedder, threshold: float) -> str:
     """What pairing depends on, cheaply: every input file's path, size and modification time (as make and
-    rsync judge files), the embedder and the threshold. Equal fingerprints give equal pairings."""
+    rsync judge files; ``found`` is :func:`corpus.pairing.find_documents` of the inputs), the embedder and the
+    threshold. Equal fingerprints give equal pairings."""
     from align import __version__
 
-    from .pairing import find_documents
-
-    files, skipped = find_documents(paths)
+    files, skipped = found
     h = hashlib.sha256(f"{__version__}|{signature(embedder)}|{threshold}".encode())
     for f in sorted(files):
         try:
@@ -115,11 +114,12 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
     try:
         # an error ends the workers at once (terminate), a normal end lets them finish
         with Executor(emb, config, workers, ray) as executor:
-            fingerprint = inputs_fingerprint(paths, emb, threshold)
+            found = find_documents(paths)
+            fingerprint = inputs_fingerprint(found, emb, threshold)
             pairing = _cached_pairing(store, fingerprint)
             if pairing is None:
                 pairing = pair_documents(paths, emb, threshold=threshold, progress=progress,
-                                         embed=executor.embed_documents)
+                                         embed=executor.embed_documents, found=found)
             else:
                 report.notes.append("no input changed since the last build: its document pairing was reused")
             report.unpaired = list(pairing.unpaired)

@@ -40,13 +40,13 @@ from align.numerals import CN_NUMERAL, chinese_number
 from .chinese import to_simplified
 from .pipeline import DocVectors, embed_document
 from .readers import SUFFIXES, read_document
+from .store import DB_NAME
 
 DEFAULT_THRESHOLD = 0.6
 SURE = 0.9  # a candidate this good ends the search for its Chinese document
 MIN_BEAD_CONFIDENCE = 0.1  # paragraph beads that count as "aligned" (posterior probability)
 LENGTH_RATIO = (1.0, 6.5)  # English characters (no spaces) per Chinese character, translations of UN texts
 _NUM = regex.compile(r"\d+(?:[./]\d+)*")
-STORE_DB = "store.sqlite"  # the file that makes a folder a tmbuild store (corpus.store.DB_NAME)
 EMBED_CHUNK = 16  # documents embedded per call (the progress bar moves between calls)
 
 
@@ -88,9 +88,9 @@ def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[Unpaired]]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            stores = {d.parent for d in p.rglob(STORE_DB)}  # a tmbuild store inside the folder holds no documents
+            stores = {d.parent for d in p.rglob(DB_NAME)}  # a tmbuild store inside the folder holds no documents
             for f in sorted(p.rglob("*")):
-                if f.parent in stores or any(s in f.parents for s in stores):
+                if any(s in f.parents for s in stores):
                     continue
                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
                     if regex.match(r"(?i)(readme|source|license|licence|changelog)\b", f.name):
@@ -172,13 +172,16 @@ def _bar(progress: bool, total: int, desc: str):
 
 def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float = DEFAULT_THRESHOLD,
                    max_candidates: int = 3, progress: bool = False,
-                   embed: Callable[[list[Document]], list[DocVectors | None]] | None = None) -> PairReport:
+                   embed: Callable[[list[Document]], list[DocVectors | None]] | None = None,
+                   found: tuple[list[Path], list[Unpaired]] | None = None) -> PairReport:
     """Pair every Chinese document under ``paths`` with its English translation.
 
     ``embed`` embeds the documents that content pairing compares (default: here, one by one); a
     build passes its workers'. The vectors come back in the report for the alignments that follow.
+    ``found``: :func:`find_documents` of ``paths`` when the caller has it already.
     """
-    files, unpaired = find_documents(paths)
+    files, skipped = found if found is not None else find_documents(paths)
+    unpaired = list(skipped)
     docs: dict[str, Document] = {}
     it = files
     if progress and len(files) > 1:
