@@ -17,6 +17,7 @@ import regex
 
 from align.aligner import DEFAULT_CONFIG, AlignConfig
 from align.errors import InputError, TmbuildError
+from align.model import Alignment, TranslationUnit
 
 from .langtags import LangCodes
 
@@ -60,8 +61,9 @@ def jobs_from_folders(src_dir: Path, tgt_dir: Path, out_dir: Path, fmt: str) -> 
     return jobs, unmatched
 
 
-def jobs_from_list(path: Path, out_dir: Path, fmt: str) -> list[PairJob]:
-    """``SRC<TAB>TGT[<TAB>OUT]`` lines (relative paths are relative to the list's folder; # comments)."""
+def jobs_from_list(path: Path, out_dir: Path | None, fmt: str) -> list[PairJob]:
+    """``SRC<TAB>TGT[<TAB>OUT]`` lines (relative paths are relative to the list's folder; # comments); a line
+    without OUT writes to ``out_dir``, which must then be given."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
@@ -76,6 +78,8 @@ def jobs_from_list(path: Path, out_dir: Path, fmt: str) -> list[PairJob]:
             raise InputError(f"{path}, line {n}: expected SRC<TAB>TGT or SRC<TAB>TGT<TAB>OUT, "
                              f"found {len(cols)} column(s)")
         src, tgt = (base / cols[0].strip(), base / cols[1].strip())
+        if len(cols) == 2 and out_dir is None:
+            raise InputError(f"{path}, line {n}: no OUT column; give -o DIR for the outputs of such lines")
         out = base / cols[2].strip() if len(cols) == 3 else out_dir / f"{src.stem}.{fmt}"
         jobs.append(PairJob(src, tgt, out))
     if not jobs:
@@ -84,7 +88,9 @@ def jobs_from_list(path: Path, out_dir: Path, fmt: str) -> list[PairJob]:
 
 
 @dataclass(frozen=True, slots=True)
-class BatchSettings:
+class AlignSettings:
+    """What ``tmbuild align`` was asked for, beside the files: the same for one pair and for many."""
+
     embedder: str
     fmt: str | None  # None: from each output's suffix
     codes: LangCodes
@@ -100,7 +106,7 @@ class BatchSettings:
 _worker_state: dict = {}
 
 
-def _init_worker(settings: BatchSettings) -> None:
+def _init_worker(settings: AlignSettings) -> None:
     import os
 
     os.environ["TMBUILD_THREADS"] = "1"
@@ -110,33 +116,45 @@ def _init_worker(settings: BatchSettings) -> None:
     _worker_state["embedder"] = get_embedder(settings.embedder)
 
 
-def align_one(job: PairJob, settings: BatchSettings, embedder) -> PairResult:
-    """Align one pair and write its output; errors come back as text."""
+def align_pair(src: Path, tgt: Path, settings: AlignSettings, embedder, progress: bool = False,
+               on_warning: Callable[[str], None] | None = None) -> tuple[Alignment, list[TranslationUnit]]:
+    """Read, check and align one pair of files: its alignment and translation units."""
     from align.embed.base import signature
 
+    from .pipeline import align_sides, read_pair, translation_units
+
+    sides = read_pair(src, tgt, presplit=settings.presplit, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang)
+    settings.codes.check((sides.src_lang, sides.tgt_lang))
+    for w in sides.warnings if on_warning else ():
+        on_warning(w)
+    alignment = align_sides(sides, embedder, engine=settings.engine, config=settings.config, progress=progress)
+    return alignment, translation_units(alignment, doc=src.name, embedder=signature(embedder),
+                                        min_score=settings.min_score, keep_unaligned=settings.keep_unaligned)
+
+
+def align_one(job: PairJob, settings: AlignSettings, embedder) -> PairResult:
+    """Align one pair and write its output; errors come back as text."""
     from . import exports
-    from .pipeline import align_sides, read_pair, translation_units, unaligned_counts
+    from .files import os_error_text
+    from .pipeline import unaligned_counts
 
     try:
-        sides = read_pair(job.src, job.tgt, presplit=settings.presplit, src_lang=settings.src_lang,
-                          tgt_lang=settings.tgt_lang)
-        settings.codes.check((sides.src_lang, sides.tgt_lang))
-        alignment = align_sides(sides, embedder, engine=settings.engine, config=settings.config)
-        units = translation_units(alignment, doc=job.src.name, embedder=signature(embedder),
-                                  min_score=settings.min_score, keep_unaligned=settings.keep_unaligned)
+        alignment, units = align_pair(job.src, job.tgt, settings, embedder)
         fmt = settings.fmt or exports.format_from_suffix(job.out)
         summary = exports.write_alignment(alignment, units, fmt, job.out, settings.codes)
         us, ut = unaligned_counts(alignment)
         return PairResult(job, f"{summary}; left unaligned: {us} source, {ut} target")
-    except (TmbuildError, OSError) as e:
-        return PairResult(job, error=str(e) if isinstance(e, TmbuildError) else f"{e.filename or ''}: {e.strerror}")
+    except TmbuildError as e:
+        return PairResult(job, error=str(e))
+    except OSError as e:
+        return PairResult(job, error=os_error_text(e))
 
 
 def _run_in_worker(job: PairJob) -> PairResult:
     return align_one(job, _worker_state["settings"], _worker_state["embedder"])
 
 
-def align_many(jobs: list[PairJob], settings: BatchSettings, workers: int = 1,
+def align_many(jobs: list[PairJob], settings: AlignSettings, workers: int = 1,
                on_result: Callable[[PairResult], None] | None = None) -> list[PairResult]:
     """Align every job, in one process or ``workers`` spawned ones; results in job order."""
     results: list[PairResult] = []

@@ -16,7 +16,8 @@ from align.embed import DEFAULT_EMBEDDER, available_embedders
 from align.errors import InputError, TmbuildError
 
 from . import exports
-from .files import STDIO, is_stdio
+from .batch import AlignSettings
+from .files import STDIO, is_stdio, os_error_text
 from .langtags import LangCodes
 from .pairing import DEFAULT_THRESHOLD
 from .pipeline import DEFAULT_ENGINE, ENGINES
@@ -218,11 +219,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------ commands
 
+def _align_settings(args: argparse.Namespace) -> AlignSettings:
+    return AlignSettings(args.embedder, args.format, LangCodes.parse(args.lang_codes), args.presplit,
+                         args.src_lang, args.tgt_lang, args.engine,
+                         with_overrides(DEFAULT_CONFIG, max_size=args.max_size), args.min_score,
+                         args.keep_unaligned)
+
+
 def cmd_align(args: argparse.Namespace) -> int:
     from align.embed import get_embedder
-    from align.embed.base import signature
 
-    from .pipeline import align_sides, read_pair, translation_units, unaligned_counts
+    from .batch import align_pair
+    from .pipeline import unaligned_counts
 
     if args.list or (args.src and args.tgt and args.src.is_dir() and args.tgt.is_dir()):
         return _align_batch(args)
@@ -233,33 +241,24 @@ def cmd_align(args: argparse.Namespace) -> int:
         raise InputError("--format applies to one output; with several -o, each file's suffix gives its format")
     if sum(map(is_stdio, outputs)) > 1:
         raise InputError("only one -o can be - (standard output)")
-    config = with_overrides(DEFAULT_CONFIG, max_size=args.max_size)
-    codes = LangCodes.parse(args.lang_codes)
-    embedder = get_embedder(args.embedder)
-    sides = read_pair(args.src, args.tgt, presplit=args.presplit, src_lang=args.src_lang, tgt_lang=args.tgt_lang)
-    codes.check((sides.src_lang, sides.tgt_lang))
-    for w in sides.warnings:
-        print(f"tmbuild: warning: {w}", file=sys.stderr)
-    alignment = align_sides(sides, embedder, engine=args.engine, config=config,
-                            progress=not args.no_progress)
-    units = translation_units(alignment, doc=args.src.name, embedder=signature(embedder),
-                              min_score=args.min_score, keep_unaligned=args.keep_unaligned)
+    settings = _align_settings(args)
+    alignment, units = align_pair(args.src, args.tgt, settings, get_embedder(args.embedder),
+                                  progress=not args.no_progress,
+                                  on_warning=lambda w: print(f"tmbuild: warning: {w}", file=sys.stderr))
     us, ut = unaligned_counts(alignment)
     print(f"aligned {len(alignment.src)} source and {len(alignment.tgt)} target sentences; left unaligned: "
           f"{us} source, {ut} target" + ("" if args.keep_unaligned or not (us or ut) else
                                           " (--keep-unaligned writes them to TSV/JSONL)"), file=sys.stderr)
-    if not outputs:
-        outputs = [Path(STDIO)]
-    for out in outputs:
+    for out in outputs or [Path(STDIO)]:
         fmt = args.format or ("beads" if is_stdio(out) else exports.format_from_suffix(out))
-        summary = exports.write_alignment(alignment, units, fmt, out, codes)
+        summary = exports.write_alignment(alignment, units, fmt, out, settings.codes)
         print(f"wrote {'standard output' if is_stdio(out) else out}: {summary}", file=sys.stderr)
     return 0
 
 
 def _align_batch(args: argparse.Namespace) -> int:
     """``align --list PAIRS.tsv`` or ``align SRC_DIR TGT_DIR -o OUT_DIR``: many pairs, one model load."""
-    from .batch import BatchSettings, align_many, jobs_from_folders, jobs_from_list
+    from .batch import align_many, jobs_from_folders, jobs_from_list
 
     if args.list and (args.src or args.tgt):
         raise InputError("give either --list PAIRS.tsv or SRC and TGT, not both")
@@ -269,9 +268,7 @@ def _align_batch(args: argparse.Namespace) -> int:
     out_dir = outputs[0] if outputs else None
     fmt = args.format or "tmx"
     if args.list:
-        if out_dir is None and any(len(x.split("\t")) < 3 for x in _list_lines(args.list)):
-            raise InputError(f"{args.list}: lines without an OUT column need -o DIR for their outputs")
-        jobs, unmatched = jobs_from_list(args.list, out_dir or Path("."), fmt), []
+        jobs, unmatched = jobs_from_list(args.list, out_dir, fmt), []
     else:
         if out_dir is None:
             raise InputError("aligning two folders writes one file per pair: give -o an output folder")
@@ -281,10 +278,7 @@ def _align_batch(args: argparse.Namespace) -> int:
                              "report.en.txt match, as do the same name in both folders)")
     for f in unmatched:
         print(f"unmatched {f}: no file of the same name in the other folder", file=sys.stderr)
-    settings = BatchSettings(args.embedder, args.format, LangCodes.parse(args.lang_codes), args.presplit,
-                             args.src_lang, args.tgt_lang, args.engine,
-                             with_overrides(DEFAULT_CONFIG, max_size=args.max_size), args.min_score,
-                             args.keep_unaligned)
+    settings = _align_settings(args)
     bar = None
     if not args.no_progress and len(jobs) > 1:
         from tqdm import tqdm
@@ -304,13 +298,6 @@ def _align_batch(args: argparse.Namespace) -> int:
     print(f"aligned {len(results) - failed} of {len(results)} document pairs"
           + (f"; {failed} failed" if failed else ""), file=sys.stderr)
     return 1 if failed else 0
-
-
-def _list_lines(path: Path) -> list[str]:
-    try:
-        return [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip() and not x.startswith("#")]
-    except (OSError, UnicodeDecodeError):
-        return []  # jobs_from_list says what is wrong with the file
 
 
 def cmd_pair(args: argparse.Namespace) -> int:
@@ -502,8 +489,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         store = getattr(args, "store", None) or "store"
         if "readonly" in str(e):
-            print(f"tmbuild: error: {store}: the store is read-only here ({e}); copy it to a writable folder to "
-                  "change it", file=sys.stderr)
+            from .store import read_only_error
+
+            print(f"tmbuild: error: {read_only_error(store, e)}", file=sys.stderr)
         else:
             print(f"tmbuild: error: {store}: the store database is damaged ({e}); rebuild it into a new folder",
                   file=sys.stderr)
@@ -511,8 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         if getattr(args, "debug", False):
             raise
-        where = f"{e.filename}: " if e.filename else ""
-        print(f"tmbuild: error: {where}{e.strerror or e}", file=sys.stderr)
+        print(f"tmbuild: error: {os_error_text(e)}", file=sys.stderr)
         return 1
 
 

@@ -72,3 +72,8 @@ def path_text(path: str | Path) -> str:
     """A path as text that can be stored and printed: bytes of a file name that are not UTF-8 (Linux allows
     any) are written as ``\\xff`` instead of breaking SQLite, JSON or the terminal."""
     return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def os_error_text(e: OSError) -> str:
+    """An operating-system error as one line: the file it concerns (when known) and what went wrong."""
+    return (f"{e.filename}: " if e.filename else "") + str(e.strerror or e)

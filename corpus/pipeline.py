@@ -11,14 +11,14 @@ import numpy as np
 
 from align.aligner import DEFAULT_CONFIG, AlignConfig, Aligner, EmbeddingCache
 from align.embed import DEFAULT_EMBEDDER, get_embedder
-from align.embed.base import Composable, Embedder, compose_runs, signature
+from align.embed.base import Composable, Embedder, compose_runs
 from align.errors import InputError
 from align.model import Alignment, Document, Paragraph, Segment, TranslationUnit
 from align.numerals import chinese_number
 from align.segment import split_sentences
 
 from .files import is_stdio
-from .langtags import check_tag, check_text, text_lang, user_lang
+from .langtags import check_tag, check_text, primary, text_lang, user_lang
 from .readers import read_document, read_lines
 
 ENGINES = ("native", "bertalign")
@@ -174,9 +174,9 @@ def read_pair(src_path: str | Path, tgt_path: str | Path, *, presplit: bool = Fa
         raise InputError(f"{src_path}: no sentences to align")
     if not tgt:
         raise InputError(f"{tgt_path}: no sentences to align")
-    if sl.split("-")[0] == tl.split("-")[0]:
-        warnings += (f"{src_path} and {tgt_path} are both {sl.split('-')[0]}: is one of them the wrong file? "
-                    "(aligning them anyway)",)
+    if primary(sl) == primary(tl):
+        warnings += (f"{src_path} and {tgt_path} are both {primary(sl)}: is one of them the wrong file? "
+                     "(aligning them anyway)",)
     return SidePair(src, sl, tgt, tl, warnings)
 
 
@@ -216,8 +216,3 @@ def unaligned_counts(alignment: Alignment) -> tuple[int, int]:
     """Source and target sentences that no bead pairs with the other side."""
     return (sum(len(b.src) for b in alignment.beads if not b.tgt),
             sum(len(b.tgt) for b in alignment.beads if not b.src))
-
-
-def embedder_signature(name_or_embedder: str | Embedder) -> str:
-    emb = get_embedder(name_or_embedder) if isinstance(name_or_embedder, str) else name_or_embedder
-    return signature(emb)
