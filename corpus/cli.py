@@ -21,6 +21,7 @@ from .files import STDIO, is_stdio, os_error_text
 from .langtags import LangCodes
 from .pairing import DEFAULT_THRESHOLD
 from .pipeline import DEFAULT_ENGINE, ENGINES
+from .store import FUZZY_MIN, MAX_K, MIN_SIMILARITY, MODES
 from .transfer import Filters
 
 
@@ -51,7 +52,6 @@ def _number(kind: type, lo: float | None = None, hi: float | None = None, what: 
 
 _PROBABILITY = _number(float, 0.0, 1.0, "a confidence")
 _WORKERS = _number(int, 1, 256)
-MAX_K = 10_000
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -137,15 +137,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("search", help="nearest stored segments for a phrase, in either language",
-                       description="The stored segments nearest to QUERY in its own language, each with its "
-                                   "translation, similarity, lexical match, alignment score and source.")
+    p = sub.add_parser("search", help="look a phrase or sentence up in the memory, in either language",
+                       description="Stored segments for QUERY in its own language, each with its translation, "
+                                   "ranked as a CAT tool does: exact, concordance (QUERY occurs verbatim; every "
+                                   "such segment is found), fuzzy (edit similarity of the whole segment), then "
+                                   "semantic neighbours. For a phrase, its likely translations are listed and "
+                                   "marked [like this] in each hit.")
     p.add_argument("query", help="text to look up, or - to read queries from standard input, one a line")
     p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder (tmbuild build)")
     p.add_argument("-k", type=_number(int, 1, MAX_K), default=10, metavar="N",
                    help=f"how many results, 1 to {MAX_K} (default 10)")
+    p.add_argument("--mode", choices=MODES, default="auto",
+                   help="kinds of match: auto (all, the vectors only when the others find fewer than N), or one "
+                        "kind with exact matches (default auto)")
+    p.add_argument("--min-similarity", type=_number(float, -1.0, 1.0, "a cosine"), default=MIN_SIMILARITY,
+                   metavar="X", help=f"drop semantic neighbours below this cosine (default {MIN_SIMILARITY})")
+    p.add_argument("--min-match", type=_number(float, 1.0, 100.0, "a percentage"), default=FUZZY_MIN,
+                   metavar="PCT", help=f"lowest fuzzy match percentage (default {FUZZY_MIN:.0f})")
     p.add_argument("--lang", choices=("zh", "en", "auto"), default="auto", help="language of the query")
-    p.add_argument("--json", action="store_true", help="machine-readable output (with -: one JSON line a query)")
+    p.add_argument("--json", action="store_true", help="machine-readable output, one JSON object a query")
     _add_common(p)
     p.set_defaults(func=cmd_search)
 
@@ -348,28 +358,36 @@ def cmd_search(args: argparse.Namespace) -> int:
         for note in store.notes:
             print(f"tmbuild: {args.store}: {note}", file=sys.stderr)
         for q in queries:
-            hits = store.search(q, k=args.k, lang=args.lang)
-            if args.json and many:
-                print(json.dumps({"query": q, "hits": [h.as_dict() for h in hits]}, ensure_ascii=False))
-            elif args.json:
-                print(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
-            else:
-                if many:
-                    print(f"query: {q}")
-                _print_hits(hits)
+            found = store.lookup(q, k=args.k, lang=args.lang, mode=args.mode, min_similarity=args.min_similarity,
+                                 min_fuzzy=args.min_match)
+            if args.json:
+                print(json.dumps(found.as_dict(), ensure_ascii=False, indent=None if many else 2))
+                continue
+            if many:
+                print(f"query: {q}")
+            _print_lookup(found)
     finally:
         store.close()
     return 0
 
 
-def _print_hits(hits) -> None:
-    if not hits:
-        print("no match")
-    for n, h in enumerate(hits, 1):
-        tag = "exact" if h.exact else f"{h.fuzzy:.0f}%"
-        print(f"{n:>2}. sim {h.similarity:.3f}  match {tag:>5}  align {h.score:.2f}  {h.doc} (paragraph {h.paragraph})")
-        print(f"    {h.text}")
-        print(f"    -> {h.translation}")
+def _print_lookup(found) -> None:
+    from .store.matching import mark
+
+    counts = ", ".join(f"{n} {kind}" for kind, n in found.counts.items() if n)
+    print(f"found: {counts or 'nothing'}")
+    if found.renderings:
+        print("translations: " + ", ".join(f"{t} ({n})" for t, n in found.renderings[:8]))
+    for n, h in enumerate(found.hits, 1):
+        match = "exact" if h.exact else f"{h.fuzzy:.0f}%"
+        sim = f"  sim {h.similarity:.2f}" if h.similarity is not None else ""
+        where = f"{h.doc} (paragraph {h.paragraph})"
+        if h.count > 1:
+            others = len(h.documents) - 1
+            where += f" and {h.count - 1} more" + (f" in {others} other documents" if others else "")
+        print(f"{n:>2}. {h.kind:<11} match {match:>5}{sim}  align {h.score:.2f}  {where}")
+        print(f"    {mark(h.text, h.spans)}")
+        print(f"    -> {mark(h.translation, h.translation_spans)}")
 
 
 def cmd_index(args: argparse.Namespace) -> int:

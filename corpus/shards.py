@@ -34,7 +34,7 @@ from .store import (
     STATE_NAME,
     TRAIN_PER_LIST,
     Store,
-    _blob_vecs,
+    blob_vecs,
     id_fingerprint,
     index_plan,
     new_ivf,
@@ -58,7 +58,7 @@ def _vectors(db: Path, side: str, lo: int, hi: int, dim: int):
         rows = rows.fetchall()
     finally:
         con.close()
-    return np.array([r[0] for r in rows], dtype=np.int64), _blob_vecs([r[1] for r in rows], dim)
+    return np.array([r[0] for r in rows], dtype=np.int64), blob_vecs([r[1] for r in rows], dim)
 
 
 def _fill_shard(args) -> str:
@@ -127,7 +127,7 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
             con.close()
             index = new_ivf(dim, nlist, hnsw)
             with _quiet():
-                index.train(_blob_vecs(sample, dim))
+                index.train(blob_vecs(sample, dim))
             trained = str(work / f"trained-{side}.index")
             faiss.write_index(index, trained)
             jobs = [(str(db), side, int(bounds[k]), int(bounds[k + 1]), dim, trained, str(work / f"{side}-{k}.index"))

@@ -125,7 +125,7 @@ def test_store_api_add_delete_and_errors(tmp_path):
     assert hits[0].text == "一" and hits[0].translation == "one"
     assert s.delete_document("k1") == 2
     assert s.stats().pairs == 1
-    assert [h.text for h in s.search("x", k=5, lang="zh", vector=v[0])] == ["三"]
+    assert [h.text for h in s.search("x", k=5, lang="zh", vector=v[0], min_similarity=-1)] == ["三"]
     s.close()
     with pytest.raises(StoreError, match="already there"):
         Store.create(tmp_path / "s", "fake@1", "fake", 4)
@@ -318,7 +318,7 @@ def _random_store(path, seed):
 
 
 def test_large_store_switches_to_ivf_and_readers_map_it(tmp_path, monkeypatch):
-    import corpus.store as store_mod
+    import corpus.store.vectors as store_mod
 
     monkeypatch.setattr(store_mod, "IVF_MIN", 1000)
     s, v = _random_store(tmp_path / "s", seed=2)
@@ -334,7 +334,7 @@ def test_large_store_switches_to_ivf_and_readers_map_it(tmp_path, monkeypatch):
 def test_very_large_store_gets_an_hnsw_quantizer(tmp_path, monkeypatch):
     import faiss
 
-    import corpus.store as store_mod
+    import corpus.store.vectors as store_mod
     from corpus.shards import build_sharded_index
 
     monkeypatch.setattr(store_mod, "IVF_MIN", 500)
@@ -454,7 +454,7 @@ def test_an_index_that_holds_other_pairs_than_the_database_is_repaired(tmp_path,
             vec = ix.index.reconstruct(int(victim[0]))
             ix.remove([victim[0]])
             ix.add(np.array([10**6]), vec.reshape(1, -1))
-        from corpus.store import _ids_delta
+        from corpus.store.vectors import ids_delta as _ids_delta
 
         s._ids = _ids_delta(_ids_delta(s._ids, [victim[0]], -1), [10**6], +1)  # what this index holds
         s._dirty = True

@@ -1,0 +1,152 @@
+"""The store's database: SQLite (WAL mode), the source of truth.
+
+Documents, pairs, provenance, alignment scores and each pair's two embeddings
+(float16) live in ``store.sqlite``, so that the vector and lexical indexes can
+always be rebuilt from it. One process changes a store at a time
+(:class:`WriterLock`); readers are never blocked.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from align.errors import StoreError
+
+from . import lexical
+
+DB_NAME = "store.sqlite"
+LOCK_NAME = ".tmbuild.lock"  # held by the one process that changes the store (flock); readers ignore it
+WAIT_SECONDS = 3600.0  # how long a writer waits for another one to finish
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents(
+    id INTEGER PRIMARY KEY,
+    key TEXT UNIQUE NOT NULL,          -- what identifies the document pair (its two paths, or a TMX file)
+    src_path TEXT, tgt_path TEXT, symbol TEXT, title TEXT,
+    content_hash TEXT NOT NULL, origin TEXT NOT NULL, added TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pairs(
+    id INTEGER PRIMARY KEY,
+    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    src_text TEXT NOT NULL, tgt_text TEXT NOT NULL, src_lang TEXT NOT NULL, tgt_lang TEXT NOT NULL,
+    paragraph INTEGER, bead_index INTEGER, bead_kind TEXT, score REAL, embedder TEXT, added TEXT,
+    src_norm TEXT NOT NULL, tgt_norm TEXT NOT NULL, src_vec BLOB NOT NULL, tgt_vec BLOB NOT NULL,
+    extra TEXT);  -- JSON: document name, props, notes and ids an imported TMX unit carried
+CREATE INDEX IF NOT EXISTS pairs_doc ON pairs(doc_id);
+CREATE INDEX IF NOT EXISTS pairs_src_norm ON pairs(src_norm);
+CREATE INDEX IF NOT EXISTS pairs_tgt_norm ON pairs(tgt_norm);
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    """A connection to the store's database, with the lexical index's SQL function registered."""
+    db = path / DB_NAME
+    try:
+        if readonly:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+            try:
+                con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                # a WAL database on a read-only disk or folder: SQLite cannot create its -shm file there;
+                # nothing can write it either, so it is read as an immutable file
+                con.close()
+                con = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True, timeout=30)
+        else:
+            con = sqlite3.connect(str(db), timeout=30)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+        con.execute("PRAGMA foreign_keys=ON")
+        lexical.register(con)
+        return con
+    except sqlite3.DatabaseError as e:
+        if not readonly and not (os.access(path, os.W_OK) and os.access(db, os.W_OK)):
+            raise read_only_error(path, e) from e
+        raise StoreError(f"{db}: not a tmbuild store database ({e}); give another --store folder") from e
+
+
+def discard_empty(path: Path) -> bool:
+    """Remove a database file that holds nothing at all (an empty file, or one killed before its first rows
+    were written), so a store can be created there; True when one was removed."""
+    db = path / DB_NAME
+    if not db.is_file():
+        leftovers = [Path(f"{db}{x}") for x in ("-journal", "-wal", "-shm") if Path(f"{db}{x}").is_file()]
+        for f in leftovers:  # SQLite's side files without their database: a creation killed early
+            f.unlink()
+        return bool(leftovers)
+    if db.stat().st_size:
+        try:
+            con = sqlite3.connect(str(db), timeout=30)  # the caller holds the writer lock; recovers a log
+            try:
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                for table in ("meta", "documents", "pairs"):  # killed between CREATE and the first rows
+                    if table in tables and con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]:
+                        return False
+                if {t for t in tables if not t.startswith(lexical.PREFIX)} - {"meta", "documents", "pairs"}:
+                    return False  # a database of something else
+            finally:
+                con.close()
+        except sqlite3.DatabaseError:
+            return False  # not SQLite: someone else's file, left alone
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return True
+
+
+def read_only_error(path: Path, why: object) -> StoreError:
+    """The one message for a store that cannot be changed where it is."""
+    return StoreError(f"{path}: the store is read-only here ({why}); search and export work, to add to it copy it "
+                      "to a writable folder")
+
+
+class WriterLock:
+    """The store's one-writer lock: an exclusive ``flock`` on ``DIR/.tmbuild.lock`` holding the writer's pid.
+
+    A second build, import or index waits for the first (saying which process it waits for) up to ``wait``
+    seconds, then stops with an error; readers never take it. The operating system releases it when the
+    process ends, however it ends.
+    """
+
+    def __init__(self, path: Path, wait: float = WAIT_SECONDS) -> None:
+        import fcntl
+
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise read_only_error(path, e.strerror) from e
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(self.fd, 32, 0).decode(errors="replace").strip() or "?"
+            print(f"tmbuild: {path}: the store is being changed by process {holder}; waiting for it to finish",
+                  file=sys.stderr, flush=True)
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        os.close(self.fd)
+                        raise StoreError(f"{path}: still being changed by process {holder} after {wait:.0f} s; "
+                                         "try again when it has finished") from None
+                    time.sleep(0.2)
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # closing the descriptor releases the flock
+            self.fd = -1
+
+

@@ -1,0 +1,204 @@
+"""The store's lexical index: SQLite FTS5 over each pair's normalised text, in the same database and
+transactions as the pairs (triggers keep it), so it can neither lag nor lead them.
+
+* ``lex``: the trigram tokenizer over ``pairs.src_norm`` / ``pairs.tgt_norm`` (external content: the text
+  is not stored twice). A phrase query finds every segment that contains a string of 3 or more characters,
+  in either language: concordance, and the candidates of fuzzy matching.
+* ``lex_short``: Chinese (and Japanese kana) text as one token per character position, the character and
+  the next one when that is one too, else the character alone (contentless). Trigrams cannot answer the
+  1- and 2-character queries that are common Chinese terms (人权, 难民); this table does: a 2-character
+  query is one token, a 1-character query a token prefix.
+
+Shorter queries in other scripts (``UN``, ``EU``) are found by a scan of the side's normalised text. The
+text indexed is :func:`corpus.store.database.normalise_text`'s (NFKC, case-folded, white space collapsed),
+so matching is case-insensitive and exact on that form.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+import regex
+
+PREFIX = "lex"
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]+")
+_COLUMNS = {"src": "src_norm", "tgt": "tgt_norm"}
+
+_TABLES = (
+    "CREATE VIRTUAL TABLE lex USING fts5(src_norm, tgt_norm, content='pairs', content_rowid='id', "
+    "tokenize='trigram case_sensitive 1')",
+    "CREATE VIRTUAL TABLE lex_short USING fts5(src_norm, tgt_norm, content='', "
+    "tokenize='unicode61 remove_diacritics 0')",
+)
+_ADD = """
+    INSERT INTO lex(rowid, src_norm, tgt_norm) VALUES (new.id, new.src_norm, new.tgt_norm);
+    INSERT INTO lex_short(rowid, src_norm, tgt_norm)
+        VALUES (new.id, tm_short_tokens(new.src_norm), tm_short_tokens(new.tgt_norm));"""
+_REMOVE = """
+    INSERT INTO lex(lex, rowid, src_norm, tgt_norm) VALUES ('delete', old.id, old.src_norm, old.tgt_norm);
+    INSERT INTO lex_short(lex_short, rowid, src_norm, tgt_norm)
+        VALUES ('delete', old.id, tm_short_tokens(old.src_norm), tm_short_tokens(old.tgt_norm));"""
+_TRIGGERS = (
+    f"CREATE TRIGGER lex_insert AFTER INSERT ON pairs BEGIN{_ADD}\nEND",
+    f"CREATE TRIGGER lex_delete AFTER DELETE ON pairs BEGIN{_REMOVE}\nEND",
+    f"CREATE TRIGGER lex_update AFTER UPDATE OF src_norm, tgt_norm ON pairs BEGIN{_REMOVE}{_ADD}\nEND",
+)
+
+
+def short_tokens(norm: str) -> str:
+    """``lex_short``'s tokens of a normalised text, space-separated: 人权理事会 -> 人权 权理 理事 事会 会."""
+    out = []
+    for run in _CJK.findall(norm):
+        out.extend(run[i:i + 2] for i in range(len(run)))
+    return " ".join(out)
+
+
+def register(con: sqlite3.Connection) -> None:
+    """The SQL function the triggers call; every connection to a store registers it."""
+    con.create_function("tm_short_tokens", 1, lambda s: short_tokens(s or ""), deterministic=True)
+
+
+def present(con: sqlite3.Connection) -> bool:
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE name IN ('lex', 'lex_short', "
+                                       "'lex_insert', 'lex_delete', 'lex_update')")}
+    return len(names) == 5
+
+
+def create(con: sqlite3.Connection) -> None:
+    """Create the index (empty) and its triggers, inside the caller's transaction; the caller fills it with
+    :func:`rebuild` when pairs exist."""
+    for sql in (*_TABLES, *_TRIGGERS):
+        con.execute(sql)
+
+
+def attach_vocabulary(con: sqlite3.Connection) -> None:
+    """The per-connection view of the trigram vocabulary (document frequencies), used to pick rare probes."""
+    con.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.lex_terms USING fts5vocab(main, lex, 'col')")
+    con.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.lex_short_terms USING fts5vocab(main, lex_short, 'col')")
+
+
+def rebuild(con: sqlite3.Connection) -> None:
+    """Refill both tables from the pairs (the repair path); inside the caller's transaction."""
+    con.execute("INSERT INTO lex(lex) VALUES ('rebuild')")
+    con.execute("INSERT INTO lex_short(lex_short) VALUES ('delete-all')")
+    con.execute("INSERT INTO lex_short(rowid, src_norm, tgt_norm) "
+                "SELECT id, tm_short_tokens(src_norm), tm_short_tokens(tgt_norm) FROM pairs")
+
+
+def integrity_problem(con: sqlite3.Connection) -> str | None:
+    """What is wrong with the trigram index against the pairs (FTS5's own check, reads every row), or None."""
+    try:
+        con.execute("INSERT INTO lex(lex, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.DatabaseError as e:
+        return str(e)
+    return None
+
+
+def phrase(text: str) -> str:
+    """An FTS5 phrase literal."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def substring_plan(norm: str) -> tuple[str, str] | None:
+    """(table, FTS5 query) that finds every segment containing ``norm``, or None when only a scan can."""
+    if len(norm) >= 3:
+        return "lex", phrase(norm)
+    if _CJK.fullmatch(norm):
+        return "lex_short", phrase(norm) + ("*" if len(norm) == 1 else "")
+    return None
+
+
+def containing(con: sqlite3.Connection, side: str, norm: str, limit: int | None = None,
+               ) -> tuple[int, list[int]]:
+    """How many segments of ``side`` contain ``norm``, and the ids of up to ``limit`` of them (all when None),
+    those whose text is closest in length to the query first."""
+    col = _COLUMNS[side]
+    plan = substring_plan(norm)
+    if plan is None:
+        where, args = f"instr(p.{col}, ?) > 0", [norm]
+        count = con.execute(f"SELECT COUNT(*) FROM pairs p WHERE {where}", args).fetchone()[0]
+        sql = f"SELECT p.id FROM pairs p WHERE {where} ORDER BY length(p.{col}), p.id"
+    else:
+        table, query = plan
+        args = [f"{{{col}}} : {query}"]
+        count = con.execute(f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH ?", args).fetchone()[0]
+        sql = (f"SELECT p.id FROM {table} JOIN pairs p ON p.id = {table}.rowid WHERE {table} MATCH ? "
+               f"ORDER BY length(p.{col}), p.id")
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return count, [r[0] for r in con.execute(sql, args)]
+
+
+def term_frequencies(con: sqlite3.Connection, side: str, grams: Sequence[str]) -> dict[str, int]:
+    """Documents of ``side`` holding each trigram (absent ones: 0)."""
+    if not grams:
+        return {}
+    uniq = sorted(set(grams))
+    rows = con.execute(f"SELECT term, doc FROM temp.lex_terms WHERE col = ? AND term IN "
+                       f"({','.join('?' * len(uniq))})", [_COLUMNS[side], *uniq]).fetchall()
+    got = dict(rows)
+    return {g: int(got.get(g, 0)) for g in uniq}
+
+
+def probe_ids(con: sqlite3.Connection, side: str, probes: Sequence[str], limit: int) -> list[int]:
+    """Ids of the segments of ``side`` holding any of ``probes`` (strings of >= 3 characters), those that hold
+    the most and rarest of them first (FTS5's bm25), at most ``limit``."""
+    if not probes:
+        return []
+    query = f"{{{_COLUMNS[side]}}} : (" + " OR ".join(phrase(p) for p in probes) + ")"
+    return [r[0] for r in con.execute("SELECT rowid FROM lex WHERE lex MATCH ? ORDER BY rank LIMIT ?",
+                                      (query, int(limit)))]
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(_CJK.fullmatch(ch))
+
+
+def character_frequencies(con: sqlite3.Connection, side: str, chars: Sequence[str]) -> dict[str, int]:
+    """For each CJK character, the documents of ``side`` holding a ``lex_short`` token that starts with it
+    (summed over those tokens: an upper bound, good for ranking characters by rarity)."""
+    out = {}
+    for c in sorted(set(chars)):
+        out[c] = int(con.execute("SELECT COALESCE(SUM(doc), 0) FROM temp.lex_short_terms WHERE col = ? AND "
+                                 "term >= ? AND term < ?", (_COLUMNS[side], c, c + "\U0010ffff")).fetchone()[0])
+    return out
+
+
+def character_ids(con: sqlite3.Connection, side: str, chars: Sequence[str], limit: int) -> list[int]:
+    """Ids of the segments of ``side`` holding any of the CJK ``chars``, those holding most of the rarest first
+    (bm25), at most ``limit``."""
+    if not chars:
+        return []
+    query = f"{{{_COLUMNS[side]}}} : (" + " OR ".join(phrase(c) + "*" for c in chars) + ")"
+    return [r[0] for r in con.execute("SELECT rowid FROM lex_short WHERE lex_short MATCH ? ORDER BY rank LIMIT ?",
+                                      (query, int(limit)))]
+
+
+def sample_agrees(con: sqlite3.Connection, sample: int = 8) -> bool:
+    """Whether the index finds a sample of stored segments by a piece of their own text (a few page reads:
+    the cheap check an open runs; :func:`integrity_problem` is the full one)."""
+    import random
+
+    lo, hi = con.execute("SELECT MIN(id), MAX(id) FROM pairs").fetchone()
+    if lo is None:
+        return True
+    rng = random.Random()
+    for _ in range(sample):
+        row = con.execute("SELECT id, src_norm, tgt_norm FROM pairs WHERE id >= ? ORDER BY id LIMIT 1",
+                          (rng.randint(lo, hi),)).fetchone()
+        for col, text in (("src_norm", row[1]), ("tgt_norm", row[2])):
+            if len(text) >= 3:
+                at = rng.randrange(len(text) - 2)
+                hit = con.execute("SELECT rowid FROM lex WHERE lex MATCH ? AND rowid = ?",
+                                  (f"{{{col}}} : {phrase(text[at:at + 3])}", row[0])).fetchone()
+                if hit is None:
+                    return False
+            cjk = short_tokens(text).split()
+            if cjk:
+                token = rng.choice(cjk)
+                hit = con.execute("SELECT rowid FROM lex_short WHERE lex_short MATCH ? AND rowid = ?",
+                                  (f"{{{col}}} : {phrase(token)}", row[0])).fetchone()
+                if hit is None:
+                    return False
+    return True

@@ -1,0 +1,121 @@
+"""The translation of a phrase, not only of the sentence it occurs in (memoQ's "guess translation").
+
+Given the translations of the segments that contain a phrase (its concordance hits), each candidate span of
+those translations (1-5 words, or 1-8 Chinese characters) is scored by
+
+* association: Dice of "the segment contains the phrase" and "its translation contains the span", with
+  the span's frequency among all stored translations from the lexical index (so "the" or "United Nations",
+  frequent everywhere, score low, and "impunity", found where 有罪不罚 is and rarely elsewhere, high);
+* meaning: the cosine of the phrase's and the span's embeddings, when an embedder is at hand, which
+  decides where one or two hits give co-occurrence too little to go on.
+
+Each translation's rendering is the best-scored span it holds; the distinct renderings are listed with how
+many hits use each, most used first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import regex
+
+from .matching import by_characters, find_spans, normalise_text
+
+MAX_WORDS = 5
+MAX_CHARS = 8
+SHORTLIST = 24  # candidates by support whose frequency and embedding are looked up
+MEANING_WEIGHT = 1.0
+EXTEND_SHARE = 0.8  # a longer span that accounts for this share of a shorter one's uses replaces it
+
+_STOP = frozenset("""a an the of and or to in on at by for with from as its their his her our your this that these
+those which who whom whose is are was were be been being has have had do does not no nor but if than then so
+such also into upon over under about between among within without per via it they he she we you i""".split())
+_WORDS = regex.compile(r"\w+(?:[-'’]\w+)*")
+_HAN = regex.compile(r"\p{Han}+")
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    renderings: list[tuple[str, int]]  # (rendering, how many translations use it), most used first
+    spans: list[list[tuple[int, int]]]  # per translation: where its rendering is (character offsets)
+
+
+def candidates(translation: str, lang: str) -> set[str]:
+    """Spans of a normalised translation that could render a phrase."""
+    out: set[str] = set()
+    if by_characters(lang):
+        for run in _HAN.findall(translation):
+            for i in range(len(run)):
+                for n in range(1, min(MAX_CHARS, len(run) - i) + 1):
+                    out.add(run[i:i + n])
+        return out
+    for clause in regex.split(r"[^\w\s'’-]+", translation):
+        words = _WORDS.findall(clause)
+        for i, first in enumerate(words):
+            if first in _STOP:
+                continue
+            for n in range(1, min(MAX_WORDS, len(words) - i) + 1):
+                if words[i + n - 1] not in _STOP:
+                    out.add(" ".join(words[i:i + n]))
+    return out
+
+
+def guess_renderings(query: str, translations: Sequence[str], lang: str,
+                     frequency: Callable[[Sequence[str]], dict[str, int]],
+                     embed: Callable[[list[str]], np.ndarray] | None = None) -> Guess:
+    """Renderings of ``query`` in ``translations`` (language ``lang``); ``frequency`` says how many stored
+    translations hold each string, ``embed`` (optional) embeds texts as unit vectors."""
+    norms = [normalise_text(t) for t in translations]
+    per = [candidates(t, lang) for t in norms]
+    support = Counter(c for cs in per for c in cs)
+    if not support:
+        return Guess([], [[] for _ in translations])
+    joiner = "" if by_characters(lang) else " "
+
+    def length(c: str) -> int:
+        return len(c) if not joiner else len(c.split())
+
+    short = sorted(support, key=lambda c: (-support[c], -length(c), c))[:SHORTLIST]
+    df = frequency(short)
+    n = len(translations)
+    score = {c: 2.0 * support[c] / (n + max(df.get(c, support[c]), support[c])) for c in short}
+    if embed is not None:
+        vecs = embed([query, *short])
+        sims = vecs[1:] @ vecs[0]
+        for c, s in zip(short, sims):
+            score[c] += MEANING_WEIGHT * float(s)
+    best = sorted(score, key=lambda c: (-score[c], -length(c), c))
+    chosen: list[str | None] = []
+    for cs in per:
+        c = next((c for c in best if c in cs), None)
+        chosen.append(c and _extend(c, [x for x in best if x in cs], support, df, joiner))
+    counts = Counter(c for c in chosen if c)
+    order = sorted(counts, key=lambda c: (-counts[c], -score.get(c, 0.0)))
+    spans = [find_spans(t, c)[:1] if c else [] for t, c in zip(translations, chosen)]
+    return Guess([(c, counts[c]) for c in order], spans)
+
+
+def _extend(c: str, present: list[str], support: Counter, df: dict[str, int], joiner: str) -> str:
+    """The whole unit ``c`` is a fragment of, where the translation holds it: a longer candidate that holds
+    ``c`` and accounts for most of its uses, among the hits and in the store (埃博 -> 埃博拉, "nations system"
+    -> "united nations system"); a lone Chinese character is a fragment of the best longer candidate
+    holding it (贫 -> 贫穷)."""
+    while True:
+        longer = [x for x in present if len(x) > len(c) and _contains(x, c, joiner)]
+        if not joiner and len(c) == 1:
+            nxt = longer[0] if longer else None  # ``present`` is best first
+        else:
+            nxt = next((x for x in longer if support[x] >= EXTEND_SHARE * support[c]
+                        and df.get(x, 0) >= EXTEND_SHARE * df.get(c, 1)), None)
+        if nxt is None:
+            return c
+        c = nxt
+
+
+def _contains(longer: str, shorter: str, joiner: str) -> bool:
+    if not joiner:
+        return shorter in longer
+    return f" {shorter} " in f" {longer} "

@@ -1,0 +1,90 @@
+"""One ranked answer from the candidates of each kind of match: a pure function, driven by tests without a
+store.
+
+Kinds, in the order a CAT user expects them:
+
+1. ``exact``: the stored segment is the query (normal form: NFKC, case, white space).
+2. ``concordance``: the query occurs verbatim in the segment; closest to the query's length first.
+3. ``fuzzy``: CAT edit similarity of the whole segment at or above the threshold; highest first.
+4. ``semantic``: nearest by embedding; most similar first, none below ``min_similarity``.
+
+A pair found by several kinds is listed once, under the first. Pairs with the same text and translation
+(the same sentence in several documents) become one hit with a count and their documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from .matching import normalise_text
+
+KINDS = ("exact", "concordance", "fuzzy", "semantic")
+MODES = ("auto", *KINDS[1:])
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    pair_id: int
+    kind: str  # one of KINDS
+    text: str  # the stored segment in the query's language
+    translation: str
+    similarity: float | None  # cosine of query and segment, when the vectors were consulted
+    fuzzy: float  # CAT match percentage of the whole segment, 0-100
+    score: float  # alignment confidence of the pair
+    doc: str  # document symbol, or file name
+    source: str  # where the pair came from (paths or TMX file)
+    paragraph: int
+    bead_kind: str
+    spans: tuple[tuple[int, int], ...] = ()  # the query in ``text`` (concordance), character offsets
+    translation_spans: tuple[tuple[int, int], ...] = ()  # its rendering in ``translation``
+    count: int = 1  # identical pairs this hit stands for
+    documents: tuple[str, ...] = field(default=())  # their documents, this hit's first
+
+    @property
+    def exact(self) -> bool:
+        return self.kind == "exact"
+
+    def as_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in self.__slots__}
+        d["document"] = self.doc
+        d["spans"] = [list(s) for s in self.spans]
+        d["translation_spans"] = [list(s) for s in self.translation_spans]
+        d["documents"] = list(self.documents or (self.doc,))
+        return d
+
+
+def _order(h: Hit) -> tuple:
+    rank = KINDS.index(h.kind)
+    if h.kind == "semantic":
+        return rank, -(h.similarity or 0.0), -h.score, h.pair_id
+    return rank, -h.fuzzy, -h.score, h.pair_id
+
+
+def rank(candidates: Iterable[Hit], k: int, min_similarity: float = 0.0) -> list[Hit]:
+    """The first ``k`` hits of ``candidates`` (of any kinds, in any order), ranked and collapsed."""
+    best: dict[int, Hit] = {}
+    for h in candidates:
+        if h.kind == "semantic" and (h.similarity or 0.0) < min_similarity:
+            continue
+        old = best.get(h.pair_id)
+        if old is None:
+            best[h.pair_id] = h
+            continue
+        first, other = (old, h) if KINDS.index(old.kind) <= KINDS.index(h.kind) else (h, old)
+        sim = first.similarity if first.similarity is not None else other.similarity
+        best[h.pair_id] = replace(first, similarity=sim, fuzzy=max(first.fuzzy, other.fuzzy),
+                                  spans=first.spans or other.spans)
+    out: list[Hit] = []
+    seen: dict[tuple[str, str], int] = {}
+    for h in sorted(best.values(), key=_order):
+        key = (normalise_text(h.text), normalise_text(h.translation))
+        at = seen.get(key)
+        if at is None:
+            seen[key] = len(out)
+            out.append(replace(h, documents=(h.doc,)))
+            continue
+        kept = out[at]
+        docs = kept.documents if h.doc in kept.documents else (*kept.documents, h.doc)
+        out[at] = replace(kept, count=kept.count + h.count, documents=docs)
+    return out[:k]

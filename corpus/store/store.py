@@ -1,0 +1,642 @@
+"""The translation-memory store: one folder, its parts in this package.
+
+* ``store.sqlite`` (:mod:`.database`): documents, pairs, provenance, scores and each pair's two embeddings;
+  the source of truth. Its lexical index (:mod:`.lexical`, SQLite FTS5) lives in the same file and
+  transactions.
+* ``index-src.faiss`` / ``index-tgt.faiss`` (:mod:`.vectors`): one FAISS index per language side, ids =
+  SQLite pair ids. A query is searched on the side of its own language (a Chinese query among stored
+  Chinese segments): same-language neighbours are sharper than cross-lingual ones, and every hit brings
+  its translation.
+* ``index.json``: which database state the index files reflect (generation and a fingerprint of the id
+  set), and the index kind. Index files are written to a temporary file and renamed; on open, an index that
+  is not the database's (a build was killed between the two, another writer, damaged bytes) is rebuilt
+  from the stored vectors, and the store says so.
+
+Lookup (:meth:`Store.lookup`) gathers candidates of each kind of match (exact, concordance, fuzzy,
+semantic) and hands them to :func:`.ranking.rank`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from align.errors import StoreError
+from align.model import TranslationUnit
+
+from . import lexical
+from .database import DB_NAME, LOCK_NAME, SCHEMA, SCHEMA_VERSION, WriterLock, connect, now, read_only_error
+from .database import discard_empty as _discard_empty
+from .matching import Fuzzy, by_characters, find_spans, normalise_text, tokens
+from .ranking import KINDS, MODES, Hit, rank
+from .vectors import (
+    TRAIN_PER_LIST,
+    VectorIndex,
+    as_stored,
+    blob_vecs,
+    id_fingerprint,
+    ids_delta,
+    index_plan,
+    vec_blob,
+)
+
+STATE_NAME = "index.json"
+MAX_K = 10_000
+MIN_SIMILARITY = 0.3  # semantic neighbours below this cosine are noise (unrelated UN sentences score 0.1-0.3)
+FUZZY_MIN = 70.0  # CAT match percentage from which a segment is a fuzzy match
+FUZZY_AUTO_TOKENS = 5  # auto mode looks for fuzzy matches of queries this long (words, or characters)
+FUZZY_CANDIDATES = 400  # segments scored exactly per fuzzy query
+RENDER_HITS = 200  # concordance hits the renderings of a phrase are worked out from
+RENDER_MAX_TOKENS = 12  # longer queries are sentences, not phrases: no renderings
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    documents: int
+    pairs: int
+    embedder: str
+    index_kind: str
+    generation: int
+
+
+class Store:
+    """Open with :meth:`Store.open` (existing) or :meth:`Store.create`.
+
+    One process at a time changes a store (:class:`WriterLock`, taken by a writable open and held until
+    :meth:`close`); any number read it, never blocked.
+    """
+
+    def __init__(self, path: Path, con: sqlite3.Connection, readonly: bool, lock: WriterLock | None = None) -> None:
+        self.path = path
+        self.con = con
+        self.readonly = readonly
+        self._lock = lock
+        m = dict(con.execute("SELECT key, value FROM meta"))
+        self.embedder_signature = m["embedder"]
+        self.embedder_name = m["embedder_name"]
+        self.dim = int(m["dim"])
+        self.src_lang, self.tgt_lang = m["src_lang"], m["tgt_lang"]
+        self.notes: list[str] = []  # what opening the store did (repairs)
+        self.extra_sql = self._migrate()
+        self._embedder = None
+        self._indexes: dict[str, VectorIndex] = {}
+        self._ids: list[int] = [0, 0, 0]  # id_fingerprint of what the indexes hold
+        self._dirty = False
+        self._load_indexes()
+
+    # ------------------------------------------------------------ opening
+
+    def _migrate(self) -> str:
+        """Bring a store written by an earlier tmbuild up to date; return the SQL that reads ``pairs.extra``
+        (``NULL`` in an old store opened read-only)."""
+        cols = {r[1] for r in self.con.execute("PRAGMA table_info(pairs)")}
+        if not self.readonly:
+            if "extra" not in cols:
+                with self.con:
+                    self.con.execute("ALTER TABLE pairs ADD COLUMN extra TEXT")
+                cols.add("extra")
+            if not lexical.present(self.con):
+                n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+                self.con.execute("BEGIN IMMEDIATE")  # tables, triggers and their rows in one transaction
+                try:
+                    lexical.create(self.con)
+                    lexical.rebuild(self.con)
+                    self.con.commit()
+                except BaseException:
+                    self.con.rollback()
+                    raise
+                if n:
+                    self.notes.append(f"added the lexical index (concordance and fuzzy search) for its {n} pairs")
+            elif not lexical.sample_agrees(self.con):
+                self.repair_lexical()
+                self.notes.append("repaired the lexical index: rebuilt it from the pairs in the database")
+        self.lexical = lexical.present(self.con)
+        if self.lexical:
+            lexical.attach_vocabulary(self.con)
+        return "p.extra" if "extra" in cols else "NULL"
+
+    @staticmethod
+    def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+        return connect(path, readonly)
+
+    @classmethod
+    def discard_empty(cls, path: str | Path) -> bool:
+        """Remove a database file that holds nothing at all, so a store can be created there."""
+        return _discard_empty(Path(path))
+
+    @classmethod
+    def exists(cls, path: str | Path) -> bool:
+        return (Path(path) / DB_NAME).is_file()
+
+    @classmethod
+    def create(cls, path: str | Path, embedder_signature: str, embedder_name: str, dim: int,
+               src_lang: str = "zh", tgt_lang: str = "en", lock: WriterLock | None = None) -> Store:
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"{path}: is a file; give a folder for the store")
+        lock = lock or WriterLock(path)
+        try:
+            if cls.exists(path):
+                raise StoreError(f"{path}: a store is already there; open it instead")
+            if any(f.name != LOCK_NAME for f in path.iterdir()):
+                raise StoreError(f"{path}: folder is not empty and holds no store; give a new or empty folder")
+        except StoreError:
+            lock.release()
+            raise
+        con = cls._connect(path, readonly=False)
+        with con:
+            con.executescript(SCHEMA)
+            con.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("schema", SCHEMA_VERSION), ("embedder", embedder_signature), ("embedder_name", embedder_name),
+                ("dim", str(dim)), ("src_lang", src_lang), ("tgt_lang", tgt_lang), ("generation", "0"),
+                ("created", now())])
+        con.close()
+        return cls.open(path, lock=lock)
+
+    @classmethod
+    def open(cls, path: str | Path, readonly: bool = False, lock: WriterLock | None = None) -> Store:
+        """Open a store; a writable open takes the writer lock (or uses ``lock``, already taken)."""
+        path = Path(path)
+        if not cls.exists(path):
+            if lock:
+                lock.release()
+            raise StoreError(f"{path}: no tmbuild store here; build one with: tmbuild build DOCS --store {path}")
+        if not readonly and lock is None:
+            lock = WriterLock(path)
+        try:
+            return cls._open(path, readonly, lock)
+        except BaseException:
+            if lock:
+                lock.release()
+            raise
+
+    @classmethod
+    def _open(cls, path: Path, readonly: bool, lock: WriterLock | None) -> Store:
+        con = cls._connect(path, readonly)
+        if not readonly:
+            try:  # a store on a read-only disk or folder: say so now, not in the middle of a build
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("UPDATE meta SET value = value WHERE key = 'schema'")
+                con.execute("ROLLBACK")
+            except sqlite3.OperationalError as e:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                con.close()
+                if "readonly" in str(e) or "read-only" in str(e):
+                    raise read_only_error(path, e) from e
+                raise StoreError(f"{path / DB_NAME}: cannot be changed now ({e})") from e
+        try:
+            return cls(path, con, readonly, lock)
+        except (sqlite3.DatabaseError, KeyError) as e:
+            con.close()
+            raise StoreError(f"{path / DB_NAME}: not a complete tmbuild store ({e})") from e
+
+    def repair_lexical(self) -> None:
+        """Rebuild the lexical index from the pairs, in one transaction."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        with self.con:
+            lexical.rebuild(self.con)
+
+    def repair(self) -> list[str]:
+        """Rebuild every index from the database (the lexical index and the vector indexes); what was done."""
+        self.repair_lexical()
+        self._indexes = self._build_indexes()
+        self.flush()
+        n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+        return [f"rebuilt the lexical index and the vector indexes from the {n} pairs in the database"]
+
+    def close(self) -> None:
+        try:
+            if self._dirty and not self.readonly:
+                self.flush()
+            self.con.close()
+        finally:
+            if self._lock:
+                self._lock.release()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ state
+
+    def meta(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        with self.con:
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def _generation(self) -> int:
+        return int(self.con.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+
+    def _state(self) -> dict:
+        try:
+            return json.loads((self.path / STATE_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def _load_indexes(self) -> None:
+        state = self._state()
+        gen = self._generation()
+        files = {side: self.path / f"index-{side}.faiss" for side in ("src", "tgt")}
+        ok = state.get("generation") == gen and all(f.is_file() for f in files.values())
+        db_ids = id_fingerprint(self.con)
+        if ok and state.get("ids", None if self.readonly else []) not in (None, db_ids):
+            ok = False  # the index holds other pairs than the database: another writer, a lost update
+        if ok:
+            try:
+                self._indexes = {side: VectorIndex.load(f, self.dim, state["kind"], state.get("nlist", 0),
+                                                   mmap=self.readonly) for side, f in files.items()}
+                ok = all(ix.ntotal == db_ids[0] for ix in self._indexes.values()) and self._vectors_agree()
+                self._ids = db_ids
+            except Exception:  # noqa: BLE001 - a damaged index file is rebuilt below
+                ok = False
+        if not ok:
+            if self.readonly:
+                if not self._indexes:
+                    self._indexes = self._build_indexes()  # in memory only
+                self.notes.append("the index lags behind the database (a build is running or was stopped); "
+                                  "results may miss the newest pairs")
+                return
+            n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+            if gen or n:
+                self.notes.append(f"repaired the index: rebuilt it from the {n} pairs in the database "
+                                  "(an earlier build stopped before saving it)")
+            self._indexes = self._build_indexes()
+            self.flush()
+
+    def _vectors_agree(self, sample: int = 16) -> bool:
+        """Whether a sample of the flat indexes' vectors are the database's (bytes damaged in an index file
+        read back as vectors without complaint; similarities of 1e37 followed). The sample is drawn from the
+        index's ids and read by primary key: a few page reads at open, whatever the store's size."""
+        flat = self._indexes["src"]
+        if flat.kind != "flat" or not flat.ntotal:
+            return True  # IVF vectors are quantised; the id fingerprint checks those indexes
+        where = np.random.default_rng().choice(flat.ntotal, min(sample, flat.ntotal), replace=False)
+        ids = [int(flat.index.id_map.at(int(k))) for k in where]
+        rows = self.con.execute(f"SELECT id, src_vec, tgt_vec FROM pairs WHERE id IN ({','.join('?' * len(ids))})",
+                                ids).fetchall()
+        if len(rows) != len(ids):
+            return False
+        for side, col in (("src", 1), ("tgt", 2)):
+            ix = self._indexes[side]
+            for r in rows:
+                try:
+                    got = ix.index.reconstruct(int(r[0]))
+                except RuntimeError:
+                    return False
+                if not np.allclose(got, blob_vecs([r[col]], self.dim)[0], atol=0.01):
+                    return False
+        return True
+
+    def _build_indexes(self) -> dict[str, VectorIndex]:
+        n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+        out = {}
+        for side in ("src", "tgt"):
+            ix = VectorIndex.choose(n, self.dim)
+            if ix.kind != "flat":
+                rows = self.con.execute(
+                    f"SELECT {side}_vec FROM pairs ORDER BY RANDOM() LIMIT ?", (TRAIN_PER_LIST * ix.nlist,))
+                ix.train(blob_vecs([r[0] for r in rows], self.dim))
+            cur = self.con.execute(f"SELECT id, {side}_vec FROM pairs ORDER BY id")
+            while True:
+                chunk = cur.fetchmany(50_000)
+                if not chunk:
+                    break
+                ix.add(np.array([r[0] for r in chunk]), blob_vecs([r[1] for r in chunk], self.dim))
+            out[side] = ix
+        self._trained_on = n
+        self._ids = id_fingerprint(self.con)
+        return out
+
+    def flush(self) -> None:
+        """Write the index files for the current database generation (temporary file, then rename)."""
+        if self.readonly:
+            return
+        for side, ix in self._indexes.items():
+            ix.save(self.path / f"index-{side}.faiss")
+        ix = self._indexes["src"]
+        state = {"generation": self._generation(), "kind": ix.kind, "nlist": ix.nlist, "ntotal": ix.ntotal,
+                 "trained_on": getattr(self, "_trained_on", ix.ntotal), "ids": self._ids}
+        tmp = self.path / (STATE_NAME + ".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, self.path / STATE_NAME)
+        if ix.kind != "ivf-ondisk":
+            for side in ("src", "tgt"):
+                (self.path / f"index-{side}.ivfdata").unlink(missing_ok=True)
+        self._dirty = False
+
+    # ------------------------------------------------------------ writing
+
+    def check_embedder(self, signature: str) -> None:
+        if signature != self.embedder_signature:
+            raise StoreError(
+                f"{self.path} was built with embedder {self.embedder_signature}, not {signature}; use "
+                f"--embedder {self.embedder_name} with this store, or build a new store for {signature}")
+
+    def document_status(self, key: str, content_hash: str) -> str:
+        """"new", "same" (nothing to do) or "changed" (its pairs will be replaced)."""
+        row = self.con.execute("SELECT content_hash FROM documents WHERE key=?", (key,)).fetchone()
+        if row is None:
+            return "new"
+        return "same" if row[0] == content_hash else "changed"
+
+    def add_document(self, key: str, content_hash: str, units: Sequence[TranslationUnit],
+                     src_vecs: NDArray[np.float32], tgt_vecs: NDArray[np.float32], *, src_path: str = "",
+                     tgt_path: str = "", symbol: str = "", title: str = "", origin: str = "aligned") -> int:
+        """Add (or replace) one document's pairs in one transaction; returns the number of pairs added."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        if len(units) != len(src_vecs) or len(units) != len(tgt_vecs):
+            raise ValueError("one vector per unit and side")
+        if src_vecs.shape[1:] != (self.dim,) and len(units):
+            raise StoreError(f"vectors of dimension {src_vecs.shape[1]}, the store holds {self.dim}")
+        added = now()
+        with self.con:
+            old = [r[0] for r in self.con.execute(
+                "SELECT p.id FROM pairs p JOIN documents d ON p.doc_id=d.id WHERE d.key=?", (key,))]
+            self.con.execute("DELETE FROM documents WHERE key=?", (key,))
+            cur = self.con.execute(
+                "INSERT INTO documents(key, src_path, tgt_path, symbol, title, content_hash, origin, added) "
+                "VALUES (?,?,?,?,?,?,?,?)", (key, src_path, tgt_path, symbol, title, content_hash, origin, added))
+            doc_id = cur.lastrowid
+            ids = []
+            for u, sv, tv in zip(units, src_vecs, tgt_vecs):
+                cur = self.con.execute(
+                    "INSERT INTO pairs(doc_id, src_text, tgt_text, src_lang, tgt_lang, paragraph, bead_index, "
+                    "bead_kind, score, embedder, added, src_norm, tgt_norm, src_vec, tgt_vec, extra) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (doc_id, u.src_text, u.tgt_text, u.src_lang, u.tgt_lang, u.paragraph, u.bead, u.bead_kind,
+                     float(u.score), u.embedder or self.embedder_signature, added, normalise_text(u.src_text),
+                     normalise_text(u.tgt_text), vec_blob(sv), vec_blob(tv), u.extra or None))
+                ids.append(cur.lastrowid)
+            self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+        self._apply(old, np.array(ids, dtype=np.int64), src_vecs, tgt_vecs)
+        return len(ids)
+
+    def delete_document(self, key: str) -> int:
+        """Remove a document and its pairs; returns how many pairs went."""
+        with self.con:
+            old = [r[0] for r in self.con.execute(
+                "SELECT p.id FROM pairs p JOIN documents d ON p.doc_id=d.id WHERE d.key=?", (key,))]
+            self.con.execute("DELETE FROM documents WHERE key=?", (key,))
+            self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+        self._apply(old, np.zeros(0, np.int64), np.zeros((0, self.dim), np.float32),
+                    np.zeros((0, self.dim), np.float32))
+        return len(old)
+
+    def _apply(self, removed: Sequence[int], ids: NDArray[np.int64], src_vecs, tgt_vecs) -> None:
+        if self._indexes["src"].kind == "ivf-ondisk":
+            # the merged on-disk index serves reads; a changed store goes back to an in-memory index
+            self._indexes = self._build_indexes()
+            self.notes.append("the store changed: its sharded on-disk index was replaced by an in-memory one "
+                              "(run tmbuild index again after large builds)")
+            self._dirty = True
+            return
+        for side, vecs in (("src", src_vecs), ("tgt", tgt_vecs)):
+            ix = self._indexes[side]
+            ix.remove(removed)
+            ix.add(ids, as_stored(vecs, self.dim))  # what a rebuild from the database would add
+        self._ids = ids_delta(ids_delta(self._ids, removed, -1), ids, +1)
+        n = self._indexes["src"].ntotal
+        trained = getattr(self, "_trained_on", n)
+        kind = self._indexes["src"].kind
+        if index_plan(n)[0] != kind or (kind != "flat" and n > 4 * max(trained, 1)):
+            self._indexes = self._build_indexes()  # switch kind (flat, IVF, IVF-HNSW), or retrain
+        self._dirty = True
+
+    # ------------------------------------------------------------ reading
+
+    def stats(self) -> StoreStats:
+        docs = self.con.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        pairs = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+        return StoreStats(docs, pairs, self.embedder_signature, self._indexes["src"].kind, self._generation())
+
+    def embedder(self):
+        if self._embedder is None:
+            from align.embed import get_embedder
+
+            self._embedder = get_embedder(self.embedder_name)
+        return self._embedder
+
+    def query_side(self, text: str, lang: str = "auto") -> str:
+        if lang == "auto":
+            from ..readers import detect_lang
+
+            lang = detect_lang(text)
+        if lang.split("-")[0] == self.src_lang.split("-")[0]:
+            return "src"
+        if lang.split("-")[0] == self.tgt_lang.split("-")[0]:
+            return "tgt"
+        raise StoreError(f"this store holds {self.src_lang} and {self.tgt_lang}; --lang {lang} is neither")
+
+    def search(self, text: str, k: int = 10, lang: str = "auto", vector: NDArray[np.float32] | None = None,
+               mode: str = "auto", min_similarity: float | None = None) -> list[Hit]:
+        """The first ``k`` hits for ``text`` (see :meth:`lookup`)."""
+        return self.lookup(text, k=k, lang=lang, vector=vector, mode=mode, min_similarity=min_similarity,
+                           renderings=False).hits
+
+    def lookup(self, text: str, k: int = 10, lang: str = "auto", vector: NDArray[np.float32] | None = None,
+               mode: str = "auto", min_similarity: float | None = None, min_fuzzy: float = FUZZY_MIN,
+               renderings: bool = True) -> Lookup:
+        """Exact, concordance, fuzzy and semantic hits for ``text`` in one ranked list (:mod:`.ranking`).
+
+        ``mode`` "auto" runs every kind (fuzzy for queries of a sentence's length; the vectors only when
+        the lexical kinds found fewer than ``k`` pairs); "concordance", "fuzzy" or "semantic" runs that
+        kind alone (and exact matches). With ``renderings``, the likely translations of the phrase are
+        worked out from the concordance hits and marked in each one.
+        """
+        if mode not in MODES:
+            raise StoreError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        norm = normalise_text(text)
+        if not norm:
+            raise StoreError("empty query")
+        side = self.query_side(text, lang)
+        other = "tgt" if side == "src" else "src"
+        qlang, tlang = (self.src_lang, self.tgt_lang) if side == "src" else (self.tgt_lang, self.src_lang)
+        k = max(1, min(int(k), MAX_K))
+        min_sim = MIN_SIMILARITY if min_similarity is None else float(min_similarity)
+        found: dict[int, tuple[str, float | None, float]] = {}  # id -> (kind, similarity, match %)
+        counts = dict.fromkeys(KINDS, 0)
+
+        for i in self._select_ids(f"SELECT id FROM pairs WHERE {side}_norm=? ORDER BY score DESC LIMIT ?",
+                           (norm, max(k, RENDER_HITS))):
+            found[i] = ("exact", None, 100.0)
+        counts["exact"] = len(found)
+        conc: list[int] = []
+        if mode in ("auto", "concordance"):
+            counts["concordance"], conc = self._containing(side, norm, max(k, RENDER_HITS))
+            for i in conc:
+                found.setdefault(i, ("concordance", None, 0.0))
+        fuzzy = Fuzzy(text, qlang)
+        if mode == "fuzzy" or (mode == "auto" and fuzzy.length >= FUZZY_AUTO_TOKENS):
+            for i, pct in self._fuzzy(side, fuzzy, min_fuzzy):
+                counts["fuzzy"] += 1
+                found.setdefault(i, ("fuzzy", None, pct))
+        sims: dict[int, float] = {}
+        if mode == "semantic" or (mode == "auto" and len(found) < k):
+            q = vector if vector is not None else self.embedder().encode([text])
+            index = self._indexes[side]
+            n = min(k + len(found), index.ntotal)
+            if n:
+                scores, ids = index.search(np.asarray(q, np.float32).reshape(1, -1), n)
+                sims = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+            for i, sim in sims.items():
+                if sim >= min_sim and i not in found:
+                    counts["semantic"] += 1
+                    found[i] = ("semantic", sim, -1.0)
+        rows = self._rows(side, other, list(found))
+        cands = []
+        for i, (kind, sim, pct) in found.items():
+            r = rows.get(i)
+            if r is None:  # deleted since the vector index was written
+                continue
+            if kind in ("concordance", "semantic"):
+                pct = fuzzy.score(normalise_text(r["text"]))
+            spans = tuple(find_spans(r["text"], norm)) if kind in ("exact", "concordance") else ()
+            cands.append(Hit(i, kind, r["text"], r["translation"], sims.get(i, sim), pct, r["score"], r["doc"],
+                             r["source"], r["paragraph"], r["bead_kind"], spans))
+        hits = rank(cands, k, min_sim)
+        found_renderings: list[tuple[str, int]] = []
+        if renderings and conc and len(tokens(norm, qlang)) <= RENDER_MAX_TOKENS:
+            found_renderings, hits = self._renderings(text, qlang, tlang, other, conc, rows, hits)
+        return Lookup(text, side, qlang, hits, counts, found_renderings)
+
+    # ------------------------------------------------------------ lookup parts
+
+    def _select_ids(self, sql: str, args: Sequence) -> list[int]:
+        return [r[0] for r in self.con.execute(sql, args)]
+
+    def _containing(self, side: str, norm: str, limit: int) -> tuple[int, list[int]]:
+        """Every segment of ``side`` that contains ``norm`` (count), the first ``limit`` of them (ids)."""
+        if self.lexical:
+            return lexical.containing(self.con, side, norm, limit)
+        # an old store opened read-only: no lexical index, a scan finds the same segments
+        col = f"{side}_norm"
+        n = self.con.execute(f"SELECT COUNT(*) FROM pairs WHERE instr({col}, ?) > 0", (norm,)).fetchone()[0]
+        return n, self._select_ids(f"SELECT id FROM pairs WHERE instr({col}, ?) > 0 ORDER BY length({col}), id LIMIT ?",
+                            (norm, limit))
+
+    def _fuzzy(self, side: str, fuzzy: Fuzzy, min_fuzzy: float) -> list[tuple[int, float]]:
+        """Segments of ``side`` whose match percentage with the query is at least ``min_fuzzy``.
+
+        Candidates come from the lexical index: a segment with a match of ``t`` percent keeps at least ``t``
+        percent of the query's tokens (characters or words), so it holds one of the ``n - ceil(t*n) + 1``
+        rarest of them (prefix filtering). Those of the query's tokens are asked for together, the segments
+        holding most of the rarest first (FTS5's bm25), at most ``FUZZY_CANDIDATES``; each candidate is
+        then scored exactly.
+        """
+        ids = self._fuzzy_candidates(side, fuzzy.norm, fuzzy.lang, min_fuzzy) if self.lexical else None
+        col = f"{side}_norm"
+        if ids is None:
+            rows = self.con.execute(f"SELECT id, {col} FROM pairs")
+        elif not ids:
+            return []
+        else:
+            rows = self.con.execute(f"SELECT id, {col} FROM pairs WHERE id IN ({','.join('?' * len(ids))})", ids)
+        out = []
+        for i, text in rows:
+            pct = fuzzy.score(text, cutoff=min_fuzzy)
+            if pct >= min_fuzzy:
+                out.append((i, pct))
+        return out
+
+    def _fuzzy_candidates(self, side: str, norm: str, lang: str, min_fuzzy: float) -> list[int] | None:
+        toks = tokens(norm, lang)
+        if not toks:
+            return []
+        need = len(toks) - math.ceil(len(toks) * min_fuzzy / 100.0 - 1e-9) + 1  # the prefix to cover
+        if by_characters(lang):
+            cjk = [t for t in toks if lexical.is_cjk(t)]
+            df = lexical.character_frequencies(self.con, side, cjk)
+            ranked = sorted(toks, key=lambda t: df.get(t, math.inf))
+            return lexical.character_ids(self.con, side, _distinct_prefix(ranked, need, df), FUZZY_CANDIDATES)
+        words = [t for t in toks if len(t) >= 3]
+        grams = {w: [w[j:j + 3] for j in range(len(w) - 2)] for w in words}
+        tf = lexical.term_frequencies(self.con, side, [g for gs in grams.values() for g in gs])
+        df = {w: min(tf.get(g, 0) for g in gs) for w, gs in grams.items()}
+        ranked = sorted(toks, key=lambda t: df.get(t, math.inf))
+        return lexical.probe_ids(self.con, side, _distinct_prefix(ranked, need, df), FUZZY_CANDIDATES)
+
+    def _rows(self, side: str, other: str, ids: Sequence[int]) -> dict[int, dict]:
+        if not ids:
+            return {}
+        out = {}
+        for r in self.con.execute(
+                f"SELECT p.id, p.{side}_text, p.{other}_text, p.score, d.symbol, d.src_path, d.tgt_path, "
+                f"p.paragraph, p.bead_kind, d.key, json_extract({self.extra_sql}, '$.doc') "
+                f"FROM pairs p JOIN documents d ON p.doc_id=d.id WHERE p.id IN ({','.join('?' * len(ids))})",
+                list(ids)):
+            out[r[0]] = {"text": r[1], "translation": r[2], "score": round(float(r[3]), 4),
+                         "doc": r[10] or r[4] or Path(r[5] or r[9]).name,
+                         "source": " | ".join(x for x in (r[5], r[6]) if x) or r[9],
+                         "paragraph": int(r[7] or 0), "bead_kind": r[8] or ""}
+        return out
+
+    def _renderings(self, text: str, qlang: str, tlang: str, other: str, conc: list[int], rows: dict,
+                    hits: list[Hit]) -> tuple[list[tuple[str, int]], list[Hit]]:
+        from .phrases import guess_renderings
+
+        def frequency(strings: Sequence[str]) -> dict[str, int]:
+            return {s: self._capped_count(other, s) for s in strings}
+
+        embed = None
+        try:
+            embed = self.embedder().encode
+        except Exception:  # noqa: BLE001 - renderings work from co-occurrence alone without the model
+            pass
+        translations = {i: rows[i]["translation"] for i in conc if i in rows}
+        guess = guess_renderings(text, list(translations.values()), tlang, frequency, embed)
+        marked = dict(zip(translations, guess.spans))
+        hits = [replace(h, translation_spans=tuple(marked[h.pair_id])) if marked.get(h.pair_id) else h
+                for h in hits]
+        return guess.renderings, hits
+
+    def _capped_count(self, side: str, norm: str, cap: int = 5000) -> int:
+        plan = lexical.substring_plan(norm) if self.lexical else None
+        if plan is None:
+            return cap
+        table, query = plan
+        return self.con.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ? LIMIT ?)",
+                                (f"{{{side}_norm}} : {query}", cap)).fetchone()[0]
+
+
+def _distinct_prefix(ranked: Sequence[str], need: int, df: dict[str, float]) -> list[str]:
+    """The distinct indexed tokens among the first ``need`` of ``ranked`` (rarest first), leaving out those no
+    stored segment holds."""
+    out: list[str] = []
+    for t in ranked[:max(need, 1)]:
+        if t in df and df[t] > 0 and t not in out:
+            out.append(t)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """One query's answer: its hits, how many segments each kind of match found, the phrase's renderings."""
+    query: str
+    side: str  # "src" or "tgt": where the query's language is stored
+    lang: str
+    hits: list[Hit]
+    counts: dict[str, int]
+    renderings: list[tuple[str, int]] = field(default_factory=list)  # (translation, how many hits use it)
+
+    def as_dict(self) -> dict:
+        return {"query": self.query, "lang": self.lang, "counts": self.counts,
+                "renderings": [{"text": t, "count": n} for t, n in self.renderings],
+                "hits": [h.as_dict() for h in self.hits]}

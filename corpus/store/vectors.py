@@ -1,0 +1,155 @@
+"""The store's vector part: one FAISS index per language side, ids = SQLite pair ids.
+
+Small stores use exact search (``IDMap2,Flat``); from ``IVF_MIN`` pairs on, a
+trained ``IVF{4*sqrt(N)},SQ8`` index with ``nprobe`` 32, and from ``HNSW_MIN``
+on ``IVF{16*sqrt(N)}_HNSW32,SQ8`` (tens of thousands of lists, whose centroids
+an HNSW graph searches instead of a scan of them all); retrained when the
+store has grown 4x since training. Vectors are kept in the database as float16
+(``vec_blob``) so that an index can always be rebuilt without embedding again.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+IVF_MIN = 200_000
+HNSW_MIN = 2_000_000
+NPROBE = 32
+HNSW_EF_SEARCH = 128  # centroids the HNSW quantizer visits per query (>= NPROBE)
+TRAIN_PER_LIST = 64  # k-means sample per inverted list
+MIN_PER_LIST = 39  # faiss's k-means warns with fewer training points per inverted list
+
+
+class VectorIndex:
+    """One FAISS index of one language side."""
+
+    def __init__(self, dim: int, kind: str = "flat", nlist: int = 0) -> None:
+        import faiss
+
+        self.dim, self.kind, self.nlist = dim, kind, nlist
+        if kind == "flat":
+            self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        else:
+            self.index = new_ivf(dim, nlist, hnsw=kind == "ivf-hnsw")
+
+    @staticmethod
+    def choose(n: int, dim: int) -> VectorIndex:
+        kind, nlist = index_plan(n)
+        return VectorIndex(dim, kind, nlist)
+
+    def train(self, sample: NDArray[np.float32]) -> None:
+        if self.kind != "flat" and not self.index.is_trained:
+            self.index.train(sample)
+
+    def add(self, ids: NDArray[np.int64], vecs: NDArray[np.float32]) -> None:
+        if len(ids):
+            self.index.add_with_ids(np.ascontiguousarray(vecs, dtype=np.float32), ids.astype(np.int64))
+
+    def remove(self, ids: Sequence[int]) -> None:
+        if len(ids):
+            self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+
+    def search(self, q: NDArray[np.float32], k: int) -> tuple[NDArray, NDArray]:
+        return self.index.search(np.ascontiguousarray(q, dtype=np.float32), k)
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    def save(self, path: Path) -> None:
+        import faiss
+
+        tmp = path.with_name(path.name + ".tmp")
+        faiss.write_index(self.index, str(tmp))
+        os.replace(tmp, path)
+
+    @staticmethod
+    def load(path: Path, dim: int, kind: str, nlist: int, mmap: bool = False) -> VectorIndex:
+        import faiss
+
+        ix = VectorIndex.__new__(VectorIndex)
+        ix.dim, ix.kind, ix.nlist = dim, kind, nlist
+        # a trained IVF file is memory-mapped for readers; a merged on-disk index maps its lists itself
+        # (and crashes faiss 1.15 when asked for IO_FLAG_MMAP on top)
+        flags = faiss.IO_FLAG_MMAP if (mmap and kind in ("ivf", "ivf-hnsw")) else 0
+        ix.index = faiss.read_index(str(path), flags) if flags else faiss.read_index(str(path))
+        if kind != "flat":
+            set_search_params(ix.index)
+        return ix
+
+
+def index_plan(n: int) -> tuple[str, int]:
+    """Index kind and number of inverted lists for ``n`` vectors."""
+    if n < IVF_MIN:
+        return "flat", 0
+    if n < HNSW_MIN:
+        return "ivf", int(4 * math.sqrt(n))
+    return "ivf-hnsw", int(16 * math.sqrt(n))
+
+
+def new_ivf(dim: int, nlist: int, hnsw: bool = False):
+    """An untrained ``IVF{nlist},SQ8`` (inner product) index, its quantizer flat or an HNSW graph."""
+    import faiss
+
+    quantizer = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT) if hnsw else faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                          faiss.METRIC_INNER_PRODUCT)
+    index.own_fields = True  # the index keeps its quantizer alive
+    quantizer.this.disown()
+    set_search_params(index)
+    return index
+
+
+def set_search_params(index) -> None:
+    import faiss
+
+    ivf = faiss.extract_index_ivf(index)
+    ivf.nprobe = NPROBE
+    q = faiss.downcast_index(ivf.quantizer)
+    if isinstance(q, faiss.IndexHNSW):
+        q.hnsw.efSearch = max(HNSW_EF_SEARCH, NPROBE)
+
+
+_ID_MIX = (2654435761, 4294967291)  # id -> (id * a) mod p: a cheap hash of the set of ids an index holds
+
+
+def id_fingerprint(con: sqlite3.Connection) -> list[int]:
+    """Count, sum and mixed sum of the pair ids in the database: what the index must hold, in three numbers
+    that change whenever a pair is added or removed (unlike a count or a generation alone)."""
+    a, p = _ID_MIX
+    row = con.execute(f"SELECT COUNT(*), COALESCE(SUM(id), 0), COALESCE(SUM((id * {a}) % {p}), 0) "
+                      "FROM pairs").fetchone()
+    return [int(x) for x in row]
+
+
+def ids_delta(fp: list[int], ids: Sequence[int], sign: int) -> list[int]:
+    a, p = _ID_MIX
+    return [fp[0] + sign * len(ids), fp[1] + sign * sum(int(i) for i in ids),
+            fp[2] + sign * sum(int(i) * a % p for i in ids)]
+
+
+def vec_blob(v: NDArray[np.float32]) -> bytes:
+    return np.asarray(v, dtype=np.float16).tobytes()
+
+
+def blob_vecs(blobs: Sequence[bytes], dim: int) -> NDArray[np.float32]:
+    if not blobs:
+        return np.zeros((0, dim), np.float32)
+    arr = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), dim).astype(np.float32)
+    return arr / np.maximum(np.linalg.norm(arr, axis=1, keepdims=True), 1e-12)
+
+
+
+
+def as_stored(vecs: NDArray[np.float32], dim: int) -> NDArray[np.float32]:
+    """Vectors as the database keeps them (float16, normalised again): an index filled with these and one
+    rebuilt from the database answer alike."""
+    v = np.asarray(vecs, dtype=np.float32).reshape(-1, dim).astype(np.float16).astype(np.float32)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)

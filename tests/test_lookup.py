@@ -1,0 +1,282 @@
+"""Lookup: each kind of match against a brute-force reference, ranking, spans and phrase renderings."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from align.embed import get_embedder
+from align.embed.base import signature
+from align.model import TranslationUnit
+from corpus.store import Hit, Store, lexical, normalise_text, rank
+from corpus.store.matching import Fuzzy, find_spans, mark, normalised_with_offsets
+from corpus.store.phrases import guess_renderings
+
+HAN = [chr(0x4E00 + 37 * i) for i in range(160)]  # 160 CJK characters, spread over the block
+SYLLABLES = ["ka", "lo", "mi", "ten", "sor", "ul", "ve", "dra", "nis", "po", "gar", "e", "th", "qu", "ix"]
+
+
+def _zh(rng: random.Random) -> str:
+    n = rng.randint(3, 40)
+    chars = [rng.choice(HAN[: rng.choice((20, 160))]) for _ in range(n)]
+    if n > 8:
+        chars.insert(rng.randrange(n), rng.choice("，、"))
+    return "".join(chars) + "。"
+
+
+def _en(rng: random.Random, vocab: list[str]) -> str:
+    words = [rng.choice(vocab) for _ in range(rng.randint(2, 24))]
+    if len(words) > 4:
+        words[rng.randrange(len(words))] += ","
+    return " ".join(words).capitalize() + "."
+
+
+def _edit(text: str, rng: random.Random, by_words: bool, pool: list[str]) -> str:
+    units = text.split(" ") if by_words else list(text)
+    for _ in range(rng.randint(1, 3)):
+        op, at = rng.randrange(3), rng.randrange(len(units))
+        if op == 0:
+            units[at] = rng.choice(pool)
+        elif op == 1 and len(units) > 2:
+            del units[at]
+        else:
+            units.insert(at, rng.choice(pool))
+    return (" " if by_words else "").join(units)
+
+
+def _seeded_pairs(seed: int = 7, n: int = 1500) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    vocab = sorted({"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 4))) for _ in range(400)})
+    pairs: list[tuple[str, str]] = []
+    for _ in range(n):
+        if pairs and rng.random() < 0.3:  # near-duplicates of earlier segments, as a memory has them
+            z, e = rng.choice(pairs)
+            pairs.append((_edit(z, rng, False, HAN), _edit(e, rng, True, vocab)))
+        else:
+            pairs.append((_zh(rng), _en(rng, vocab)))
+    return pairs
+
+
+def _store(path, pairs, docs: int = 5, embedder=None) -> Store:
+    """A store of ``pairs`` in ``docs`` documents: random vectors, or ``embedder``'s."""
+    rng = np.random.default_rng(0)
+    s = (Store.create(path, signature(embedder), embedder.name, embedder.dim) if embedder
+         else Store.create(path, "fake@1", "fake", 8))
+    per = -(-len(pairs) // docs)
+    for d in range(docs):
+        chunk = pairs[d * per:(d + 1) * per]
+        if embedder:
+            vz, ve = embedder.encode([z for z, _ in chunk]), embedder.encode([e for _, e in chunk])
+        else:
+            vz = rng.standard_normal((len(chunk), 8)).astype(np.float32)
+            vz /= np.linalg.norm(vz, axis=1, keepdims=True)
+            ve = vz
+        units = [TranslationUnit(z, e, doc=f"D{d}", bead=i) for i, (z, e) in enumerate(chunk)]
+        s.add_document(f"doc{d}", "h", units, vz, ve)
+    return s
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    pairs = _seeded_pairs()
+    s = _store(tmp_path_factory.mktemp("lookup") / "s", pairs)
+    rows = s.con.execute("SELECT id, src_norm, tgt_norm FROM pairs").fetchall()
+    yield s, pairs, rows
+    s.close()
+
+
+def _concordance_queries(rows, rng: random.Random, col: int, n: int = 80) -> list[str]:
+    out = []
+    for _ in range(n):
+        text = rng.choice(rows)[col]
+        size = rng.choice((1, 2, 2, 3, 4, 6, 10))
+        at = rng.randrange(max(1, len(text) - size))
+        out.append(text[at:at + size])
+    return out + ["，", "zz", "e", "not there at all", "一丁"]
+
+
+@pytest.mark.parametrize("side, col", [("src", 1), ("tgt", 2)])
+def test_concordance_finds_every_segment_a_substring_scan_finds(seeded, side, col):
+    s, _, rows = seeded
+    rng = random.Random(side)
+    checked = 0
+    for q in _concordance_queries(rows, rng, col):
+        norm = normalise_text(q)
+        if not norm:
+            continue
+        truth = {r[0] for r in rows if norm in r[col]}
+        count, ids = lexical.containing(s.con, side, norm, limit=None)
+        assert set(ids) == truth and count == len(truth), q
+        # the store's answer: the same count, and the query upper-cased finds the same segments
+        assert s.lookup(q.upper(), k=5, lang="zh" if side == "src" else "en", mode="concordance",
+                        renderings=False).counts["concordance"] == len(truth)
+        checked += bool(truth)
+    assert checked > 60
+
+
+def test_concordance_orders_the_closest_segments_first_and_marks_the_query(seeded):
+    s, _, rows = seeded
+    q = rows[10][2].split()[0]
+    found = s.lookup(q.upper(), k=20, lang="en", mode="concordance", renderings=False)
+    matches = [h.fuzzy for h in found.hits if h.kind == "concordance"]
+    assert matches == sorted(matches, reverse=True) and len(matches) > 5
+    for h in found.hits:
+        assert h.spans and all(normalise_text(h.text[a:b]) == normalise_text(q) for a, b in h.spans)
+
+
+@pytest.mark.parametrize("side, lang, col", [("src", "zh", 1), ("tgt", "en", 2)])
+def test_fuzzy_matches_are_those_of_a_brute_force_edit_distance_scan(seeded, side, lang, col):
+    s, pairs, rows = seeded
+    rng = random.Random(lang)
+    missed = total = 0
+    for _ in range(40):
+        base = rng.choice(pairs)[0 if side == "src" else 1]
+        q = _edit(base, rng, lang == "en", HAN if lang == "zh" else base.split())
+        fz = Fuzzy(q, lang)
+        truth = {r[0] for r in rows if fz.score(r[col], cutoff=70) >= 70}
+        got = {i for i, _ in s._fuzzy(side, fz, 70.0)}
+        assert got <= truth
+        missed += len(truth - got)
+        total += len(truth)
+    assert total > 40 and missed == 0
+
+
+def test_exact_matches_come_first_whatever_the_case_and_spacing(seeded):
+    s, pairs, _ = seeded
+    en = pairs[3][1]
+    found = s.lookup("  " + en.upper().replace(" ", "   ") + " ", k=3, lang="en", vector=np.ones(8, np.float32))
+    assert found.hits[0].kind == "exact" and found.hits[0].text == en and found.hits[0].fuzzy == 100.0
+
+
+def test_semantic_neighbours_below_the_floor_are_dropped(seeded):
+    s, _, _ = seeded
+    v = np.zeros(8, np.float32)
+    v[0] = 1.0
+    hits = s.search("qqqq", k=50, lang="en", vector=v, mode="semantic", min_similarity=0.5)
+    assert hits and all(h.kind == "semantic" and h.similarity >= 0.5 for h in hits)
+    assert len(s.search("qqqq", k=50, lang="en", vector=v, mode="semantic", min_similarity=-1)) == 50
+
+
+def test_results_are_the_same_after_a_repair(tmp_path):
+    pairs = _seeded_pairs(seed=3, n=300)
+    s = _store(tmp_path / "s", pairs)
+    queries = [pairs[5][0][:3], pairs[9][1].split()[1], pairs[20][1], pairs[40][0][:2]]
+    v = np.ones(8, np.float32) / np.sqrt(8)
+
+    def answers(store):
+        return [[h.as_dict() for h in store.lookup(q, k=15, vector=v, renderings=False).hits] for q in queries]
+
+    before = answers(s)
+    s.con.execute("INSERT INTO lex(lex) VALUES ('delete-all')")  # a lexical index that lost everything
+    s.con.execute("INSERT INTO lex_short(lex_short) VALUES ('delete-all')")
+    s.con.commit()
+    assert answers(s) != before
+    s.close()
+    with Store.open(tmp_path / "s") as s2:
+        assert any("repaired the lexical index" in n for n in s2.notes)
+        assert answers(s2) == before
+        s2.repair()
+        assert answers(s2) == before
+        assert lexical.integrity_problem(s2.con) is None
+
+
+def test_the_index_follows_replaced_and_deleted_documents(tmp_path):
+    s = _store(tmp_path / "s", _seeded_pairs(seed=4, n=200), docs=2)
+    s.add_document("doc0", "h2", [TranslationUnit("全新的句子在这里。", "A brand new sentence here.")],
+                   np.ones((1, 8), np.float32), np.ones((1, 8), np.float32))
+    assert lexical.containing(s.con, "tgt", "brand new", None)[0] == 1
+    assert lexical.containing(s.con, "src", "全新", None)[0] == 1
+    s.delete_document("doc0")
+    assert lexical.containing(s.con, "tgt", "brand new", None)[0] == 0
+    assert lexical.containing(s.con, "src", "全新", None)[0] == 0
+    assert lexical.integrity_problem(s.con) is None and lexical.sample_agrees(s.con, 50)
+    s.close()
+
+
+# ------------------------------------------------------------ pure parts
+
+
+def _hit(i, kind, text="t", translation="u", sim=None, fuzzy=0.0, doc="D"):
+    return Hit(i, kind, text, translation, sim, fuzzy, 0.9, doc, "src", 0, "1-1")
+
+
+def test_ranking_puts_kinds_in_cat_order_and_collapses_identical_pairs():
+    cands = [
+        _hit(1, "semantic", "a", sim=0.9), _hit(2, "fuzzy", "b", fuzzy=80), _hit(3, "concordance", "c x", fuzzy=40),
+        _hit(4, "exact", "d"), _hit(5, "semantic", "e", sim=0.2), _hit(6, "fuzzy", "f", fuzzy=95),
+        _hit(7, "concordance", "C  X", fuzzy=40, doc="E"),  # the same pair as 3 in another document
+        _hit(2, "semantic", "b", sim=0.7),  # found twice: listed once, under its first kind, with its cosine
+    ]
+    out = rank(cands, k=10, min_similarity=0.3)
+    assert [h.pair_id for h in out] == [4, 3, 6, 2, 1]
+    assert out[1].count == 2 and out[1].documents == ("D", "E")
+    assert out[3].kind == "fuzzy" and out[3].similarity == 0.7
+    assert [h.pair_id for h in rank(cands, k=2)] == [4, 3]
+
+
+def test_spans_are_found_in_the_original_text_through_normalisation():
+    text = "The  ＵＮ  Security\u00a0Council and the un"
+    norm, where = normalised_with_offsets(text)
+    assert norm == normalise_text(text)
+    assert [text[a:b] for a, b in find_spans(text, "un")] == ["ＵＮ", "un", "un"]  # Co[un]cil: a substring
+    assert [text[a:b] for a, b in find_spans(text, "security council")] == ["Security\u00a0Council"]
+    assert mark("有罪不罚文化", find_spans("有罪不罚文化", "有罪不罚")) == "[有罪不罚]文化"
+
+
+FIXTURE = [  # made-up sentences in the manner of UN text
+    ("必须结束有罪不罚现象。", "Impunity must end."),
+    ("打击有罪不罚是安理会的优先事项。", "Combating impunity is a priority of the Council."),
+    ("有罪不罚文化助长了暴力。", "A culture of impunity fuels violence."),
+    ("有罪不罚的问题仍然存在。", "The problem of impunity remains."),
+    ("安理会通过了决议。", "The Council adopted the resolution."),
+    ("大会审议了秘书长的报告。", "The General Assembly considered the report of the Secretary-General."),
+    ("秘书长的报告已经分发。", "The report of the Secretary-General has been circulated."),
+    ("暴力事件有所减少。", "Incidents of violence have decreased."),
+]
+
+
+@pytest.fixture(scope="module")
+def use_m3():
+    return get_embedder("use-m3")
+
+
+def test_renderings_of_a_phrase_are_listed_and_marked(tmp_path, use_m3):
+    s = _store(tmp_path / "s", FIXTURE, docs=1, embedder=use_m3)
+    found = s.lookup("有罪不罚", k=10)
+    assert found.renderings[0] == ("impunity", 4)
+    conc = [h for h in found.hits if h.kind == "concordance"]
+    assert len(conc) == 4
+    for h in conc:
+        assert [h.translation[a:b].lower() for a, b in h.translation_spans] == ["impunity"]
+        assert [h.text[a:b] for a, b in h.spans] == ["有罪不罚"]
+    back = s.lookup("report of the Secretary-General", k=10)
+    assert back.renderings[0][0] == "秘书长的报告" and back.renderings[0][1] == 2
+    s.close()
+
+
+def test_guess_renderings_without_a_store():
+    translations = ["Impunity must end.", "A culture of impunity fuels violence.", "We reject impunity."]
+    guess = guess_renderings("有罪不罚", translations, "en", lambda xs: {x: 3 if x == "impunity" else 50 for x in xs})
+    assert guess.renderings == [("impunity", 3)]
+    assert [translations[i][a:b] for i, sp in enumerate(guess.spans) for a, b in sp] == \
+        ["Impunity", "impunity", "impunity"]
+
+
+def test_search_command_marks_spans_and_prints_renderings_and_json(tmp_path, use_m3):
+    s = _store(tmp_path / "s", FIXTURE, docs=1, embedder=use_m3)
+    s.close()
+    cmd = [sys.executable, "-m", "corpus", "search", "--store", str(tmp_path / "s"), "有罪不罚", "--mode",
+           "concordance"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "found: 4 concordance" in r.stdout and "translations: impunity (4)" in r.stdout
+    assert "[有罪不罚]文化助长了暴力。" in r.stdout and "-> A culture of [impunity] fuels violence." in r.stdout
+    r = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=120)
+    out = json.loads(r.stdout)
+    assert out["counts"]["concordance"] == 4 and out["renderings"][0] == {"text": "impunity", "count": 4}
+    assert {h["kind"] for h in out["hits"]} == {"concordance"} and all(h["document"] for h in out["hits"])
