@@ -95,3 +95,21 @@ def test_missing_local_model_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.delenv("TMBUILD_ALLOW_DOWNLOAD", raising=False)
     with pytest.raises(EmbedderError, match="local model folder"):
         get_embedder(f"st:{tmp_path / 'nowhere'}")
+
+
+def test_use_m3_weights_are_cached_memory_mapped_and_checked(tmp_path, monkeypatch):
+    from align.embed.use_m3 import UseM3
+
+    monkeypatch.setenv("TMBUILD_CACHE", str(tmp_path / "cache"))
+    texts = ["The Security Council decided to remain seized of the matter.", "安全理事会决定继续处理此案。"]
+    first = UseM3(threads=1)  # unpacks the package's weights and writes the cache
+    (cache,) = (tmp_path / "cache").iterdir()
+    assert (cache / "table.npy").is_file() and (cache / "_probe.npy").is_file()
+    second = UseM3(threads=1)
+    assert isinstance(second._be.table, np.memmap)
+    assert np.array_equal(first.encode(texts), second.encode(texts))
+    # a cache that no longer computes what the package did is not used
+    np.save(cache / "_probe.npy", -np.load(cache / "_probe.npy"))
+    third = UseM3(threads=1)
+    assert not isinstance(third._be.table, np.memmap)
+    assert np.allclose(third.encode(texts), first.encode(texts))

