@@ -159,6 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("check", help="check a store's database and indexes, and repair the indexes",
+                       description="Check the database (SQLite's integrity check), the lexical index against "
+                                   "the pairs and the vector indexes against the stored vectors; with --repair, "
+                                   "rebuild both indexes from the database. Exit status 1 when a problem "
+                                   "remains.")
+    p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder")
+    p.add_argument("--repair", action="store_true", help="rebuild the lexical and vector indexes from the database")
+    _add_common(p)
+    p.set_defaults(func=cmd_check)
+
     p = sub.add_parser("index", help="build a sharded, memory-mapped index for a large store",
                        description="Train the store's IVF index once, fill SHARDS shards in parallel, merge them "
                                    "on disk and serve the result memory-mapped (for stores of millions of pairs).")
@@ -388,6 +398,32 @@ def _print_lookup(found) -> None:
         print(f"{n:>2}. {h.kind:<11} match {match:>5}{sim}  align {h.score:.2f}  {where}")
         print(f"    {mark(h.text, h.spans)}")
         print(f"    -> {mark(h.translation, h.translation_spans)}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .store import Store
+
+    with Store.open(args.store, readonly=True) as store:
+        problems = store.check()
+        stats = store.stats()
+    for p in problems:
+        print(f"{args.store}: {p}")
+    if problems and args.repair:
+        if any(p.startswith("database:") for p in problems):
+            print(f"tmbuild: {args.store}: the database itself is damaged; the indexes are rebuilt from what it "
+                  "holds, but export what can be read (tmbuild export) and build a new store", file=sys.stderr)
+        with Store.open(args.store) as store:
+            for note in store.repair():
+                print(f"tmbuild: {args.store}: {note}", file=sys.stderr)
+            problems = store.check()
+        for p in problems:
+            print(f"{args.store}: still: {p}")
+    elif problems:
+        print(f"tmbuild: {args.store}: tmbuild check --store {args.store} --repair rebuilds the indexes from the "
+              "database", file=sys.stderr)
+    if not problems:
+        print(f"{args.store}: ok ({stats.documents} documents, {stats.pairs} pairs, {stats.index_kind} index)")
+    return 1 if problems else 0
 
 
 def cmd_index(args: argparse.Namespace) -> int:

@@ -280,3 +280,33 @@ def test_search_command_marks_spans_and_prints_renderings_and_json(tmp_path, use
     out = json.loads(r.stdout)
     assert out["counts"]["concordance"] == 4 and out["renderings"][0] == {"text": "impunity", "count": 4}
     assert {h["kind"] for h in out["hits"]} == {"concordance"} and all(h["document"] for h in out["hits"])
+
+
+def test_check_finds_damaged_indexes_and_repair_restores_the_same_answers(tmp_path):
+    pairs = _seeded_pairs(seed=5, n=400)
+    s = _store(tmp_path / "s", pairs)
+    v = np.ones(8, np.float32) / np.sqrt(8)
+    queries = [pairs[7][0][:2], pairs[8][1].split()[0], pairs[30][1]]
+    before = [[h.as_dict() for h in s.lookup(q, k=10, vector=v, renderings=False).hits] for q in queries]
+    s.close()
+    check = [sys.executable, "-m", "corpus", "check", "--store", str(tmp_path / "s")]
+    r = subprocess.run(check, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "ok (5 documents, 400 pairs" in r.stdout, r.stdout + r.stderr
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "s" / "store.sqlite")
+    con.execute("INSERT INTO lex(lex) VALUES ('delete-all')")
+    con.commit()
+    con.close()
+    state = json.loads((tmp_path / "s" / "index.json").read_text())
+    state["ids"][2] += 1  # an index that says it holds other pairs
+    (tmp_path / "s" / "index.json").write_text(json.dumps(state))
+    r = subprocess.run(check, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1
+    assert "lexical index: does not match the pairs" in r.stdout and "vector index" in r.stdout
+    assert "--repair rebuilds the indexes" in r.stderr
+    r = subprocess.run([*check, "--repair"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "rebuilt the lexical index and the vector indexes" in r.stderr, r.stdout
+    assert subprocess.run(check, capture_output=True, text=True, timeout=120).returncode == 0
+    with Store.open(tmp_path / "s", readonly=True) as s2:
+        assert [[h.as_dict() for h in s2.lookup(q, k=10, vector=v, renderings=False).hits] for q in queries] == before

@@ -87,9 +87,15 @@ def rebuild(con: sqlite3.Connection) -> None:
 
 
 def integrity_problem(con: sqlite3.Connection) -> str | None:
-    """What is wrong with the trigram index against the pairs (FTS5's own check, reads every row), or None."""
+    """What is wrong with the trigram index against the pairs (FTS5's own check, which reads every row), or
+    None. FTS5 runs its check as a write, so it runs in a transaction that is rolled back."""
     try:
-        con.execute("INSERT INTO lex(lex, rank) VALUES ('integrity-check', 1)")
+        con.execute("SAVEPOINT lex_check")
+        try:
+            con.execute("INSERT INTO lex(lex, rank) VALUES ('integrity-check', 1)")
+        finally:
+            con.execute("ROLLBACK TO lex_check")
+            con.execute("RELEASE lex_check")
     except sqlite3.DatabaseError as e:
         return str(e)
     return None

@@ -214,6 +214,38 @@ class Store:
         n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
         return [f"rebuilt the lexical index and the vector indexes from the {n} pairs in the database"]
 
+    def check(self, sample: int = 200) -> list[str]:
+        """What is wrong with the store, read-only (empty when nothing): SQLite's integrity check of the
+        database, FTS5's of the lexical index against the pairs, the vector indexes' ids against the
+        database's and a sample of their vectors against the stored ones. Reads everything: the check
+        ``tmbuild check`` runs; opening a store runs the cheap part."""
+        problems = [f"database: {r[0]}" for r in self.con.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        if not self.lexical:
+            problems.append("lexical index: missing (a store from an earlier tmbuild opened read-only)")
+        elif (why := self._lexical_problem()) is not None:
+            problems.append(f"lexical index: does not match the pairs ({why})")
+        elif not lexical.sample_agrees(self.con, sample):
+            problems.append("lexical index: does not find stored segments by their own text")
+        problems += [f"vector index: {n}" for n in self.notes if "index lags" in n]
+        db_ids = id_fingerprint(self.con)
+        if self._ids != db_ids or any(ix.ntotal != db_ids[0] for ix in self._indexes.values()):
+            problems.append(f"vector index: holds {self._indexes['src'].ntotal} pairs, the database {db_ids[0]}")
+        elif not self._vectors_agree(sample):
+            problems.append("vector index: its vectors differ from the stored ones")
+        return problems
+
+    def _lexical_problem(self) -> str | None:
+        if not self.readonly:
+            return lexical.integrity_problem(self.con)
+        try:  # FTS5's check is a write (rolled back): it needs a connection that may write
+            con = connect(self.path, readonly=False)
+        except StoreError:
+            return None  # a read-only disk: the sample check below is what can be done
+        try:
+            return lexical.integrity_problem(con)
+        finally:
+            con.close()
+
     def close(self) -> None:
         try:
             if self._dirty and not self.readonly:
