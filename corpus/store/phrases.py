@@ -9,7 +9,8 @@ those translations (1-5 words, or 1-8 Chinese characters) is scored by
 * meaning: the cosine of the phrase's and the span's embeddings, when an embedder is at hand, which
   decides where one or two hits give co-occurrence too little to go on.
 
-Each translation's rendering is the best-scored span it holds; the distinct renderings are listed with how
+Each translation's rendering is the best-scored span it holds (or the longer unit that span is a fragment
+of); the distinct renderings are listed with how
 many hits use each, most used first.
 """
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import regex
 
-from .matching import by_characters, find_spans, normalise_text
+from .matching import by_characters, normalise_text
 
 MAX_WORDS = 5
 MAX_CHARS = 8
@@ -40,7 +41,7 @@ _HAN = regex.compile(r"\p{Han}+")
 @dataclass(frozen=True, slots=True)
 class Guess:
     renderings: list[tuple[str, int]]  # (rendering, how many translations use it), most used first
-    spans: list[list[tuple[int, int]]]  # per translation: where its rendering is (character offsets)
+    chosen: list[str | None]  # per translation: its rendering, normalised (find it with matching.find_spans)
 
 
 def candidates(translation: str, lang: str) -> set[str]:
@@ -72,7 +73,7 @@ def guess_renderings(query: str, translations: Sequence[str], lang: str,
     per = [candidates(t, lang) for t in norms]
     support = Counter(c for cs in per for c in cs)
     if not support:
-        return Guess([], [[] for _ in translations])
+        return Guess([], [None for _ in translations])
     joiner = "" if by_characters(lang) else " "
 
     def length(c: str) -> int:
@@ -94,8 +95,7 @@ def guess_renderings(query: str, translations: Sequence[str], lang: str,
         chosen.append(c and _extend(c, [x for x in best if x in cs], support, df, joiner))
     counts = Counter(c for c in chosen if c)
     order = sorted(counts, key=lambda c: (-counts[c], -score.get(c, 0.0)))
-    spans = [find_spans(t, c)[:1] if c else [] for t, c in zip(translations, chosen)]
-    return Guess([(c, counts[c]) for c in order], spans)
+    return Guess([(c, counts[c]) for c in order], chosen)
 
 
 def _extend(c: str, present: list[str], support: Counter, df: dict[str, int], joiner: str) -> str:

@@ -538,12 +538,15 @@ class Store:
             r = rows.get(i)
             if r is None:  # deleted since the vector index was written
                 continue
-            if kind in ("concordance", "semantic"):
-                pct = fuzzy.score(normalise_text(r["text"]))
-            spans = tuple(find_spans(r["text"], norm)) if kind in ("exact", "concordance") else ()
-            cands.append(Hit(i, kind, r["text"], r["translation"], sims.get(i, sim), pct, r["score"], r["doc"],
-                             r["source"], r["paragraph"], r["bead_kind"], spans))
-        hits = rank(cands, k, min_sim)
+            if kind == "concordance":  # ranks by length: the share of the segment the query covers
+                pct = 100.0 * len(norm) / max(len(normalise_text(r["text"])), 1)
+            cands.append(Hit(i, kind, r["text"], r["translation"], sims.get(i, sim), max(pct, 0.0), r["score"],
+                             r["doc"], r["source"], r["paragraph"], r["bead_kind"]))
+        hits = []
+        for h in rank(cands, k, min_sim):  # the match percentage and spans of the hits shown
+            pct = fuzzy.score(normalise_text(h.text)) if h.kind in ("concordance", "semantic") else h.fuzzy
+            spans = tuple(find_spans(h.text, norm)) if h.kind in ("exact", "concordance") else ()
+            hits.append(replace(h, fuzzy=pct, spans=spans))
         found_renderings: list[tuple[str, int]] = []
         if renderings and conc and len(tokens(norm, qlang)) <= RENDER_MAX_TOKENS:
             found_renderings, hits = self._renderings(text, qlang, tlang, other, conc, rows, hits)
@@ -624,8 +627,10 @@ class Store:
                     hits: list[Hit]) -> tuple[list[tuple[str, int]], list[Hit]]:
         from .phrases import guess_renderings
 
+        cap = 20 * len(conc)  # more uses than this make a span's association negligible, whatever the count
+
         def frequency(strings: Sequence[str]) -> dict[str, int]:
-            return {s: self._capped_count(other, s) for s in strings}
+            return {s: self._capped_count(other, s, cap) for s in strings}
 
         embed = None
         try:
@@ -634,9 +639,9 @@ class Store:
             pass
         translations = {i: rows[i]["translation"] for i in conc if i in rows}
         guess = guess_renderings(text, list(translations.values()), tlang, frequency, embed)
-        marked = dict(zip(translations, guess.spans))
-        hits = [replace(h, translation_spans=tuple(marked[h.pair_id])) if marked.get(h.pair_id) else h
-                for h in hits]
+        chosen = dict(zip(translations, guess.chosen))
+        hits = [replace(h, translation_spans=tuple(find_spans(h.translation, chosen[h.pair_id])[:1]))
+                if chosen.get(h.pair_id) else h for h in hits]
         return guess.renderings, hits
 
     def _capped_count(self, side: str, norm: str, cap: int = 5000) -> int:
