@@ -383,8 +383,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def _print_lookup(found) -> None:
     from .store.matching import mark
+    from .store.store import COUNT_CAP
 
-    counts = ", ".join(f"{n} {kind}" for kind, n in found.counts.items() if n)
+    counts = ", ".join(f"{n}{'+' if n >= COUNT_CAP else ''} {kind}" for kind, n in found.counts.items() if n)
     print(f"found: {counts or 'nothing'}")
     if found.renderings:
         print("translations: " + ", ".join(f"{t} ({n})" for t, n in found.renderings[:8]))

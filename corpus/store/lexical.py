@@ -116,21 +116,22 @@ def substring_plan(norm: str) -> tuple[str, str] | None:
 
 
 def containing(con: sqlite3.Connection, side: str, norm: str, limit: int | None = None,
-               ) -> tuple[int, list[int]]:
-    """How many segments of ``side`` contain ``norm``, and the ids of up to ``limit`` of them (all when None),
-    those whose text is closest in length to the query first."""
+               count_cap: int | None = None) -> tuple[int, list[int]]:
+    """How many segments of ``side`` contain ``norm`` (counted up to ``count_cap`` when given), and the ids of
+    the newest ``limit`` of them (all when None), newest first. Reads the index alone: ordering a large
+    match set by anything but row id would read every matching row."""
     col = _COLUMNS[side]
     plan = substring_plan(norm)
     if plan is None:
-        where, args = f"instr(p.{col}, ?) > 0", [norm]
-        count = con.execute(f"SELECT COUNT(*) FROM pairs p WHERE {where}", args).fetchone()[0]
-        sql = f"SELECT p.id FROM pairs p WHERE {where} ORDER BY length(p.{col}), p.id"
+        source, where, args = "pairs", f"instr({col}, ?) > 0", [norm]
+        key = "id"
     else:
         table, query = plan
-        args = [f"{{{col}}} : {query}"]
-        count = con.execute(f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH ?", args).fetchone()[0]
-        sql = (f"SELECT p.id FROM {table} JOIN pairs p ON p.id = {table}.rowid WHERE {table} MATCH ? "
-               f"ORDER BY length(p.{col}), p.id")
+        source, where, args = table, f"{table} MATCH ?", [f"{{{col}}} : {query}"]
+        key = "rowid"
+    capped = f" LIMIT {int(count_cap)}" if count_cap else ""
+    count = con.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} WHERE {where}{capped})", args).fetchone()[0]
+    sql = f"SELECT {key} FROM {source} WHERE {where} ORDER BY {key} DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return count, [r[0] for r in con.execute(sql, args)]

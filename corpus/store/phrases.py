@@ -27,7 +27,7 @@ from .matching import by_characters, normalise_text
 
 MAX_WORDS = 5
 MAX_CHARS = 8
-SHORTLIST = 24  # candidates by support whose frequency and embedding are looked up
+SHORTLIST = 16  # candidates by support whose frequency and embedding are looked up
 MEANING_WEIGHT = 1.0
 EXTEND_SHARE = 0.8  # a longer span that accounts for this share of a shorter one's uses replaces it
 

@@ -54,7 +54,8 @@ MIN_SIMILARITY = 0.3  # semantic neighbours below this cosine are noise (unrelat
 FUZZY_MIN = 70.0  # CAT match percentage from which a segment is a fuzzy match
 FUZZY_AUTO_TOKENS = 5  # auto mode looks for fuzzy matches of queries this long (words, or characters)
 FUZZY_CANDIDATES = 400  # segments scored exactly per fuzzy query
-RENDER_HITS = 200  # concordance hits the renderings of a phrase are worked out from
+RENDER_HITS = 200  # concordance hits (the newest) ranked and shown, and the renderings are worked out from
+COUNT_CAP = 1_000  # segments containing a query are counted up to this (counting more reads more of the index)
 RENDER_MAX_TOKENS = 12  # longer queries are sentences, not phrases: no renderings
 
 
@@ -558,14 +559,15 @@ class Store:
         return [r[0] for r in self.con.execute(sql, args)]
 
     def _containing(self, side: str, norm: str, limit: int) -> tuple[int, list[int]]:
-        """Every segment of ``side`` that contains ``norm`` (count), the first ``limit`` of them (ids)."""
+        """How many segments of ``side`` contain ``norm`` (up to ``COUNT_CAP``), the newest ``limit`` (ids)."""
         if self.lexical:
-            return lexical.containing(self.con, side, norm, limit)
+            return lexical.containing(self.con, side, norm, limit, COUNT_CAP)
         # an old store opened read-only: no lexical index, a scan finds the same segments
         col = f"{side}_norm"
-        n = self.con.execute(f"SELECT COUNT(*) FROM pairs WHERE instr({col}, ?) > 0", (norm,)).fetchone()[0]
-        return n, self._select_ids(f"SELECT id FROM pairs WHERE instr({col}, ?) > 0 ORDER BY length({col}), id LIMIT ?",
-                            (norm, limit))
+        n = self.con.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM pairs WHERE instr({col}, ?) > 0 LIMIT ?)",
+                             (norm, COUNT_CAP)).fetchone()[0]
+        return n, self._select_ids(f"SELECT id FROM pairs WHERE instr({col}, ?) > 0 ORDER BY id DESC LIMIT ?",
+                                   (norm, limit))
 
     def _fuzzy(self, side: str, fuzzy: Fuzzy, min_fuzzy: float) -> list[tuple[int, float]]:
         """Segments of ``side`` whose match percentage with the query is at least ``min_fuzzy``.
@@ -627,7 +629,7 @@ class Store:
                     hits: list[Hit]) -> tuple[list[tuple[str, int]], list[Hit]]:
         from .phrases import guess_renderings
 
-        cap = 20 * len(conc)  # more uses than this make a span's association negligible, whatever the count
+        cap = 2 * len(conc) + 20  # beyond this a span is common: its association is low whatever the count
 
         def frequency(strings: Sequence[str]) -> dict[str, int]:
             return {s: self._capped_count(other, s, cap) for s in strings}
