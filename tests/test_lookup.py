@@ -16,6 +16,7 @@ from align.model import TranslationUnit
 from corpus.store import Hit, Store, lexical, normalise_text, rank
 from corpus.store.matching import Fuzzy, find_spans, mark, normalised_with_offsets
 from corpus.store.phrases import guess_renderings
+from corpus.store.store import COUNT_CAP
 
 HAN = [chr(0x4E00 + 37 * i) for i in range(160)]  # 160 CJK characters, spread over the block
 SYLLABLES = ["ka", "lo", "mi", "ten", "sor", "ul", "ve", "dra", "nis", "po", "gar", "e", "th", "qu", "ix"]
@@ -112,9 +113,9 @@ def test_concordance_finds_every_segment_a_substring_scan_finds(seeded, side, co
         truth = {r[0] for r in rows if norm in r[col]}
         count, ids = lexical.containing(s.con, side, norm, limit=None)
         assert set(ids) == truth and count == len(truth), q
-        # the store's answer: the same count, and the query upper-cased finds the same segments
+        # the store's answer: the same count (up to its cap), and the query upper-cased finds the same segments
         assert s.lookup(q.upper(), k=5, lang="zh" if side == "src" else "en", mode="concordance",
-                        renderings=False).counts["concordance"] == len(truth)
+                        renderings=False).counts["concordance"] == min(len(truth), COUNT_CAP)
         checked += bool(truth)
     assert checked > 60
 
