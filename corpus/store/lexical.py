@@ -115,26 +115,35 @@ def substring_plan(norm: str) -> tuple[str, str] | None:
     return None
 
 
+def _matching(side: str, norm: str, indexed: bool = True) -> tuple[str, str, list[str], str]:
+    """(table, condition, arguments, id column) selecting the segments of ``side`` that contain ``norm``: the
+    index where it can answer, else a scan of the normalised text."""
+    col = _COLUMNS[side]
+    plan = substring_plan(norm) if indexed else None
+    if plan is None:
+        return "pairs", f"instr({col}, ?) > 0", [norm], "id"
+    table, query = plan
+    return table, f"{table} MATCH ?", [f"{{{col}}} : {query}"], "rowid"
+
+
+def count(con: sqlite3.Connection, side: str, norm: str, cap: int | None = None, indexed: bool = True) -> int:
+    """How many segments of ``side`` contain ``norm``, counted up to ``cap`` when given."""
+    source, where, args, _ = _matching(side, norm, indexed)
+    capped = f" LIMIT {int(cap)}" if cap else ""
+    return con.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} WHERE {where}{capped})", args).fetchone()[0]
+
+
 def containing(con: sqlite3.Connection, side: str, norm: str, limit: int | None = None,
-               count_cap: int | None = None) -> tuple[int, list[int]]:
+               count_cap: int | None = None, indexed: bool = True) -> tuple[int, list[int]]:
     """How many segments of ``side`` contain ``norm`` (counted up to ``count_cap`` when given), and the ids of
     the newest ``limit`` of them (all when None), newest first. Reads the index alone: ordering a large
-    match set by anything but row id would read every matching row."""
-    col = _COLUMNS[side]
-    plan = substring_plan(norm)
-    if plan is None:
-        source, where, args = "pairs", f"instr({col}, ?) > 0", [norm]
-        key = "id"
-    else:
-        table, query = plan
-        source, where, args = table, f"{table} MATCH ?", [f"{{{col}}} : {query}"]
-        key = "rowid"
-    capped = f" LIMIT {int(count_cap)}" if count_cap else ""
-    count = con.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} WHERE {where}{capped})", args).fetchone()[0]
+    match set by anything but row id would read every matching row. ``indexed=False`` scans (a store
+    without the index)."""
+    source, where, args, key = _matching(side, norm, indexed)
     sql = f"SELECT {key} FROM {source} WHERE {where} ORDER BY {key} DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return count, [r[0] for r in con.execute(sql, args)]
+    return count(con, side, norm, count_cap, indexed), [r[0] for r in con.execute(sql, args)]
 
 
 def term_frequencies(con: sqlite3.Connection, side: str, grams: Sequence[str]) -> dict[str, int]:
@@ -148,13 +157,19 @@ def term_frequencies(con: sqlite3.Connection, side: str, grams: Sequence[str]) -
     return {g: int(got.get(g, 0)) for g in uniq}
 
 
-def probe_ids(con: sqlite3.Connection, side: str, probes: Sequence[str], limit: int) -> list[int]:
-    """Ids of the segments of ``side`` holding any of ``probes`` (strings of >= 3 characters), those that hold
-    the most and rarest of them first (FTS5's bm25), at most ``limit``."""
-    if not probes:
+def any_of_ids(con: sqlite3.Connection, side: str, needles: Sequence[str], limit: int) -> list[int]:
+    """Ids of the segments of ``side`` holding any of ``needles`` (words of >= 3 characters, or single CJK
+    characters: one table answers them all), those holding most of the rarest first (FTS5's bm25), at most
+    ``limit``."""
+    plans = [substring_plan(n) for n in needles]
+    if not plans:
         return []
-    query = f"{{{_COLUMNS[side]}}} : (" + " OR ".join(phrase(p) for p in probes) + ")"
-    return [r[0] for r in con.execute("SELECT rowid FROM lex WHERE lex MATCH ? ORDER BY rank LIMIT ?",
+    tables = {p[0] if p else None for p in plans}
+    if len(tables) != 1 or None in tables:
+        raise ValueError(f"needles the lexical index cannot answer together: {list(needles)!r}")
+    table = tables.pop()
+    query = f"{{{_COLUMNS[side]}}} : (" + " OR ".join(q for _, q in plans) + ")"
+    return [r[0] for r in con.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?",
                                       (query, int(limit)))]
 
 
@@ -170,16 +185,6 @@ def character_frequencies(con: sqlite3.Connection, side: str, chars: Sequence[st
         out[c] = int(con.execute("SELECT COALESCE(SUM(doc), 0) FROM temp.lex_short_terms WHERE col = ? AND "
                                  "term >= ? AND term < ?", (_COLUMNS[side], c, c + "\U0010ffff")).fetchone()[0])
     return out
-
-
-def character_ids(con: sqlite3.Connection, side: str, chars: Sequence[str], limit: int) -> list[int]:
-    """Ids of the segments of ``side`` holding any of the CJK ``chars``, those holding most of the rarest first
-    (bm25), at most ``limit``."""
-    if not chars:
-        return []
-    query = f"{{{_COLUMNS[side]}}} : (" + " OR ".join(phrase(c) + "*" for c in chars) + ")"
-    return [r[0] for r in con.execute("SELECT rowid FROM lex_short WHERE lex_short MATCH ? ORDER BY rank LIMIT ?",
-                                      (query, int(limit)))]
 
 
 def sample_agrees(con: sqlite3.Connection, sample: int = 8) -> bool:

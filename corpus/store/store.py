@@ -91,6 +91,7 @@ class Store:
         self._indexes: dict[str, VectorIndex] = {}
         self._ids: list[int] = [0, 0, 0]  # id_fingerprint of what the indexes hold
         self._dirty = False
+        self.index_lags = False  # read-only, and the index files are not the database's: searched in memory
         self._load_indexes()
 
     # ------------------------------------------------------------ opening
@@ -124,10 +125,6 @@ class Store:
             lexical.attach_vocabulary(self.con)
         return "p.extra" if "extra" in cols else "NULL"
 
-    @staticmethod
-    def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
-        return connect(path, readonly)
-
     @classmethod
     def discard_empty(cls, path: str | Path) -> bool:
         """Remove a database file that holds nothing at all, so a store can be created there."""
@@ -152,7 +149,7 @@ class Store:
         except StoreError:
             lock.release()
             raise
-        con = cls._connect(path, readonly=False)
+        con = connect(path, readonly=False)
         with con:
             con.executescript(SCHEMA)
             con.executemany("INSERT INTO meta VALUES (?, ?)", [
@@ -181,7 +178,7 @@ class Store:
 
     @classmethod
     def _open(cls, path: Path, readonly: bool, lock: WriterLock | None) -> Store:
-        con = cls._connect(path, readonly)
+        con = connect(path, readonly)
         if not readonly:
             try:  # a store on a read-only disk or folder: say so now, not in the middle of a build
                 con.execute("BEGIN IMMEDIATE")
@@ -227,7 +224,9 @@ class Store:
             problems.append(f"lexical index: does not match the pairs ({why})")
         elif not lexical.sample_agrees(self.con, sample):
             problems.append("lexical index: does not find stored segments by their own text")
-        problems += [f"vector index: {n}" for n in self.notes if "index lags" in n]
+        if self.index_lags:
+            problems.append("vector index: the index files are not the database's (a build is running or was "
+                            "stopped)")
         db_ids = id_fingerprint(self.con)
         if self._ids != db_ids or any(ix.ntotal != db_ids[0] for ix in self._indexes.values()):
             problems.append(f"vector index: holds {self._indexes['src'].ntotal} pairs, the database {db_ids[0]}")
@@ -303,6 +302,7 @@ class Store:
             if self.readonly:
                 if not self._indexes:
                     self._indexes = self._build_indexes()  # in memory only
+                self.index_lags = True
                 self.notes.append("the index lags behind the database (a build is running or was stopped); "
                                   "results may miss the newest pairs")
                 return
@@ -540,12 +540,12 @@ class Store:
             if r is None:  # deleted since the vector index was written
                 continue
             if kind == "concordance":  # ranks by length: the share of the segment the query covers
-                pct = 100.0 * len(norm) / max(len(normalise_text(r["text"])), 1)
+                pct = 100.0 * len(norm) / max(len(r["norm"]), 1)
             cands.append(Hit(i, kind, r["text"], r["translation"], sims.get(i, sim), max(pct, 0.0), r["score"],
                              r["doc"], r["source"], r["paragraph"], r["bead_kind"]))
         hits = []
         for h in rank(cands, k, min_sim):  # the match percentage and spans of the hits shown
-            pct = fuzzy.score(normalise_text(h.text)) if h.kind in ("concordance", "semantic") else h.fuzzy
+            pct = fuzzy.score(rows[h.pair_id]["norm"]) if h.kind in ("concordance", "semantic") else h.fuzzy
             spans = tuple(find_spans(h.text, norm)) if h.kind in ("exact", "concordance") else ()
             hits.append(replace(h, fuzzy=pct, spans=spans))
         found_renderings: list[tuple[str, int]] = []
@@ -559,15 +559,9 @@ class Store:
         return [r[0] for r in self.con.execute(sql, args)]
 
     def _containing(self, side: str, norm: str, limit: int) -> tuple[int, list[int]]:
-        """How many segments of ``side`` contain ``norm`` (up to ``COUNT_CAP``), the newest ``limit`` (ids)."""
-        if self.lexical:
-            return lexical.containing(self.con, side, norm, limit, COUNT_CAP)
-        # an old store opened read-only: no lexical index, a scan finds the same segments
-        col = f"{side}_norm"
-        n = self.con.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM pairs WHERE instr({col}, ?) > 0 LIMIT ?)",
-                             (norm, COUNT_CAP)).fetchone()[0]
-        return n, self._select_ids(f"SELECT id FROM pairs WHERE instr({col}, ?) > 0 ORDER BY id DESC LIMIT ?",
-                                   (norm, limit))
+        """How many segments of ``side`` contain ``norm`` (up to ``COUNT_CAP``), the newest ``limit`` (ids); an
+        old store opened read-only has no lexical index, and a scan finds the same segments."""
+        return lexical.containing(self.con, side, norm, limit, COUNT_CAP, indexed=self.lexical)
 
     def _fuzzy(self, side: str, fuzzy: Fuzzy, min_fuzzy: float) -> list[tuple[int, float]]:
         """Segments of ``side`` whose match percentage with the query is at least ``min_fuzzy``.
@@ -602,13 +596,13 @@ class Store:
             cjk = [t for t in toks if lexical.is_cjk(t)]
             df = lexical.character_frequencies(self.con, side, cjk)
             ranked = sorted(toks, key=lambda t: df.get(t, math.inf))
-            return lexical.character_ids(self.con, side, _distinct_prefix(ranked, need, df), FUZZY_CANDIDATES)
+            return lexical.any_of_ids(self.con, side, _distinct_prefix(ranked, need, df), FUZZY_CANDIDATES)
         words = [t for t in toks if len(t) >= 3]
         grams = {w: [w[j:j + 3] for j in range(len(w) - 2)] for w in words}
         tf = lexical.term_frequencies(self.con, side, [g for gs in grams.values() for g in gs])
         df = {w: min(tf.get(g, 0) for g in gs) for w, gs in grams.items()}
         ranked = sorted(toks, key=lambda t: df.get(t, math.inf))
-        return lexical.probe_ids(self.con, side, _distinct_prefix(ranked, need, df), FUZZY_CANDIDATES)
+        return lexical.any_of_ids(self.con, side, _distinct_prefix(ranked, need, df), FUZZY_CANDIDATES)
 
     def _rows(self, side: str, other: str, ids: Sequence[int]) -> dict[int, dict]:
         if not ids:
@@ -616,13 +610,13 @@ class Store:
         out = {}
         for r in self.con.execute(
                 f"SELECT p.id, p.{side}_text, p.{other}_text, p.score, d.symbol, d.src_path, d.tgt_path, "
-                f"p.paragraph, p.bead_kind, d.key, json_extract({self.extra_sql}, '$.doc') "
+                f"p.paragraph, p.bead_kind, d.key, json_extract({self.extra_sql}, '$.doc'), p.{side}_norm "
                 f"FROM pairs p JOIN documents d ON p.doc_id=d.id WHERE p.id IN ({','.join('?' * len(ids))})",
                 list(ids)):
             out[r[0]] = {"text": r[1], "translation": r[2], "score": round(float(r[3]), 4),
                          "doc": r[10] or r[4] or Path(r[5] or r[9]).name,
                          "source": " | ".join(x for x in (r[5], r[6]) if x) or r[9],
-                         "paragraph": int(r[7] or 0), "bead_kind": r[8] or ""}
+                         "paragraph": int(r[7] or 0), "bead_kind": r[8] or "", "norm": r[11]}
         return out
 
     def _renderings(self, text: str, qlang: str, tlang: str, other: str, conc: list[int], rows: dict,
@@ -646,13 +640,11 @@ class Store:
                 if chosen.get(h.pair_id) else h for h in hits]
         return guess.renderings, hits
 
-    def _capped_count(self, side: str, norm: str, cap: int = 5000) -> int:
-        plan = lexical.substring_plan(norm) if self.lexical else None
-        if plan is None:
+    def _capped_count(self, side: str, norm: str, cap: int) -> int:
+        """Segments of ``side`` holding ``norm``, up to ``cap``; ``cap`` when only a scan could say."""
+        if not self.lexical or lexical.substring_plan(norm) is None:
             return cap
-        table, query = plan
-        return self.con.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ? LIMIT ?)",
-                                (f"{{{side}_norm}} : {query}", cap)).fetchone()[0]
+        return lexical.count(self.con, side, norm, cap)
 
 
 def _distinct_prefix(ranked: Sequence[str], need: int, df: dict[str, float]) -> list[str]:
