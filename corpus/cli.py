@@ -395,7 +395,7 @@ def _print_lookup(found) -> None:
         where = f"{h.doc} (paragraph {h.paragraph})"
         if h.count > 1:
             others = len(h.documents) - 1
-            where += f" and {h.count - 1} more" + (f" in {others} other documents" if others else "")
+            where += f" and {h.count - 1} more" + (f" in {others} other document{'s' * (others > 1)}" if others else "")
         print(f"{n:>2}. {h.kind:<11} match {match:>5}{sim}  align {h.score:.2f}  {where}")
         print(f"    {mark(h.text, h.spans)}")
         print(f"    -> {mark(h.translation, h.translation_spans)}")
