@@ -138,6 +138,7 @@ class TranslationUnit:
     src_ids: tuple[int, ...] = ()  # indices of the aligned source sentences (alignment exports)
     tgt_ids: tuple[int, ...] = ()
     extra: str = ""  # JSON object: what an imported TMX unit carried beyond these fields (props, notes, ids)
+    review: str = ""  # a reviewer's verdict in a store: "automatic", "confirmed" or "corrected" ("" unknown)
 
 
 def join_segments(texts: list[str], lang: str) -> str:

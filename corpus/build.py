@@ -33,11 +33,14 @@ class BuildReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (document pair, error)
     unpaired: list[Unpaired] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    dropped_reviews: int = 0  # reviewed pairs of documents that changed and were aligned again
 
     def summary(self) -> str:
+        dropped = (f"; {self.dropped_reviews} reviewed pairs of changed documents dropped (they were aligned "
+                   "again)") if self.dropped_reviews else ""
         return (f"{self.paired} document pairs found: {self.added_documents} added, {self.replaced_documents} "
                 f"replaced, {self.unchanged_documents} unchanged, {len(self.failed)} failed; "
-                f"{self.pairs_added} translation pairs added; {len(self.unpaired)} inputs unpaired")
+                f"{self.pairs_added} translation pairs added; {len(self.unpaired)} inputs unpaired{dropped}")
 
 
 def content_hash(*paths: str | Path) -> str:
@@ -163,7 +166,8 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
                     report.pairs_added += store.add_document(
                         res.key, res.content_hash, res.units, res.src_vecs, res.tgt_vecs,
                         src_path=path_text(job.zh_path), tgt_path=path_text(job.en_path),
-                        symbol=zd.meta.symbol or job.en.meta.symbol, title=zd.meta.title or job.en.meta.title)
+                        symbol=zd.meta.symbol or job.en.meta.symbol, title=zd.meta.title or job.en.meta.title,
+                        sentences=res.sentences)
                     if statuses[res.key] == "changed":
                         report.replaced_documents += 1
                     else:
@@ -179,6 +183,7 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
             cached = json.dumps({"fingerprint": fingerprint, **pairing.as_dict()})
             if not report.failed and store.meta(PAIRING_KEY) != cached:
                 store.set_meta(PAIRING_KEY, cached)
+        report.dropped_reviews = store.dropped_reviews
     finally:
         store.close()
     return report

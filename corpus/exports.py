@@ -25,7 +25,7 @@ def format_from_suffix(path: Path) -> str:
 
 
 # the props tmbuild writes on every unit and reads back on import
-TMBUILD_PROPS = ("x-document", "x-paragraph", "x-bead-type", "x-alignment-score", "x-embedder")
+TMBUILD_PROPS = ("x-document", "x-paragraph", "x-bead-type", "x-alignment-score", "x-embedder", "x-review")
 
 
 def tmx_units(units: Iterable[TranslationUnit], codes: LangCodes = LangCodes(),
@@ -40,7 +40,7 @@ def tmx_units(units: Iterable[TranslationUnit], codes: LangCodes = LangCodes(),
         if not (u.src_text and u.tgt_text):
             continue  # a sentence left unaligned (--keep-unaligned) is no translation unit
         props = [("x-document", u.doc), ("x-paragraph", str(u.paragraph)), ("x-bead-type", u.bead_kind),
-                 ("x-alignment-score", f"{u.score:.4f}"), ("x-embedder", u.embedder)]
+                 ("x-alignment-score", f"{u.score:.4f}"), ("x-embedder", u.embedder), ("x-review", u.review)]
         extra = json.loads(u.extra) if u.extra else {}
         props += [(t, v) for t, v in extra.get("props", ()) if t not in TMBUILD_PROPS]
         yield TmxUnit(variants=((codes.tag(u.src_lang), u.src_text), (codes.tag(u.tgt_lang), u.tgt_text)),

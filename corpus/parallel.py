@@ -29,7 +29,7 @@ from align.aligner import AlignConfig, Aligner
 from align.embed import get_embedder
 from align.embed.base import Embedder, signature
 from align.errors import MissingDependency
-from align.model import Document, TranslationUnit
+from align.model import Document, Segment, TranslationUnit
 
 from .pipeline import DocVectors, embed_document, segment_document, translation_units
 
@@ -68,6 +68,7 @@ class JobResult:
     units: tuple[TranslationUnit, ...] = ()
     src_vecs: np.ndarray | None = None
     tgt_vecs: np.ndarray | None = None
+    sentences: tuple[tuple[Segment, ...], tuple[Segment, ...]] | None = None  # what the units' ids index
     error: str = ""
 
 
@@ -92,7 +93,8 @@ class AlignWorker:
             units = translation_units(alignment, doc=name, embedder=self.signature)
             src, tgt = self.aligner.pair_vectors(alignment)
             keep = [u.bead for u in units]  # a unit's bead is its index among the alignment's pairs
-            return JobResult(job.index, job.key, job.content_hash, tuple(units), src[keep], tgt[keep])
+            return JobResult(job.index, job.key, job.content_hash, tuple(units), src[keep], tgt[keep],
+                             (alignment.src, alignment.tgt))
         except Exception as e:  # noqa: BLE001 - one pair's failure must not stop the others
             return JobResult(job.index, job.key, job.content_hash, error=f"{type(e).__name__}: {e}")
         finally:

@@ -21,6 +21,7 @@ from .chinese import detect_script
 from .exports import TMBUILD_PROPS, one_line, unit_record, write_tmx_units
 from .files import binary_output, is_stdio, text_output
 from .langtags import LangCodes, primary, tag_lang
+from .review import REVIEW_STATES
 from .store import Store
 
 SPLITS = ("train", "dev", "test")
@@ -34,18 +35,23 @@ class StoredUnit:
     doc_key: str  # what identifies the document (splits never cut through one)
 
 
-def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence") -> Iterator[StoredUnit]:
-    """Pairs in document and bead order; ``segtype="paragraph"`` joins each paragraph's pairs into one."""
+def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence",
+               reviewed_only: bool = False) -> Iterator[StoredUnit]:
+    """Pairs in document and bead order; ``segtype="paragraph"`` joins each paragraph's pairs into one;
+    ``reviewed_only``: the pairs a reviewer confirmed or corrected."""
+    review = store.column["review"]
     rows = store.con.execute(
         "SELECT p.src_text, p.tgt_text, p.src_lang, p.tgt_lang, p.score, p.bead_kind, p.paragraph, p.bead_index, "
-        f"p.embedder, d.symbol, d.src_path, d.key, {store.extra_sql} FROM pairs p "
-        "JOIN documents d ON p.doc_id = d.id ORDER BY d.id, p.id")
+        f"p.embedder, d.symbol, d.src_path, d.key, {store.extra_sql}, {review} FROM pairs p "
+        "JOIN documents d ON p.doc_id = d.id "
+        + (f"WHERE {review} != 'automatic' " if reviewed_only else "")
+        + "ORDER BY d.id, p.bead_index, p.id")
     if segtype == "sentence":
         for r in rows:
             if r[4] < min_score:
                 continue
             yield StoredUnit(TranslationUnit(r[0], r[1], r[2], r[3], r[4], r[5], _doc_name(r), r[6], r[7], r[8],
-                                             extra=r[12] or ""), r[11])
+                                             extra=r[12] or "", review=r[13]), r[11])
         return
     if segtype != "paragraph":
         raise InputError(f"--segtype is sentence or paragraph, not {segtype!r}")
@@ -59,9 +65,12 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence") 
         if score < min_score:
             return None
         kinds = "+".join(g[5] for g in group) if len(group) > 1 else first[5]
+        reviews = {g[13] for g in group}  # a paragraph is as reviewed as its least reviewed pair
+        review = "automatic" if "automatic" in reviews else "corrected" if "corrected" in reviews else "confirmed"
         return StoredUnit(TranslationUnit(join_segments([g[0] for g in group], first[2]),
                                           join_segments([g[1] for g in group], first[3]), first[2], first[3],
-                                          score, kinds, _doc_name(first), first[6], first[7], first[8]), first[11])
+                                          score, kinds, _doc_name(first), first[6], first[7], first[8],
+                                          review=review), first[11])
 
     for r in rows:
         if group and (r[11] != group[0][11] or r[6] != group[0][6] or _doc_name(r) != _doc_name(group[0])):
@@ -86,9 +95,9 @@ def _doc_name(r) -> str:
 # ------------------------------------------------------------------ TMX
 
 def export_tmx(store: Store, path: Path, min_score: float = 0.0, segtype: str = "sentence",
-               codes: LangCodes = LangCodes()) -> str:
+               codes: LangCodes = LangCodes(), reviewed_only: bool = False) -> str:
     """Write the store as TMX; each side tagged with its own language and script (zh-CN, zh-TW...)."""
-    units = (s.unit for s in iter_units(store, min_score, segtype))
+    units = (s.unit for s in iter_units(store, min_score, segtype, reviewed_only))
     with binary_output(path) as dest:
         rep = write_tmx_units(units, dest, _header_src_lang(store), codes, segtype=segtype)
     path = "standard output" if is_stdio(path) else path
@@ -112,6 +121,7 @@ class Filters:
     min_chars: int = 1  # per side, after trimming
     dedupe: bool = True
     to_simplified: bool = False  # convert Traditional Chinese sides to Simplified (OpenCC t2s)
+    reviewed_only: bool = False  # only the pairs a reviewer confirmed or corrected
 
 
 @dataclass
@@ -211,7 +221,7 @@ def export_mt(store: Store, *, moses: Path | None = None, tsv: Path | None = Non
     rep = MtReport()
     seen: set[str] = set()
     kept: dict[str, list[StoredUnit]] = {}
-    for s in iter_units(store):
+    for s in iter_units(store, reviewed_only=filters.reviewed_only):
         rep.read += 1
         if filters.to_simplified and "zh-Hant" in (s.unit.src_lang, s.unit.tgt_lang):
             s = StoredUnit(_simplified(s.unit), s.doc_key)
@@ -303,7 +313,7 @@ class ImportReport:
 
 def _imported_unit(u: TmxUnit, i: int, s: tuple[str, str], t: tuple[str, str], name: str, emb: str,
                    from_tmbuild: bool) -> TranslationUnit:
-    score, kind, doc, para = 1.0, "tmx", name, i
+    score, kind, doc, para, review = 1.0, "tmx", name, i, ""
     if from_tmbuild:  # what tmbuild wrote itself comes back as it was
         try:
             score = min(max(float(u.prop("x-alignment-score") or 1.0), 0.0), 1.0)
@@ -312,13 +322,14 @@ def _imported_unit(u: TmxUnit, i: int, s: tuple[str, str], t: tuple[str, str], n
         kind = u.prop("x-bead-type") or kind
         doc = u.prop("x-document") or doc
         para = int(u.prop("x-paragraph")) if (u.prop("x-paragraph") or "").isdigit() else para
+        review = u.prop("x-review") if u.prop("x-review") in REVIEW_STATES else ""
     extra = {"doc": doc if doc != name else "", "tuid": u.tuid, "creationdate": u.creationdate,
              "changedate": u.changedate, "attrs": [list(a) for a in u.attrs],
              "props": [[k, v] for k, v in u.props if k not in TMBUILD_PROPS], "notes": list(u.notes)}
     extra = {k: v for k, v in extra.items() if v}
     s_lang, t_lang = (tag_lang(code, lambda text=text: detect_script(text)) for code, text in (s, t))
     return TranslationUnit(s[1].strip(), t[1].strip(), s_lang, t_lang, score, kind, doc, para, i,
-                           emb, extra=json.dumps(extra, ensure_ascii=False) if extra else "")
+                           emb, extra=json.dumps(extra, ensure_ascii=False) if extra else "", review=review)
 
 
 def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, progress: bool = False) -> ImportReport:

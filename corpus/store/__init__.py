@@ -2,17 +2,19 @@
 
 Files: ``database`` (SQLite, the source of truth), ``vectors`` (FAISS indexes), ``lexical`` (FTS5 index),
 ``matching`` (normal form, edit similarity, spans), ``ranking`` (one ranked answer from candidate lists),
-``phrases`` (the translation of a phrase), ``store`` (the :class:`Store` that ties them together).
+``phrases`` (the translation of a phrase), ``reviews`` (a document's beads and a reviewer's edits), ``store``
+(the :class:`Store` that ties them together).
 """
 
 from .database import DB_NAME, LOCK_NAME, WriterLock, read_only_error
 from .matching import fuzzy_match, normalise_text
 from .ranking import KINDS, MODES, Hit, rank
+from .reviews import NotFound
 from .store import FUZZY_MIN, MAX_K, MIN_SIMILARITY, STATE_NAME, Lookup, Store, StoreStats
 from .vectors import MIN_PER_LIST, TRAIN_PER_LIST, blob_vecs, id_fingerprint, index_plan, new_ivf
 
 __all__ = [
     "DB_NAME", "FUZZY_MIN", "KINDS", "LOCK_NAME", "MAX_K", "MIN_PER_LIST", "MIN_SIMILARITY", "MODES",
-    "STATE_NAME", "TRAIN_PER_LIST", "Hit", "Lookup", "Store", "StoreStats", "WriterLock", "blob_vecs",
+    "NotFound", "STATE_NAME", "TRAIN_PER_LIST", "Hit", "Lookup", "Store", "StoreStats", "WriterLock", "blob_vecs",
     "fuzzy_match", "id_fingerprint", "index_plan", "new_ivf", "normalise_text", "rank", "read_only_error",
 ]

@@ -23,6 +23,16 @@ DB_NAME = "store.sqlite"
 LOCK_NAME = ".tmbuild.lock"  # held by the one process that changes the store (flock); readers ignore it
 WAIT_SECONDS = 3600.0  # how long a writer waits for another one to finish
 SCHEMA_VERSION = "1"
+# columns added since the first stores, each with what reads it in a store that predates it (opened read-only)
+ADDED_COLUMNS = {
+    ("pairs", "extra"): ("TEXT", "NULL"),
+    ("pairs", "src_ids"): ("TEXT", "NULL"),
+    ("pairs", "tgt_ids"): ("TEXT", "NULL"),
+    ("pairs", "review"): ("TEXT NOT NULL DEFAULT 'automatic'", "'automatic'"),
+    ("pairs", "reviewed"): ("TEXT", "NULL"),
+    ("documents", "src_lang"): ("TEXT", "NULL"),
+    ("documents", "tgt_lang"): ("TEXT", "NULL"),
+}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,18 +40,34 @@ CREATE TABLE IF NOT EXISTS documents(
     id INTEGER PRIMARY KEY,
     key TEXT UNIQUE NOT NULL,          -- what identifies the document pair (its two paths, or a TMX file)
     src_path TEXT, tgt_path TEXT, symbol TEXT, title TEXT,
-    content_hash TEXT NOT NULL, origin TEXT NOT NULL, added TEXT NOT NULL);
+    content_hash TEXT NOT NULL, origin TEXT NOT NULL, added TEXT NOT NULL,
+    src_lang TEXT, tgt_lang TEXT);  -- the languages of its sentences
 CREATE TABLE IF NOT EXISTS pairs(
     id INTEGER PRIMARY KEY,
     doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     src_text TEXT NOT NULL, tgt_text TEXT NOT NULL, src_lang TEXT NOT NULL, tgt_lang TEXT NOT NULL,
     paragraph INTEGER, bead_index INTEGER, bead_kind TEXT, score REAL, embedder TEXT, added TEXT,
     src_norm TEXT NOT NULL, tgt_norm TEXT NOT NULL, src_vec BLOB NOT NULL, tgt_vec BLOB NOT NULL,
-    extra TEXT);  -- JSON: document name, props, notes and ids an imported TMX unit carried
+    extra TEXT,  -- JSON: document name, props, notes and ids an imported TMX unit carried
+    src_ids TEXT, tgt_ids TEXT,  -- the bead's sentences ("3 4": indices into the document's sentences)
+    review TEXT NOT NULL DEFAULT 'automatic', reviewed TEXT);  -- automatic, confirmed or corrected; when
 CREATE INDEX IF NOT EXISTS pairs_doc ON pairs(doc_id);
+-- every sentence of an aligned document pair, so that a reviewer can see and re-pair them
+CREATE TABLE IF NOT EXISTS sentences(
+    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    side TEXT NOT NULL, idx INTEGER NOT NULL, paragraph INTEGER, text TEXT NOT NULL,
+    PRIMARY KEY(doc_id, side, idx)) WITHOUT ROWID;
+-- the reviewer's edits of a document's beads, each with the beads it replaced (undo)
+CREATE TABLE IF NOT EXISTS edits(
+    id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    time TEXT NOT NULL, action TEXT NOT NULL, before TEXT NOT NULL, undone INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS edits_doc ON edits(doc_id);
 CREATE INDEX IF NOT EXISTS pairs_src_norm ON pairs(src_norm);
 CREATE INDEX IF NOT EXISTS pairs_tgt_norm ON pairs(tgt_norm);
 """
+
+
+TABLES = {"meta", "documents", "pairs", "sentences", "edits"}  # the store's own (and the lexical index's)
 
 
 def now() -> str:
@@ -49,20 +75,21 @@ def now() -> str:
 
 
 def connect(path: Path, readonly: bool) -> sqlite3.Connection:
-    """A connection to the store's database, with the lexical index's SQL function registered."""
+    """A connection to the store's database, with the lexical index's SQL function registered. It may be used
+    from another thread than the one that opened it (the web app's server), one call at a time."""
     db = path / DB_NAME
     try:
         if readonly:
-            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30, check_same_thread=False)
             try:
                 con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
             except sqlite3.OperationalError:
                 # a WAL database on a read-only disk or folder: SQLite cannot create its -shm file there;
                 # nothing can write it either, so it is read as an immutable file
                 con.close()
-                con = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True, timeout=30)
+                con = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True, timeout=30, check_same_thread=False)
         else:
-            con = sqlite3.connect(str(db), timeout=30)
+            con = sqlite3.connect(str(db), timeout=30, check_same_thread=False)
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
         con.execute("PRAGMA foreign_keys=ON")
@@ -91,7 +118,7 @@ def discard_empty(path: Path) -> bool:
                 for table in ("meta", "documents", "pairs"):  # killed between CREATE and the first rows
                     if table in tables and con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]:
                         return False
-                if {t for t in tables if not t.startswith(lexical.PREFIX)} - {"meta", "documents", "pairs"}:
+                if {t for t in tables if not t.startswith(lexical.PREFIX)} - TABLES:
                     return False  # a database of something else
             finally:
                 con.close()
@@ -128,6 +155,9 @@ class WriterLock:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(self.fd, 32, 0).decode(errors="replace").strip() or "?"
+            if wait <= 0:
+                os.close(self.fd)
+                raise StoreError(f"{path}: the store is being changed by process {holder}") from None
             print(f"tmbuild: {path}: the store is being changed by process {holder}; waiting for it to finish",
                   file=sys.stderr, flush=True)
             deadline = time.monotonic() + wait

@@ -30,13 +30,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from align.errors import StoreError
-from align.model import TranslationUnit
+from align.model import Segment, TranslationUnit
 
 from . import lexical
-from .database import DB_NAME, LOCK_NAME, SCHEMA, SCHEMA_VERSION, WriterLock, connect, now, read_only_error
+from .database import (
+    ADDED_COLUMNS,
+    DB_NAME,
+    LOCK_NAME,
+    SCHEMA,
+    SCHEMA_VERSION,
+    WriterLock,
+    connect,
+    now,
+    read_only_error,
+)
 from .database import discard_empty as _discard_empty
 from .matching import Fuzzy, by_characters, find_spans, normalise_text, tokens
 from .ranking import KINDS, MODES, Hit, rank
+from .reviews import Reviews
 from .vectors import (
     TRAIN_PER_LIST,
     VectorIndex,
@@ -68,7 +79,7 @@ class StoreStats:
     generation: int
 
 
-class Store:
+class Store(Reviews):
     """Open with :meth:`Store.open` (existing) or :meth:`Store.create`.
 
     One process at a time changes a store (:class:`WriterLock`, taken by a writable open and held until
@@ -86,6 +97,7 @@ class Store:
         self.dim = int(m["dim"])
         self.src_lang, self.tgt_lang = m["src_lang"], m["tgt_lang"]
         self.notes: list[str] = []  # what opening the store did (repairs)
+        self.dropped_reviews = 0  # reviewed pairs of documents replaced since the store was opened
         self.extra_sql = self._migrate()
         self._embedder = None
         self._indexes: dict[str, VectorIndex] = {}
@@ -97,14 +109,23 @@ class Store:
     # ------------------------------------------------------------ opening
 
     def _migrate(self) -> str:
-        """Bring a store written by an earlier tmbuild up to date; return the SQL that reads ``pairs.extra``
-        (``NULL`` in an old store opened read-only)."""
-        cols = {r[1] for r in self.con.execute("PRAGMA table_info(pairs)")}
+        """Bring a store written by an earlier tmbuild up to date; return the SQL that reads ``pairs.extra``.
+        ``self.column`` gives the SQL that reads each added column (a constant in an old store opened
+        read-only)."""
+        have = {(t, r[1]) for t in ("pairs", "documents") for r in self.con.execute(f"PRAGMA table_info({t})")}
+        tables = {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not self.readonly and (set(ADDED_COLUMNS) - have or not {"sentences", "edits"} <= tables):
+            with self.con:
+                for (table, col), (decl, _) in ADDED_COLUMNS.items():
+                    if (table, col) not in have:
+                        self.con.execute(f"ALTER TABLE {table} ADD COLUMN {col} {decl}")
+                        have.add((table, col))
+            self.con.executescript(SCHEMA)  # the tables added since (IF NOT EXISTS)
+            tables |= {"sentences", "edits"}
+        self.column = {col: (f"{'p' if table == 'pairs' else 'd'}.{col}" if (table, col) in have else default)
+                       for (table, col), (_, default) in ADDED_COLUMNS.items()}
+        self.reviewable = {"sentences", "edits"} <= tables
         if not self.readonly:
-            if "extra" not in cols:
-                with self.con:
-                    self.con.execute("ALTER TABLE pairs ADD COLUMN extra TEXT")
-                cols.add("extra")
             if not lexical.present(self.con):
                 n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
                 self.con.execute("BEGIN IMMEDIATE")  # tables, triggers and their rows in one transaction
@@ -123,7 +144,7 @@ class Store:
         self.lexical = lexical.present(self.con)
         if self.lexical:
             lexical.attach_vocabulary(self.con)
-        return "p.extra" if "extra" in cols else "NULL"
+        return self.column["extra"]
 
     @classmethod
     def discard_empty(cls, path: str | Path) -> bool:
@@ -391,8 +412,13 @@ class Store:
 
     def add_document(self, key: str, content_hash: str, units: Sequence[TranslationUnit],
                      src_vecs: NDArray[np.float32], tgt_vecs: NDArray[np.float32], *, src_path: str = "",
-                     tgt_path: str = "", symbol: str = "", title: str = "", origin: str = "aligned") -> int:
-        """Add (or replace) one document's pairs in one transaction; returns the number of pairs added."""
+                     tgt_path: str = "", symbol: str = "", title: str = "", origin: str = "aligned",
+                     sentences: tuple[Sequence[Segment], Sequence[Segment]] | None = None) -> int:
+        """Add (or replace) one document's pairs in one transaction; returns the number of pairs added.
+
+        ``sentences`` (both sides' sentences, which the units' ``src_ids``/``tgt_ids`` index) make the
+        document reviewable. Replacing a document drops its reviewer's corrections: ``dropped_reviews``
+        counts them."""
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         if len(units) != len(src_vecs) or len(units) != len(tgt_vecs):
@@ -400,27 +426,46 @@ class Store:
         if src_vecs.shape[1:] != (self.dim,) and len(units):
             raise StoreError(f"vectors of dimension {src_vecs.shape[1]}, the store holds {self.dim}")
         added = now()
+        langs = (units[0].src_lang, units[0].tgt_lang) if units else (self.src_lang, self.tgt_lang)
         with self.con:
             old = [r[0] for r in self.con.execute(
                 "SELECT p.id FROM pairs p JOIN documents d ON p.doc_id=d.id WHERE d.key=?", (key,))]
+            self.dropped_reviews += self.con.execute(
+                "SELECT COUNT(*) FROM pairs p JOIN documents d ON p.doc_id=d.id WHERE d.key=? "
+                "AND p.review != 'automatic'", (key,)).fetchone()[0]
             self.con.execute("DELETE FROM documents WHERE key=?", (key,))
             cur = self.con.execute(
-                "INSERT INTO documents(key, src_path, tgt_path, symbol, title, content_hash, origin, added) "
-                "VALUES (?,?,?,?,?,?,?,?)", (key, src_path, tgt_path, symbol, title, content_hash, origin, added))
+                "INSERT INTO documents(key, src_path, tgt_path, symbol, title, content_hash, origin, added, "
+                "src_lang, tgt_lang) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (key, src_path, tgt_path, symbol, title, content_hash, origin, added, *langs))
             doc_id = cur.lastrowid
-            ids = []
-            for u, sv, tv in zip(units, src_vecs, tgt_vecs):
-                cur = self.con.execute(
-                    "INSERT INTO pairs(doc_id, src_text, tgt_text, src_lang, tgt_lang, paragraph, bead_index, "
-                    "bead_kind, score, embedder, added, src_norm, tgt_norm, src_vec, tgt_vec, extra) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (doc_id, u.src_text, u.tgt_text, u.src_lang, u.tgt_lang, u.paragraph, u.bead, u.bead_kind,
-                     float(u.score), u.embedder or self.embedder_signature, added, normalise_text(u.src_text),
-                     normalise_text(u.tgt_text), vec_blob(sv), vec_blob(tv), u.extra or None))
-                ids.append(cur.lastrowid)
+            if sentences is not None:
+                self.con.executemany(
+                    "INSERT INTO sentences(doc_id, side, idx, paragraph, text) VALUES (?,?,?,?,?)",
+                    [(doc_id, side, i, seg.paragraph, seg.text)
+                     for side, segs in zip(("src", "tgt"), sentences) for i, seg in enumerate(segs)])
+            ids = self._insert_pairs(doc_id, units, src_vecs, tgt_vecs, added, with_ids=sentences is not None)
             self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
         self._apply(old, np.array(ids, dtype=np.int64), src_vecs, tgt_vecs)
         return len(ids)
+
+    def _insert_pairs(self, doc_id: int, units: Sequence[TranslationUnit], src_vecs, tgt_vecs, added: str,
+                      with_ids: bool = True, reviews: Sequence[tuple[str, str | None]] = ()) -> list[int]:
+        """Insert a document's pairs (inside the caller's transaction); their new ids."""
+        ids = []
+        for k, (u, sv, tv) in enumerate(zip(units, src_vecs, tgt_vecs)):
+            review, reviewed = reviews[k] if reviews else (u.review or "automatic", None)
+            cur = self.con.execute(
+                "INSERT INTO pairs(doc_id, src_text, tgt_text, src_lang, tgt_lang, paragraph, bead_index, "
+                "bead_kind, score, embedder, added, src_norm, tgt_norm, src_vec, tgt_vec, extra, src_ids, tgt_ids, "
+                "review, reviewed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc_id, u.src_text, u.tgt_text, u.src_lang, u.tgt_lang, u.paragraph, u.bead, u.bead_kind,
+                 float(u.score), u.embedder or self.embedder_signature, added, normalise_text(u.src_text),
+                 normalise_text(u.tgt_text), vec_blob(sv), vec_blob(tv), u.extra or None,
+                 " ".join(map(str, u.src_ids)) if with_ids else None,
+                 " ".join(map(str, u.tgt_ids)) if with_ids else None, review, reviewed))
+            ids.append(cur.lastrowid)
+        return ids
 
     def delete_document(self, key: str) -> int:
         """Remove a document and its pairs; returns how many pairs went."""

@@ -1,0 +1,211 @@
+"""Corrections of a stored alignment: the edits a reviewer makes, as pure functions over a bead list.
+
+A document pair's alignment is an exact cover of both sides' sentences by beads, in order: every sentence
+in exactly one bead, each bead a run of consecutive sentences on each side, both sides' runs increasing.
+Beads with text on both sides are the store's pairs; the others hold one sentence left unaligned. An edit
+(:func:`apply_edit`) turns one cover into another and says which beads it made; :func:`check_cover` refuses
+anything that is not a cover, so no edit can leave a sentence twice or lose one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from align.errors import TmbuildError
+
+AUTOMATIC, CONFIRMED, CORRECTED = "automatic", "confirmed", "corrected"
+REVIEW_STATES = (AUTOMATIC, CONFIRMED, CORRECTED)
+ACTIONS = ("confirm", "merge", "split", "move", "detach", "unalign", "replace")
+
+
+class EditError(TmbuildError):
+    """An edit that cannot be made (said to the reviewer; nothing is changed)."""
+
+
+class StaleEdit(EditError):
+    """An edit of a bead the document no longer has: the reviewer saw an older state."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bead:
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    score: float | None = None  # the aligner's confidence (None: a bead without both sides)
+    review: str = AUTOMATIC
+    reviewed: str = ""  # when a reviewer confirmed or made it
+    pair_id: int | None = None
+
+    @property
+    def paired(self) -> bool:
+        return bool(self.src and self.tgt)
+
+    @property
+    def key(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return self.src, self.tgt
+
+
+def cover(pairs: Sequence[Bead], n_src: int, n_tgt: int) -> list[Bead]:
+    """The whole cover of a document from its pairs (in order): each sentence no pair holds becomes a bead of
+    its own, placed where it falls between the pairs (source before target)."""
+    out: list[Bead] = []
+    i = j = 0
+    for p in sorted(pairs, key=lambda b: (b.src[0], b.tgt[0])):
+        out += [Bead((s,), ()) for s in range(i, p.src[0])]
+        out += [Bead((), (t,)) for t in range(j, p.tgt[0])]
+        out.append(p)
+        i, j = p.src[-1] + 1, p.tgt[-1] + 1
+    out += [Bead((s,), ()) for s in range(i, n_src)]
+    out += [Bead((), (t,)) for t in range(j, n_tgt)]
+    return out
+
+
+def check_cover(beads: Sequence[Bead], n_src: int, n_tgt: int) -> None:
+    """Raise :class:`EditError` unless ``beads`` cover every sentence exactly once, in order, in runs."""
+    for side, n in (("src", n_src), ("tgt", n_tgt)):
+        name = "source" if side == "src" else "target"
+        seen = [i for b in beads for i in getattr(b, side)]
+        twice = sorted(i for i, c in Counter(seen).items() if c > 1)
+        if twice:
+            raise EditError(f"{name} sentence {twice[0]} would be in two beads")
+        if any(not 0 <= i < n for i in seen):
+            raise EditError(f"no {name} sentence {max(seen)}: the document has {n}")
+        if len(seen) != n:
+            missing = sorted(set(range(n)) - set(seen))
+            raise EditError(f"{name} sentence {missing[0]} would be in no bead")
+        if seen != sorted(seen):
+            raise EditError(f"{name} sentences would be out of order")
+        for b in beads:
+            ids = getattr(b, side)
+            if ids and list(ids) != list(range(ids[0], ids[0] + len(ids))):
+                raise EditError(f"a bead's {name} sentences must follow each other ({list(ids)})")
+    if any(not b.src and not b.tgt for b in beads):
+        raise EditError("a bead with no sentence")
+
+
+def _singles(src: Sequence[int], tgt: Sequence[int]) -> list[Bead]:
+    """Sentences left unaligned: one bead each."""
+    return [Bead((s,), ()) for s in src] + [Bead((), (t,)) for t in tgt]
+
+
+def _made(src: Sequence[int], tgt: Sequence[int], when: str) -> list[Bead]:
+    """A bead a reviewer made (or, when a side is empty, its sentences left unaligned)."""
+    if src and tgt:
+        return [Bead(tuple(src), tuple(tgt), review=CORRECTED, reviewed=when)]
+    return _singles(src, tgt)
+
+
+def find(beads: Sequence[Bead], src: Sequence[int], tgt: Sequence[int]) -> int:
+    """Index of the bead holding exactly these sentences."""
+    key = (tuple(src), tuple(tgt))
+    for k, b in enumerate(beads):
+        if b.key == key:
+            return k
+    raise StaleEdit(f"no bead {list(src)}:{list(tgt)} in this document (it changed since it was shown: reload)")
+
+
+def apply_edit(beads: Sequence[Bead], edit: dict, n_src: int, n_tgt: int, when: str) -> list[Bead]:
+    """The cover after one edit. ``edit`` names its bead by its sentences (``src``, ``tgt``: lists of ids)
+    and its ``action``:
+
+    * ``confirm``: the bead is right as it is.
+    * ``merge`` with the ``next`` or ``previous`` bead (``to``).
+    * ``split`` into two: the first ``src_at`` source and ``tgt_at`` target sentences, and the rest (by
+      default one sentence of each side that has more than one goes first).
+    * ``move`` a sentence of ``side`` (``src``/``tgt``) across a boundary ``to`` the ``next`` bead (its
+      last sentence) or the ``previous`` one (its first).
+    * ``detach`` sentence ``sentence`` of ``side``, the first or last of its side: it is left unaligned.
+    * ``unalign``: all the bead's sentences are left unaligned.
+    * ``replace``: the bead and the ``count - 1`` after it by the beads ``beads`` (lists of ``src``/``tgt``).
+    """
+    action = edit.get("action")
+    if action not in ACTIONS:
+        raise EditError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
+    try:
+        src, tgt = tuple(int(i) for i in edit.get("src", ())), tuple(int(i) for i in edit.get("tgt", ()))
+    except (TypeError, ValueError):
+        raise EditError("src and tgt are lists of sentence numbers") from None
+    beads = list(beads)
+    k = find(beads, src, tgt)
+    b = beads[k]
+    if action == "confirm":
+        if not b.paired:
+            raise EditError("an unaligned sentence cannot be confirmed; merge it with a bead")
+        new = [replace(b, review=CONFIRMED, reviewed=when, score=1.0)]  # a reviewer's verdict: certain
+        out = beads[:k] + new + beads[k + 1:]
+    elif action == "merge":
+        to = edit.get("to", "next")
+        if to not in ("next", "previous"):
+            raise EditError("merge to is next or previous")
+        o = k + 1 if to == "next" else k - 1
+        if not 0 <= o < len(beads):
+            raise EditError(f"there is no {to} bead to merge with")
+        a, c = sorted((k, o))
+        out = beads[:a] + _made(beads[a].src + beads[c].src, beads[a].tgt + beads[c].tgt, when) + beads[c + 1:]
+    elif action == "split":
+        s_at = _int(edit.get("src_at", 1 if len(b.src) > 1 else len(b.src)), "src_at")
+        t_at = _int(edit.get("tgt_at", 1 if len(b.tgt) > 1 else len(b.tgt)), "tgt_at")
+        if not (0 <= s_at <= len(b.src) and 0 <= t_at <= len(b.tgt)):
+            raise EditError(f"split at {s_at}:{t_at} is outside the bead ({len(b.src)}-{len(b.tgt)})")
+        first, rest = (b.src[:s_at], b.tgt[:t_at]), (b.src[s_at:], b.tgt[t_at:])
+        if not any(first) or not any(rest):
+            raise EditError("this split leaves one part empty; a 1-1 bead cannot be split (unalign it instead)")
+        out = beads[:k] + _made(*first, when) + _made(*rest, when) + beads[k + 1:]
+    elif action == "move":
+        side, to = edit.get("side"), edit.get("to", "next")
+        if side not in ("src", "tgt") or to not in ("next", "previous"):
+            raise EditError("move needs side (src or tgt) and to (next or previous)")
+        ids = getattr(b, side)
+        if not ids:
+            raise EditError(f"the bead has no {'source' if side == 'src' else 'target'} sentence to move")
+        o = k + 1 if to == "next" else k - 1
+        if not 0 <= o < len(beads):
+            raise EditError(f"there is no {to} bead to move a sentence to")
+        moved, kept = (ids[-1:], ids[:-1]) if to == "next" else (ids[:1], ids[1:])
+        other = getattr(beads[o], side)
+        joined = moved + other if to == "next" else other + moved
+        here = replace(b, **{side: kept})
+        there = replace(beads[o], **{side: joined})
+        parts = {k: _made(here.src, here.tgt, when), o: _made(there.src, there.tgt, when)}
+        a, c = sorted((k, o))
+        out = beads[:a] + parts[a] + parts[c] + beads[c + 1:]
+    elif action == "detach":
+        side = edit.get("side")
+        if side not in ("src", "tgt"):
+            raise EditError("detach needs side (src or tgt) and sentence")
+        ids = getattr(b, side)
+        s = _int(edit.get("sentence", -1), "sentence")
+        if s not in ids:
+            raise EditError(f"sentence {s} is not on that side of the bead")
+        if s not in (ids[0], ids[-1]):
+            raise EditError("only the first or last sentence of a bead's side can be left unaligned; split the "
+                            "bead first")
+        rest = replace(b, **{side: tuple(i for i in ids if i != s)})
+        alone = _singles((s,), ()) if side == "src" else _singles((), (s,))
+        kept = _made(rest.src, rest.tgt, when)
+        out = beads[:k] + (alone + kept if s == ids[0] else kept + alone) + beads[k + 1:]
+    elif action == "unalign":
+        if not b.paired:
+            raise EditError("this sentence is already unaligned")
+        out = beads[:k] + _singles(b.src, b.tgt) + beads[k + 1:]
+    else:  # replace
+        count = _int(edit.get("count", 1), "count")
+        if not 1 <= count <= len(beads) - k:
+            raise EditError(f"count must be between 1 and {len(beads) - k}")
+        made: list[Bead] = []
+        for nb in edit.get("beads") or ():
+            try:
+                made += _made(tuple(int(i) for i in nb.get("src", ())), tuple(int(i) for i in nb.get("tgt", ())),
+                              when)
+            except (AttributeError, TypeError, ValueError):
+                raise EditError("beads is a list of {\"src\": [...], \"tgt\": [...]}") from None
+        out = beads[:k] + made + beads[k + count:]
+    check_cover(out, n_src, n_tgt)
+    return out
+
+
+def _int(v: object, name: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise EditError(f"{name} must be a whole number")
+    return v

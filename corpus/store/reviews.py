@@ -1,0 +1,220 @@
+"""Reviewing a stored alignment: documents with their progress, a document's sentences and beads, edits that
+are saved at once (pairs, both indexes and an undo log in one step).
+
+Mixed into :class:`.store.Store`; the edits themselves are the pure functions of :mod:`corpus.review`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import numpy as np
+
+from align.errors import StoreError
+from align.model import Alignment, Segment, TranslationUnit, join_segments
+from align.model import Bead as AlignedBead
+
+from ..review import AUTOMATIC, Bead, EditError, apply_edit, cover
+from .database import now
+
+
+class NotFound(StoreError):
+    """A document the store does not hold."""
+
+
+class Reviews:
+    """Review methods of the store (``self`` is a :class:`.store.Store`)."""
+
+    def documents(self) -> list[dict]:
+        """Every document pair with its pairs, unaligned sentences, mean confidence and review progress."""
+        c = self.column
+        rows = self.con.execute(
+            f"SELECT d.id, d.key, d.symbol, d.title, d.src_path, d.tgt_path, d.origin, d.added, COUNT(p.id), "
+            f"AVG(p.score), COALESCE(SUM({c['review']} != 'automatic'), 0), "
+            f"COALESCE(SUM(length({c['src_ids']}) - length(replace({c['src_ids']}, ' ', '')) + 1), 0), "
+            f"COALESCE(SUM(length({c['tgt_ids']}) - length(replace({c['tgt_ids']}, ' ', '')) + 1), 0) "
+            "FROM documents d LEFT JOIN pairs p ON p.doc_id = d.id GROUP BY d.id ORDER BY d.id").fetchall()
+        counts = {}
+        if self.reviewable:
+            for doc_id, side, n in self.con.execute(
+                    "SELECT doc_id, side, COUNT(*) FROM sentences GROUP BY doc_id, side"):
+                counts[doc_id, side] = n
+        out = []
+        for r in rows:
+            n_src, n_tgt = counts.get((r[0], "src")), counts.get((r[0], "tgt"))
+            reviewable = n_src is not None and n_tgt is not None
+            out.append({
+                "id": r[0], "name": r[2] or _file_name(r[4] or r[1]), "symbol": r[2] or "", "title": r[3] or "",
+                "src_path": r[4] or "", "tgt_path": r[5] or "", "origin": r[6], "added": r[7], "pairs": r[8],
+                "mean_score": round(r[9], 4) if r[9] is not None else None, "reviewed": r[10],
+                "reviewable": reviewable, "src_sentences": n_src, "tgt_sentences": n_tgt,
+                "unaligned_src": n_src - r[11] if reviewable else None,
+                "unaligned_tgt": n_tgt - r[12] if reviewable else None})
+        return out
+
+    def pair_documents(self, pair_ids: Sequence[int]) -> dict[int, int]:
+        """The document each of these pairs belongs to (pair id -> document id)."""
+        ids = [int(i) for i in pair_ids]
+        if not ids:
+            return {}
+        return dict(self.con.execute(f"SELECT id, doc_id FROM pairs WHERE id IN ({','.join('?' * len(ids))})", ids))
+
+    def document(self, doc_id: int) -> dict:
+        """One document pair: its sentences (both sides, in order) and its beads, the whole cover of both sides
+        (a sentence no pair holds is a bead of its own); without stored sentences (imported TMX, a store from
+        an earlier tmbuild), its pairs only."""
+        info = next((d for d in self.documents() if d["id"] == doc_id), None) if isinstance(doc_id, int) else None
+        if info is None:
+            raise NotFound(f"no document {doc_id!r} in this store")
+        src_lang, tgt_lang = self._doc_langs(doc_id)
+        out = {**info, "src_lang": src_lang, "tgt_lang": tgt_lang,
+               "undo": self._undoable(doc_id) if self.reviewable else 0, "writable": not self.readonly}
+        if not info["reviewable"]:
+            c = self.column
+            out["pairs_only"] = [
+                {"pair": r[0], "src_text": r[1], "tgt_text": r[2], "score": r[3], "review": r[4]}
+                for r in self.con.execute(f"SELECT p.id, p.src_text, p.tgt_text, p.score, {c['review']} FROM pairs p "
+                                          "WHERE p.doc_id = ? ORDER BY p.bead_index, p.id", (doc_id,))]
+            return out
+        src, tgt = self._sentences(doc_id)
+        out["sentences"] = {"src": [{"text": s.text, "paragraph": s.paragraph} for s in src],
+                            "tgt": [{"text": s.text, "paragraph": s.paragraph} for s in tgt]}
+        out["beads"] = [_bead_record(b) for b in self._cover(doc_id, len(src), len(tgt))]
+        return out
+
+    def edit(self, doc_id: int, edit: dict) -> dict:
+        """Make one reviewer's edit (see :func:`corpus.review.apply_edit`), saved at once with its time and an
+        undo record; returns the document as :meth:`document` does. Raises :class:`EditError` (nothing
+        changed) for an edit that cannot be made."""
+        src, tgt = self._editable(doc_id)
+        if not isinstance(edit, dict):
+            raise EditError("an edit is a JSON object with an action")
+        before = self._cover(doc_id, len(src), len(tgt))
+        after = apply_edit(before, edit, len(src), len(tgt), now())
+        self._set_beads(doc_id, src, tgt, before, after, log=str(edit.get("action")))
+        return self.document(doc_id)
+
+    def undo(self, doc_id: int) -> dict:
+        """Take back the document's last edit (not taken back yet)."""
+        src, tgt = self._editable(doc_id)
+        row = self.con.execute("SELECT id, before FROM edits WHERE doc_id = ? AND undone = 0 ORDER BY id DESC "
+                               "LIMIT 1", (doc_id,)).fetchone()
+        if row is None:
+            raise EditError("nothing to undo in this document")
+        target = cover([Bead(tuple(b["src"]), tuple(b["tgt"]), b["score"], b["review"], b["reviewed"] or "")
+                        for b in json.loads(row[1])], len(src), len(tgt))
+        self._set_beads(doc_id, src, tgt, self._cover(doc_id, len(src), len(tgt)), target, undo=row[0])
+        return self.document(doc_id)
+
+    # ------------------------------------------------------------ parts
+
+    def _editable(self, doc_id: int) -> tuple[list[Segment], list[Segment]]:
+        if not isinstance(doc_id, int) or self.con.execute("SELECT 1 FROM documents WHERE id = ?",
+                                                           (doc_id,)).fetchone() is None:
+            raise NotFound(f"no document {doc_id!r} in this store")
+        if self.readonly:
+            raise EditError(f"{self.path}: the store is open read-only; edits are not possible")
+        src, tgt = self._sentences(doc_id) if self.reviewable else ([], [])
+        if not src or not tgt:
+            raise EditError("this document's sentences are not stored (imported from TMX, or built by an earlier "
+                            "tmbuild): build it again to review it")
+        return src, tgt
+
+    def _sentences(self, doc_id: int) -> tuple[list[Segment], list[Segment]]:
+        sides: dict[str, list[Segment]] = {"src": [], "tgt": []}
+        for side, para, text in self.con.execute(
+                "SELECT side, paragraph, text FROM sentences WHERE doc_id = ? ORDER BY side, idx", (doc_id,)):
+            sides[side].append(Segment(text, para or 0))
+        return sides["src"], sides["tgt"]
+
+    def _doc_langs(self, doc_id: int) -> tuple[str, str]:
+        c = self.column
+        row = self.con.execute(f"SELECT {c['src_lang']}, {c['tgt_lang']} FROM documents d WHERE d.id = ?",
+                               (doc_id,)).fetchone()
+        if row and row[0] and row[1]:
+            return row[0], row[1]
+        row = self.con.execute("SELECT src_lang, tgt_lang FROM pairs WHERE doc_id = ? LIMIT 1", (doc_id,)).fetchone()
+        return (row[0], row[1]) if row else (self.src_lang, self.tgt_lang)
+
+    def _undoable(self, doc_id: int) -> int:
+        return self.con.execute("SELECT COUNT(*) FROM edits WHERE doc_id = ? AND undone = 0", (doc_id,)).fetchone()[0]
+
+    def _cover(self, doc_id: int, n_src: int, n_tgt: int) -> list[Bead]:
+        c = self.column
+        pairs = [Bead(_ids(r[1]), _ids(r[2]), r[3], r[4], r[5] or "", r[0]) for r in self.con.execute(
+            f"SELECT p.id, {c['src_ids']}, {c['tgt_ids']}, p.score, {c['review']}, {c['reviewed']} FROM pairs p "
+            "WHERE p.doc_id = ?", (doc_id,))]
+        return cover([p for p in pairs if p.src and p.tgt], n_src, n_tgt)
+
+    def _set_beads(self, doc_id: int, src: Sequence[Segment], tgt: Sequence[Segment], before: Sequence[Bead],
+                   after: Sequence[Bead], log: str = "", undo: int = 0) -> None:
+        """Make the document's pairs those of ``after``: pairs that stay keep their rows (their review state
+        updated), the others are removed and the new ones added with their vectors; bead numbers follow the
+        new order. One transaction, with the edit log; then the vector indexes."""
+        old = {b.key: b for b in before if b.paired}
+        new = [b for b in after if b.paired]
+        keep = {b.key for b in new} & set(old)
+        made = [b for b in new if b.key not in keep]
+        removed = [old[k].pair_id for k in set(old) - keep]
+        src_lang, tgt_lang = self._doc_langs(doc_id)
+        units = [TranslationUnit(join_segments([src[i].text for i in b.src], src_lang),
+                                 join_segments([tgt[j].text for j in b.tgt], tgt_lang), src_lang, tgt_lang,
+                                 1.0 if b.score is None else b.score, f"{len(b.src)}-{len(b.tgt)}",
+                                 paragraph=src[b.src[0]].paragraph, embedder=self.embedder_signature,
+                                 src_ids=b.src, tgt_ids=b.tgt) for b in made]
+        src_vecs, tgt_vecs = self._bead_vectors(src, tgt, made, src_lang, tgt_lang)
+        with self.con:
+            if undo:
+                self.con.execute("UPDATE edits SET undone = 1 WHERE id = ?", (undo,))
+            else:
+                state = [{"src": list(b.src), "tgt": list(b.tgt), "score": b.score, "review": b.review,
+                          "reviewed": b.reviewed} for b in before if b.paired]
+                self.con.execute("INSERT INTO edits(doc_id, time, action, before) VALUES (?,?,?,?)",
+                                 (doc_id, now(), log, json.dumps(state)))
+            if removed:
+                self.con.execute(f"DELETE FROM pairs WHERE id IN ({','.join('?' * len(removed))})", removed)
+            for b in new:
+                o = old.get(b.key)
+                if o is not None and (o.review, o.reviewed, o.score) != (b.review, b.reviewed, b.score):
+                    self.con.execute("UPDATE pairs SET review = ?, reviewed = ?, score = ? WHERE id = ?",
+                                     (b.review, b.reviewed or None, 1.0 if b.score is None else b.score, o.pair_id))
+            ids = self._insert_pairs(doc_id, units, src_vecs, tgt_vecs, now(),
+                                     reviews=[(b.review, b.reviewed or None) for b in made])
+            made_ids = dict(zip((b.key for b in made), ids))
+            order = [(k, old[b.key].pair_id if b.key in keep else made_ids[b.key]) for k, b in enumerate(new)]
+            self.con.executemany("UPDATE pairs SET bead_index = ? WHERE id = ?", order)
+            self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+        self._apply(removed, np.array(ids, dtype=np.int64), src_vecs, tgt_vecs)
+
+    def _bead_vectors(self, src: Sequence[Segment], tgt: Sequence[Segment], beads: Sequence[Bead], src_lang: str,
+                      tgt_lang: str) -> tuple[np.ndarray, np.ndarray]:
+        """Both sides' vectors of new beads, made as a build makes them (only these beads' sentences embedded)."""
+        if not beads:
+            empty = np.zeros((0, self.dim), np.float32)
+            return empty, empty
+        from align.aligner import Aligner
+
+        s_ids = sorted({i for b in beads for i in b.src})
+        t_ids = sorted({j for b in beads for j in b.tgt})
+        s_at, t_at = {i: k for k, i in enumerate(s_ids)}, {j: k for k, j in enumerate(t_ids)}
+        mini = Alignment(tuple(src[i] for i in s_ids), tuple(tgt[j] for j in t_ids),
+                         tuple(AlignedBead(tuple(s_at[i] for i in b.src), tuple(t_at[j] for j in b.tgt))
+                               for b in beads), src_lang, tgt_lang)
+        return Aligner(self.embedder()).pair_vectors(mini)
+
+
+def _ids(text: str | None) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split()) if text else ()
+
+
+def _file_name(path: str) -> str:
+    return path.replace("\\", "/").split("|")[0].rsplit("/", 1)[-1]
+
+
+def _bead_record(b: Bead) -> dict:
+    return {"src": list(b.src), "tgt": list(b.tgt), "score": None if b.score is None else round(b.score, 4),
+            "review": b.review if b.paired else None, "reviewed": b.reviewed or None, "pair": b.pair_id}
+
+
+__all__ = ["AUTOMATIC", "EditError", "NotFound", "Reviews"]
