@@ -169,6 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser("serve", help="search the memory and review alignments in the browser",
+                       description="A local web app over a store: a search page that answers as you type, the "
+                                   "document pairs with their review progress, and a review page per document "
+                                   "pair whose edits are saved in the store at once. It holds the store's writer "
+                                   "lock while it runs (a store another process is changing is served read-only).")
+    p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=_number(int, 0), default=8731, help="port (default 8731; 0 picks a free one)")
+    _add_common(p)
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("index", help="build a sharded, memory-mapped index for a large store",
                        description="Train the store's IVF index once, fill SHARDS shards in parallel, merge them "
                                    "on disk and serve the result memory-mapped (for stores of millions of pairs).")
@@ -198,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parquet", type=Path, help="write a Parquet table (needs pyarrow)")
     p.add_argument("--split", help="train,dev,test fractions, e.g. 0.98,0.01,0.01: whole documents go to one split")
     p.add_argument("--no-dedupe", action="store_true", help="keep near-duplicate pairs")
+    p.add_argument("--reviewed-only", action="store_true",
+                   help="only pairs a reviewer confirmed or corrected (tmbuild serve)")
     p.add_argument("--to-simplified", action="store_true",
                    help="training data: convert Traditional Chinese to Simplified (OpenCC; off by default)")
     p.add_argument("--min-ratio", type=_number(float, 0.0), default=Filters().min_ratio, metavar="R",
@@ -438,6 +451,12 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web import serve
+
+    return serve(args.store, args.host, args.port)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from .store import Store
     from .transfer import Filters, export_mt, export_tmx
@@ -455,11 +474,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = Store.open(args.store, readonly=True)
     try:
         if args.tmx:
-            print(export_tmx(store, args.tmx, args.min_score or 0.0, args.segtype, codes), file=sys.stderr)
+            print(export_tmx(store, args.tmx, args.min_score or 0.0, args.segtype, codes, args.reviewed_only),
+                  file=sys.stderr)
         if mt:
             f = Filters(min_score=Filters().min_score if args.min_score is None else args.min_score,
                         min_ratio=args.min_ratio, max_ratio=args.max_ratio, dedupe=not args.no_dedupe,
-                        to_simplified=args.to_simplified)
+                        to_simplified=args.to_simplified, reviewed_only=args.reviewed_only)
             rep = export_mt(store, moses=args.moses, tsv=args.tsv, jsonl=args.jsonl, parquet=args.parquet,
                             filters=f, split=split)
             print("\n".join(rep.lines()), file=sys.stderr)

@@ -81,3 +81,36 @@ class ComposableTable(TableEmbedder):
             return np.zeros((0, self.dim), np.float32)
         s = sum(parts[off:n - size + 1 + off] for off in range(size))
         return (s / np.linalg.norm(s, axis=1, keepdims=True)).astype(np.float32)
+
+
+SCRIPT_ZH = "人人生而自由。<script>alert('tmbuild')</script>\n\n他们赋有理性和良心。\n"
+SCRIPT_EN = "All human beings are born free. <script>alert('tmbuild')</script>\n\nThey are endowed with reason and conscience.\n"
+
+
+def review_store(root: Path) -> Path:
+    """A store as users build it, for the review tests: the bundled UDHR pair (document 1), and a pair whose
+    segments hold a ``<script>`` element (document 2, added as a build adds it)."""
+    import shutil
+
+    from align.aligner import DEFAULT_CONFIG
+    from corpus.build import build, content_hash
+    from corpus.parallel import AlignWorker, Job
+    from corpus.readers import read_document
+    from corpus.store import Store
+
+    docs = root / "docs"
+    docs.mkdir(parents=True)
+    for name in ("cmn_hans.html", "eng.html"):
+        shutil.copy(SAMPLES / "udhr" / name, docs / name)
+    rep = build([docs], root / "store")
+    assert rep.added_documents == 1 and not rep.failed, rep.summary()
+    zh, en = root / "script_zh.txt", root / "script_en.txt"
+    zh.write_text(SCRIPT_ZH, encoding="utf-8")
+    en.write_text(SCRIPT_EN, encoding="utf-8")
+    res = AlignWorker("use-m3", DEFAULT_CONFIG)(Job(0, "script", content_hash(zh, en), str(zh), str(en),
+                                                    read_document(zh), read_document(en)))
+    assert not res.error, res.error
+    with Store.open(root / "store") as s:
+        s.add_document("script", res.content_hash, res.units, res.src_vecs, res.tgt_vecs, src_path=str(zh),
+                       tgt_path=str(en), sentences=res.sentences)
+    return root / "store"

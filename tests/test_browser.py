@@ -1,0 +1,169 @@
+"""`tmbuild serve` in a real browser: Debian's chromium, headless, driven by Selenium through chromedriver
+(both installed by .ci/run). The server is the CLI command, started as users start it.
+
+``TMBUILD_UPDATE_SCREENSHOTS=1`` also writes the review page's screenshot to docs/img/review.png (README).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT, review_store
+
+from tmx import read_tmx
+
+CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(
+    not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
+    reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)")]
+WAIT = 20.0
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A store served by ``tmbuild serve`` on a free port; its URL."""
+    root = tmp_path_factory.mktemp("browser")
+    store = review_store(root)
+    proc = subprocess.Popen([sys.executable, "-m", "corpus", "serve", "--store", str(store), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()  # printed once the server answers
+    if not line.startswith("tmbuild serve: http://"):
+        proc.kill()
+        pytest.fail(f"tmbuild serve did not start: {line}{proc.stderr.read()}")
+    url = line.split()[2].rstrip("/")
+    yield url, store
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1300,860",
+                "--lang=en-US", "--force-device-scale-factor=1"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    yield driver
+    driver.quit()
+
+
+def wait_for(driver, condition, what: str):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, WAIT).until(condition, message=f"waited {WAIT:.0f} s for {what}")
+
+
+def selected(driver):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, ".bead.selected")
+
+
+def press(driver, keys: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    for k in keys:
+        ActionChains(driver).send_keys(k).perform()
+        time.sleep(0.05)
+
+
+def test_search_as_you_type_shows_highlighted_hits(served, browser):
+    from selenium.webdriver.common.by import By
+
+    url, _ = served
+    browser.get(url + "/")
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("人权")  # no Enter: the page answers as the user types
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".hit .text mark"), "highlighted hits")
+    marks = [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".hit .text mark")]
+    assert marks and set(marks) == {"人权"}
+    renderings = browser.find_element(By.ID, "renderings").text.lower()
+    assert "human rights" in renderings
+    assert {m.text.lower() for m in browser.find_elements(By.CSS_SELECTOR, ".hit .translation mark")} == {
+        "human rights"}
+    box.clear()
+    box.send_keys("All human beings are born free")
+    # the answers to the partial queries typed on the way are replaced by the whole query's
+    wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".hit mark").text == "All human beings are born free",
+             "the whole query's answer")
+    first = browser.find_element(By.CSS_SELECTOR, ".hit")
+    assert "concordance" in first.text and "人人生而自由" in first.text
+
+
+def test_fix_a_wrong_bead_with_the_keyboard_reload_and_export(served, browser, tmp_path):
+    import json
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+
+    url, store = served
+    # a wrong alignment: one right 1-1 bead of article 1 left unaligned (two doubtful beads)
+    doc = json.load(urllib.request.urlopen(url + "/api/documents/1"))
+    src = next(i for i, s in enumerate(doc["sentences"]["src"]) if s["text"].startswith("人人生而自由"))
+    bead = next(b for b in doc["beads"] if src in b["src"])
+    req = urllib.request.Request(url + "/api/documents/1/edit", method="POST",
+                                 data=json.dumps({"action": "unalign", **bead}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req)
+
+    browser.get(url + "/documents/1")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".bead.selected"), "the review page")
+    for _ in range(10):  # from doubtful bead to doubtful bead, to the source sentence left alone
+        press(browser, "n")
+        if "人人生而自由" in selected(browser).text:
+            break
+    assert "人人生而自由" in selected(browser).text
+    assert "unaligned" in selected(browser).get_attribute("class")
+    press(browser, "m")  # merge it with the next bead, its English sentence
+    wait_for(browser, lambda d: "corrected" in selected(d).get_attribute("class"), "the corrected bead")
+    assert "All human beings are born free" in selected(browser).text
+
+    browser.refresh()  # saved in the store, not in the page
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".bead"), "the review page again")
+    fixed = [b for b in browser.find_elements(By.CSS_SELECTOR, ".bead.corrected") if "人人生而自由" in b.text]
+    assert len(fixed) == 1 and "All human beings are born free" in fixed[0].text
+    if os.environ.get("TMBUILD_UPDATE_SCREENSHOTS") == "1":
+        _screenshot(browser, fixed[0])
+
+    out = tmp_path / "reviewed.tmx"
+    r = subprocess.run([sys.executable, "-m", "corpus", "export", "--store", str(store), "--tmx", str(out),
+                        "--reviewed-only"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr  # a reader: the server holding the store does not block it
+    [unit] = read_tmx(out)[1]
+    assert unit.prop("x-review") == "corrected"
+    assert unit.variants[0][1].startswith("人人生而自由") and unit.variants[1][1].startswith("All human beings")
+
+
+def test_a_stored_script_element_is_shown_as_text(served, browser):
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    url, _ = served
+    browser.get(url + "/documents/2")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".bead"), "the review page")
+    text = browser.find_element(By.ID, "beads").text
+    assert text.count("<script>alert('tmbuild')</script>") == 2  # both sides, as characters
+    assert not browser.find_elements(By.CSS_SELECTOR, "#beads script")
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018 - no script of the segment ran
+    browser.get(url + "/?q=" + "script")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".hit"), "search hits")
+    assert "<script>" in browser.find_element(By.ID, "hits").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "#hits script")
+
+
+def _screenshot(browser, bead) -> None:
+    """The review page for the README: the corrected bead among its neighbours."""
+    browser.execute_script("arguments[0].click(); arguments[0].scrollIntoView({block: 'center'});", bead)
+    time.sleep(0.3)
+    dest = ROOT / "docs" / "img" / "review.png"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(dest))
