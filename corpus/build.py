@@ -156,7 +156,7 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
                 from tqdm import tqdm
 
                 bar = tqdm(total=len(jobs), desc="aligning", unit="doc", file=sys.stderr)
-            done = 0
+            done = upgraded = 0
             for res in results:
                 job = jobs[res.index]
                 if res.error:
@@ -168,10 +168,11 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
                         src_path=path_text(job.zh_path), tgt_path=path_text(job.en_path),
                         symbol=zd.meta.symbol or job.en.meta.symbol, title=zd.meta.title or job.en.meta.title,
                         sentences=res.sentences)
-                    if statuses[res.key] == "changed":
-                        report.replaced_documents += 1
-                    else:
+                    if statuses[res.key] == "new":
                         report.added_documents += 1
+                    else:
+                        report.replaced_documents += 1
+                        upgraded += statuses[res.key] == "unreviewable"
                 done += 1
                 if done % FLUSH_EVERY == 0:
                     store.flush()
@@ -180,6 +181,9 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
                     bar.set_postfix_str(Path(job.zh_path).name[:30])
             if bar is not None:
                 bar.close()
+            if upgraded:
+                report.notes.append(f"{upgraded} documents stored by an earlier tmbuild were aligned again, to keep "
+                                    "their sentences for review (tmbuild serve)")
             cached = json.dumps({"fingerprint": fingerprint, **pairing.as_dict()})
             if not report.failed and store.meta(PAIRING_KEY) != cached:
                 store.set_meta(PAIRING_KEY, cached)

@@ -226,6 +226,25 @@ def test_rebuild_keeps_corrections_of_unchanged_documents_and_counts_dropped_one
     rep = build([docs], tmp_path / "store")
     assert rep.replaced_documents == 1 and rep.dropped_reviews == 1
     assert "1 reviewed pairs of changed documents dropped" in rep.summary()
+    with Store.open(tmp_path / "store", readonly=True) as r:
+        assert [(d["id"], d["reviewed"]) for d in r.documents()] == [(1, 0)]  # the same number, aligned anew
+
+
+def test_a_document_stored_without_sentences_is_aligned_again_by_the_next_build(built, tmp_path):
+    shutil.copytree(built / "docs", tmp_path / "b" / "docs")
+    build([tmp_path / "b" / "docs"], tmp_path / "b" / "store")
+    with Store.open(tmp_path / "b" / "store") as s:  # as a tmbuild before review left it
+        with s.con:
+            s.con.execute("DELETE FROM sentences")
+            s.con.execute("UPDATE pairs SET src_ids = NULL, tgt_ids = NULL")
+            s.con.execute("UPDATE documents SET src_lang = NULL, tgt_lang = NULL")
+        assert not s.documents()[0]["reviewable"]
+    rep = build([tmp_path / "b" / "docs"], tmp_path / "b" / "store")
+    assert rep.replaced_documents == 1 and any("aligned again" in n for n in rep.notes)
+    with Store.open(tmp_path / "b" / "store") as s:
+        assert s.documents()[0]["reviewable"]
+    rep = build([tmp_path / "b" / "docs"], tmp_path / "b" / "store")
+    assert rep.unchanged_documents == 1
 
 
 def test_documents_without_sentences_show_their_pairs_and_refuse_edits(tmp_path, store_dir):

@@ -56,6 +56,7 @@ from .vectors import (
     id_fingerprint,
     ids_delta,
     index_plan,
+    index_write_error,
     vec_blob,
 )
 
@@ -271,8 +272,8 @@ class Store(Reviews):
         try:
             if self._dirty and not self.readonly:
                 self.flush()
-            self.con.close()
         finally:
+            self.con.close()
             if self._lock:
                 self._lock.release()
 
@@ -388,8 +389,12 @@ class Store(Reviews):
         state = {"generation": self._generation(), "kind": ix.kind, "nlist": ix.nlist, "ntotal": ix.ntotal,
                  "trained_on": getattr(self, "_trained_on", ix.ntotal), "ids": self._ids}
         tmp = self.path / (STATE_NAME + ".tmp")
-        tmp.write_text(json.dumps(state), encoding="utf-8")
-        os.replace(tmp, self.path / STATE_NAME)
+        try:
+            tmp.write_text(json.dumps(state), encoding="utf-8")
+            os.replace(tmp, self.path / STATE_NAME)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise index_write_error(self.path / STATE_NAME, e) from None
         if ix.kind != "ivf-ondisk":
             for side in ("src", "tgt"):
                 (self.path / f"index-{side}.ivfdata").unlink(missing_ok=True)
@@ -404,11 +409,18 @@ class Store(Reviews):
                 f"--embedder {self.embedder_name} with this store, or build a new store for {signature}")
 
     def document_status(self, key: str, content_hash: str) -> str:
-        """"new", "same" (nothing to do) or "changed" (its pairs will be replaced)."""
-        row = self.con.execute("SELECT content_hash FROM documents WHERE key=?", (key,)).fetchone()
+        """"new", "same" (nothing to do), "changed" (its pairs will be replaced) or "unreviewable" (the same,
+        aligned by a tmbuild that stored neither its sentences nor its languages: aligned again, so that it can be
+        reviewed)."""
+        row = self.con.execute(f"SELECT content_hash, origin, {self.column['src_lang']} FROM documents d "
+                               "WHERE key=?", (key,)).fetchone()
         if row is None:
             return "new"
-        return "same" if row[0] == content_hash else "changed"
+        if row[0] != content_hash:
+            return "changed"
+        if row[1] == "aligned" and row[2] is None and self.reviewable:
+            return "unreviewable"
+        return "same"
 
     def add_document(self, key: str, content_hash: str, units: Sequence[TranslationUnit],
                      src_vecs: NDArray[np.float32], tgt_vecs: NDArray[np.float32], *, src_path: str = "",
@@ -433,11 +445,13 @@ class Store(Reviews):
             self.dropped_reviews += self.con.execute(
                 "SELECT COUNT(*) FROM pairs p JOIN documents d ON p.doc_id=d.id WHERE d.key=? "
                 "AND p.review != 'automatic'", (key,)).fetchone()[0]
+            was = self.con.execute("SELECT id FROM documents WHERE key=?", (key,)).fetchone()
             self.con.execute("DELETE FROM documents WHERE key=?", (key,))
-            cur = self.con.execute(
-                "INSERT INTO documents(key, src_path, tgt_path, symbol, title, content_hash, origin, added, "
-                "src_lang, tgt_lang) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (key, src_path, tgt_path, symbol, title, content_hash, origin, added, *langs))
+            cur = self.con.execute(  # a replaced document keeps its number (links to its review page)
+                "INSERT INTO documents(id, key, src_path, tgt_path, symbol, title, content_hash, origin, added, "
+                "src_lang, tgt_lang) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (was[0] if was else None, key, src_path, tgt_path, symbol, title, content_hash, origin, added,
+                 *langs))
             doc_id = cur.lastrowid
             if sentences is not None:
                 self.con.executemany(
