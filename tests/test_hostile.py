@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 
 TMBUILD = [sys.executable, "-m", "corpus"]
 
@@ -136,3 +137,36 @@ def test_pair_and_build_report_bad_files_and_go_on(hostile, tmp_path):
             assert r.returncode == 1
             _one_line_error(r, "/dev/full: No space left on device")
         assert Path("/dev/full").is_char_device()
+
+
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="needs /dev/full")
+def test_an_index_that_cannot_be_written_is_one_line_and_the_next_open_repairs_it(tmp_path, monkeypatch, capsys):
+    """A full disk while the index is saved (faiss's own writer only prints the error and goes on): one
+    line, no temporary file left, the pairs kept in the database, the index rebuilt by the next command."""
+    from corpus import cli
+    from corpus.store import Store, vectors
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("cmn_hans.html", "eng.html"):
+        (docs / name).write_bytes((SAMPLES / "udhr" / name).read_bytes())
+    real_open, writes = open, []
+
+    def full_disk(path, *args, **kw):  # the disk is full once the new store's empty indexes are written
+        if str(path).endswith(".faiss.tmp"):
+            writes.append(path)
+            if len(writes) > 2:
+                return real_open("/dev/full", *args, **kw)
+        return real_open(path, *args, **kw)
+
+    monkeypatch.setattr(vectors, "open", full_disk, raising=False)
+    code = cli.main(["build", str(docs), "--store", str(tmp_path / "s"), "--no-progress"])
+    monkeypatch.undo()
+    assert code == 1 and len(writes) > 2
+    err = [x for x in capsys.readouterr().err.splitlines() if x.startswith("tmbuild: error")]
+    assert len(err) == 1 and "cannot write the index (No space left on device)" in err[0]
+    assert not list((tmp_path / "s").glob("*.tmp"))
+    with Store.open(tmp_path / "s") as s:
+        assert any("repaired the index" in n for n in s.notes), (s.notes, s.stats())
+        assert s.stats().pairs == 99 and s.check() == []
+        assert s.lookup("人人生而自由,在尊严和权利上一律平等。", k=1).hits[0].kind == "exact"

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from align.errors import StoreError
+
 IVF_MIN = 200_000
 HNSW_MIN = 2_000_000
 NPROBE = 32
@@ -67,8 +69,14 @@ class VectorIndex:
         import faiss
 
         tmp = path.with_name(path.name + ".tmp")
-        faiss.write_index(self.index, str(tmp))
-        os.replace(tmp, path)
+        try:
+            # through a Python file: faiss's own writer only prints a failed close (a full disk) and goes on
+            with open(tmp, "wb") as f:
+                faiss.write_index(self.index, faiss.PyCallbackIOWriter(f.write))
+            os.replace(tmp, path)
+        except (RuntimeError, OSError) as e:
+            tmp.unlink(missing_ok=True)
+            raise index_write_error(path, e) from None
 
     @staticmethod
     def load(path: Path, dim: int, kind: str, nlist: int, mmap: bool = False) -> VectorIndex:
@@ -83,6 +91,15 @@ class VectorIndex:
         if kind != "flat":
             set_search_params(ix.index)
         return ix
+
+
+def index_write_error(path: Path, e: BaseException) -> StoreError:
+    """One line for an index file that could not be written: the database has the pairs, the next open
+    rebuilds the index from it."""
+    text = getattr(e, "strerror", None) or str(e)
+    why = "No space left on device" if "No space left" in text or "ENOSPC" in text else text.strip().splitlines()[-1]
+    return StoreError(f"{path}: cannot write the index ({why}); the pairs are saved in the database: free some "
+                      "space, and the next tmbuild command on this store rebuilds the index")
 
 
 def index_plan(n: int) -> tuple[str, int]:
