@@ -34,6 +34,7 @@ class BuildReport:
     unpaired: list[Unpaired] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     dropped_reviews: int = 0  # reviewed pairs of documents that changed and were aligned again
+    warnings: list[str] = field(default_factory=list)  # about documents aligned (large ones), printed as found
 
     def summary(self) -> str:
         dropped = (f"; {self.dropped_reviews} reviewed pairs of changed documents dropped (they were aligned "
@@ -147,6 +148,10 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
                 except TmbuildError as e:
                     report.failed.append((f"{pair.zh} + {pair.en}", str(e)))
                     continue
+                for path in (pair.zh, pair.en):  # said now, before the long alignment it warns of
+                    for w in pairing.documents[path].warnings:
+                        report.warnings.append(f"{path}: {w}")
+                        print(f"tmbuild: {path}: {w}", file=sys.stderr, flush=True)
                 jobs.append(Job(len(jobs), key, h, str(pair.zh), str(pair.en), pairing.documents[pair.zh],
                                 pairing.documents[pair.en], pairing.vectors.get(pair.zh),
                                 pairing.vectors.get(pair.en)))

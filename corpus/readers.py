@@ -212,10 +212,7 @@ def read_text(path: Path, data: bytes | None = None) -> Document:
     data = data if data is not None else _check_file(path)
     text = decode_bytes(data, str(path))
     tp = text_paragraphs(text)
-    paras, warnings = tp.paragraphs, tp.warnings()
-    if len(data) > LARGE_BYTES:
-        warnings += (f"large document ({len(data) / 1e6:.0f} MB, {len(paras)} paragraphs): aligning it takes a while",)
-    return _document(path, paras, warnings)
+    return _document(path, tp.paragraphs, tp.warnings())
 
 
 def read_lines(path: str | Path, data: bytes | None = None) -> list[str]:
@@ -231,6 +228,10 @@ def _document(path: Path, paras: list[str], warnings: tuple[str, ...] = (), kind
     if not any(p.strip() for p in paras):
         raise InputError(f"{path}: no text found")
     lang = detect_lang("\n".join(paras))
+    size = sum(len(p.encode("utf-8")) for p in paras)  # the text, whatever the file's format and compression
+    if size > LARGE_BYTES:
+        warnings += (f"large document ({size / 1e6:.0f} MB of text, {len(paras)} paragraphs): aligning it takes "
+                     "minutes and gigabytes",)
     kinds = kinds or ["body"] * len(paras)
     labels = labels or [""] * len(paras)
     return Document(str(path), lang, tuple(Paragraph(p, k, lab) for p, k, lab in zip(paras, kinds, labels)),

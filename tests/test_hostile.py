@@ -170,3 +170,19 @@ def test_an_index_that_cannot_be_written_is_one_line_and_the_next_open_repairs_i
         assert any("repaired the index" in n for n in s.notes), (s.notes, s.stats())
         assert s.stats().pairs == 99 and s.check() == []
         assert s.lookup("人人生而自由,在尊严和权利上一律平等。", k=1).hits[0].kind == "exact"
+
+
+def test_build_warns_of_a_large_document_before_aligning_it(tmp_path, monkeypatch, capsys):
+    from corpus import readers
+    from corpus.build import build
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("cmn_hans.html", "eng.html"):
+        (docs / name).write_bytes((SAMPLES / "udhr" / name).read_bytes())
+    monkeypatch.setattr(readers, "LARGE_BYTES", 3_000)  # the UDHR as a large document
+    rep = build([docs], tmp_path / "s")
+    assert rep.added_documents == 1
+    assert sorted(Path(w.split(": ")[0]).name for w in rep.warnings) == ["cmn_hans.html", "eng.html"]
+    assert all("large document" in w for w in rep.warnings)
+    assert capsys.readouterr().err.count("large document") == 2
