@@ -6,7 +6,7 @@ Files: ``database`` (SQLite, the source of truth), ``vectors`` (FAISS indexes), 
 (the :class:`Store` that ties them together).
 """
 
-from .database import DB_NAME, LOCK_NAME, WriterLock, read_only_error
+from .database import DB_NAME, LOCK_NAME, StoreBusy, StoreReadOnly, WriterLock, read_only_error
 from .matching import fuzzy_match, normalise_text
 from .ranking import KINDS, MODES, Hit, rank
 from .reviews import NotFound
@@ -15,6 +15,7 @@ from .vectors import MIN_PER_LIST, TRAIN_PER_LIST, blob_vecs, id_fingerprint, in
 
 __all__ = [
     "DB_NAME", "FUZZY_MIN", "KINDS", "LOCK_NAME", "MAX_K", "MIN_PER_LIST", "MIN_SIMILARITY", "MODES",
-    "NotFound", "STATE_NAME", "TRAIN_PER_LIST", "Hit", "Lookup", "Store", "StoreStats", "WriterLock", "blob_vecs",
+    "NotFound", "STATE_NAME", "TRAIN_PER_LIST", "Hit", "Lookup", "Store", "StoreBusy", "StoreReadOnly", "StoreStats",
+    "WriterLock", "blob_vecs",
     "fuzzy_match", "id_fingerprint", "index_plan", "new_ivf", "normalise_text", "rank", "read_only_error",
 ]

@@ -129,9 +129,17 @@ def discard_empty(path: Path) -> bool:
     return True
 
 
-def read_only_error(path: Path, why: object) -> StoreError:
+class StoreReadOnly(StoreError):
+    """The store cannot be changed where it is (a read-only disk or folder); it can be read."""
+
+
+class StoreBusy(StoreError):
+    """Another process is changing the store (it holds the writer lock); the store can be read."""
+
+
+def read_only_error(path: Path, why: object) -> StoreReadOnly:
     """The one message for a store that cannot be changed where it is."""
-    return StoreError(f"{path}: the store is read-only here ({why}); search and export work, to add to it copy it "
+    return StoreReadOnly(f"{path}: the store is read-only here ({why}); search and export work, to add to it copy it "
                       "to a writable folder")
 
 
@@ -157,7 +165,7 @@ class WriterLock:
             holder = os.pread(self.fd, 32, 0).decode(errors="replace").strip() or "?"
             if wait <= 0:
                 os.close(self.fd)
-                raise StoreError(f"{path}: the store is being changed by process {holder}") from None
+                raise StoreBusy(f"{path}: the store is being changed by process {holder}") from None
             print(f"tmbuild: {path}: the store is being changed by process {holder}; waiting for it to finish",
                   file=sys.stderr, flush=True)
             deadline = time.monotonic() + wait
@@ -168,7 +176,7 @@ class WriterLock:
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         os.close(self.fd)
-                        raise StoreError(f"{path}: still being changed by process {holder} after {wait:.0f} s; "
+                        raise StoreBusy(f"{path}: still being changed by process {holder} after {wait:.0f} s; "
                                          "try again when it has finished") from None
                     time.sleep(0.2)
         os.ftruncate(self.fd, 0)

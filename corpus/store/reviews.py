@@ -26,20 +26,24 @@ class NotFound(StoreError):
 class Reviews:
     """Review methods of the store (``self`` is a :class:`.store.Store`)."""
 
-    def documents(self) -> list[dict]:
-        """Every document pair with its pairs, unaligned sentences, mean confidence and review progress."""
+    def documents(self, doc_id: int | None = None) -> list[dict]:
+        """Every document pair (or the one numbered ``doc_id``) with its pairs, unaligned sentences, mean
+        confidence and review progress."""
         c = self.column
+        where, args = ("WHERE d.id = ? ", (doc_id,)) if doc_id is not None else ("", ())
         rows = self.con.execute(
             f"SELECT d.id, d.key, d.symbol, d.title, d.src_path, d.tgt_path, d.origin, d.added, COUNT(p.id), "
             f"AVG(p.score), COALESCE(SUM({c['review']} != 'automatic'), 0), "
             f"COALESCE(SUM(length({c['src_ids']}) - length(replace({c['src_ids']}, ' ', '')) + 1), 0), "
             f"COALESCE(SUM(length({c['tgt_ids']}) - length(replace({c['tgt_ids']}, ' ', '')) + 1), 0) "
-            "FROM documents d LEFT JOIN pairs p ON p.doc_id = d.id GROUP BY d.id ORDER BY d.id").fetchall()
+            f"FROM documents d LEFT JOIN pairs p ON p.doc_id = d.id {where}GROUP BY d.id ORDER BY d.id",
+            args).fetchall()
         counts = {}
         if self.reviewable:
-            for doc_id, side, n in self.con.execute(
-                    "SELECT doc_id, side, COUNT(*) FROM sentences GROUP BY doc_id, side"):
-                counts[doc_id, side] = n
+            for doc, side, n in self.con.execute(
+                    f"SELECT doc_id, side, COUNT(*) FROM sentences {where.replace('d.id', 'doc_id')}"
+                    "GROUP BY doc_id, side", args):
+                counts[doc, side] = n
         out = []
         for r in rows:
             n_src, n_tgt = counts.get((r[0], "src")), counts.get((r[0], "tgt"))
@@ -64,9 +68,10 @@ class Reviews:
         """One document pair: its sentences (both sides, in order) and its beads, the whole cover of both sides
         (a sentence no pair holds is a bead of its own); without stored sentences (imported TMX, a store from
         an earlier tmbuild), its pairs only."""
-        info = next((d for d in self.documents() if d["id"] == doc_id), None) if isinstance(doc_id, int) else None
-        if info is None:
+        found = self.documents(doc_id) if isinstance(doc_id, int) else []
+        if not found:
             raise NotFound(f"no document {doc_id!r} in this store")
+        info = found[0]
         src_lang, tgt_lang = self._doc_langs(doc_id)
         out = {**info, "src_lang": src_lang, "tgt_lang": tgt_lang,
                "undo": self._undoable(doc_id) if self.reviewable else 0, "writable": not self.readonly}

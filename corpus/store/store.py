@@ -39,6 +39,7 @@ from .database import (
     LOCK_NAME,
     SCHEMA,
     SCHEMA_VERSION,
+    WAIT_SECONDS,
     WriterLock,
     connect,
     now,
@@ -182,15 +183,17 @@ class Store(Reviews):
         return cls.open(path, lock=lock)
 
     @classmethod
-    def open(cls, path: str | Path, readonly: bool = False, lock: WriterLock | None = None) -> Store:
-        """Open a store; a writable open takes the writer lock (or uses ``lock``, already taken)."""
+    def open(cls, path: str | Path, readonly: bool = False, lock: WriterLock | None = None,
+             wait: float = WAIT_SECONDS) -> Store:
+        """Open a store; a writable open takes the writer lock (or uses ``lock``, already taken), waiting up to
+        ``wait`` seconds for another writer (:class:`StoreBusy` after that)."""
         path = Path(path)
         if not cls.exists(path):
             if lock:
                 lock.release()
             raise StoreError(f"{path}: no tmbuild store here; build one with: tmbuild build DOCS --store {path}")
         if not readonly and lock is None:
-            lock = WriterLock(path)
+            lock = WriterLock(path, wait)
         try:
             return cls._open(path, readonly, lock)
         except BaseException:
@@ -440,12 +443,11 @@ class Store(Reviews):
         added = now()
         langs = (units[0].src_lang, units[0].tgt_lang) if units else (self.src_lang, self.tgt_lang)
         with self.con:
-            old = [r[0] for r in self.con.execute(
-                "SELECT p.id FROM pairs p JOIN documents d ON p.doc_id=d.id WHERE d.key=?", (key,))]
-            self.dropped_reviews += self.con.execute(
-                "SELECT COUNT(*) FROM pairs p JOIN documents d ON p.doc_id=d.id WHERE d.key=? "
-                "AND p.review != 'automatic'", (key,)).fetchone()[0]
             was = self.con.execute("SELECT id FROM documents WHERE key=?", (key,)).fetchone()
+            rows = self.con.execute("SELECT id, review != 'automatic' FROM pairs WHERE doc_id=?",
+                                    was or (None,)).fetchall()
+            old = [r[0] for r in rows]
+            self.dropped_reviews += sum(r[1] for r in rows)
             self.con.execute("DELETE FROM documents WHERE key=?", (key,))
             cur = self.con.execute(  # a replaced document keeps its number (links to its review page)
                 "INSERT INTO documents(id, key, src_path, tgt_path, symbol, title, content_hash, origin, added, "

@@ -27,10 +27,10 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from align.errors import InputError, StoreError, TmbuildError
+from align.errors import InputError, TmbuildError
 
 from ..review import EditError, StaleEdit
-from ..store import MAX_K, MODES, NotFound, Store, WriterLock
+from ..store import MAX_K, MODES, NotFound, Store, StoreBusy, StoreReadOnly
 
 STATIC = Path(__file__).with_name("static")
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -56,13 +56,13 @@ def create_app(store: Store, *, host: str = "127.0.0.1") -> Starlette:
         text = q.get("q", "").strip()
         if len(text) > MAX_QUERY:
             raise InputError(f"the query is {len(text)} characters; at most {MAX_QUERY}")
-        k = _int(q.get("k", "20"), "k", 1, MAX_K)
+        k = _number(q.get("k", "20"), "k", int, 1, MAX_K)
         mode = q.get("mode", "auto")
         if mode not in MODES:
             raise InputError(f"mode is one of {', '.join(MODES)}, not {mode!r}")
         kw = {}
         if "min_similarity" in q:
-            kw["min_similarity"] = _float(q["min_similarity"], "min_similarity", -1.0, 1.0)
+            kw["min_similarity"] = _number(q["min_similarity"], "min_similarity", float, -1.0, 1.0)
         if not text:
             return JSONResponse({"query": "", "counts": {}, "renderings": [], "hits": []})
         found = store.lookup(text, k=k, lang=q.get("lang", "auto"), mode=mode, **kw).as_dict()
@@ -157,21 +157,12 @@ async def _json_body(request: Request, required: bool = True) -> dict:
     return body
 
 
-def _int(raw: str, name: str, lo: int, hi: int) -> int:
+def _number(raw: str, name: str, kind: type, lo: float, hi: float):
+    """A query parameter: ``kind`` (int or float) within [lo, hi]."""
     try:
-        v = int(raw)
+        v = kind(raw)
     except ValueError:
-        raise InputError(f"{name} is a whole number, not {raw!r}") from None
-    if not lo <= v <= hi:
-        raise InputError(f"{name} is between {lo} and {hi}")
-    return v
-
-
-def _float(raw: str, name: str, lo: float, hi: float) -> float:
-    try:
-        v = float(raw)
-    except ValueError:
-        raise InputError(f"{name} is a number, not {raw!r}") from None
+        raise InputError(f"{name} is {'a whole number' if kind is int else 'a number'}, not {raw!r}") from None
     if not lo <= v <= hi:
         raise InputError(f"{name} is between {lo} and {hi}")
     return v
@@ -179,13 +170,9 @@ def _float(raw: str, name: str, lo: float, hi: float) -> float:
 
 def open_for_serving(store_dir: Path) -> Store:
     """The store, writable when it can be (edits are saved at once); else read-only, said on stderr."""
-    if not Store.exists(store_dir):
-        raise StoreError(f"{store_dir}: no tmbuild store here; build one with: tmbuild build DOCS --store {store_dir}")
     try:
-        return Store.open(store_dir, lock=WriterLock(store_dir, wait=0))
-    except StoreError as e:
-        if "read-only" not in str(e) and "being changed" not in str(e):
-            raise
+        return Store.open(store_dir, wait=0)
+    except (StoreBusy, StoreReadOnly) as e:
         print(f"tmbuild: {e}; serving it read-only (search and pages, no edits)", file=sys.stderr)
         return Store.open(store_dir, readonly=True)
 
