@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
@@ -94,12 +95,13 @@ def create_app(store: Store, *, host: str = "127.0.0.1") -> Starlette:
             path = Path(f.name)
         try:
             write(store, path, reviewed_only=reviewed)
-            data = path.read_bytes()
-        finally:
+        except BaseException:
             path.unlink(missing_ok=True)
+            raise
         name = f"{store.path.name or 'store'}{'-reviewed' if reviewed else ''}.tmx"
-        return Response(data, media_type="application/x-tmx+xml",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        # sent from the file (not read into memory), removed once sent
+        return FileResponse(path, media_type="application/x-tmx+xml", filename=name,
+                            background=BackgroundTask(path.unlink, missing_ok=True))
 
     async def failed(request: Request, exc: Exception) -> Response:
         code = (404 if isinstance(exc, NotFound) else 409 if isinstance(exc, StaleEdit)
@@ -123,7 +125,7 @@ def create_app(store: Store, *, host: str = "127.0.0.1") -> Starlette:
     if host in LOOPBACK:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(LOOPBACK)))
     return Starlette(routes=routes, middleware=middleware,
-                     exception_handlers={TmbuildError: failed, _Forbidden: failed})
+                     exception_handlers={TmbuildError: failed})  # its subclasses too
 
 
 class _Forbidden(TmbuildError):
