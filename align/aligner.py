@@ -42,7 +42,7 @@ import numpy as np
 import regex
 from numpy.typing import NDArray
 
-from .dp import band_around, dp, full_band, posteriors
+from .dp import band_around, dp, full_band, path_posteriors
 from .embed.base import Composable, Embedder, compose_runs, encode_batched, signature
 from .errors import AlignmentError
 from .model import Alignment, Bead, Segment, join_segments
@@ -246,7 +246,10 @@ class EmbeddingCache:
             known.update(zip(todo, rows))
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
-        return np.stack([known[t] for t in texts])
+        out = np.stack([known[t] for t in texts])
+        if todo:  # the cache keeps rows of the answer, so the batches it was computed in are freed
+            known.update(zip(texts, out))
+        return out
 
     def add(self, texts: Sequence[str], rows: NDArray[np.float32], parts: bool = False) -> None:
         """Take rows computed elsewhere (another process, an earlier step): vectors, or parts with ``parts``."""
@@ -323,9 +326,10 @@ class _Lattice:
     shapes: list[tuple[int, int]]
     lo: NDArray[np.int64]
     W: int
-    sims: dict[tuple[int, int], NDArray[np.float64]]
-    lenr: dict[tuple[int, int], NDArray[np.float64]]  # log ratio of target characters to the expected count
-    extra: dict[tuple[int, int], NDArray[np.float64]]
+    # float32 (half the memory of a long document's lattice; the searches add them up in float64)
+    sims: dict[tuple[int, int], NDArray[np.float32]]
+    lenr: dict[tuple[int, int], NDArray[np.float32]]  # log ratio of target characters to the expected count
+    extra: dict[tuple[int, int], NDArray[np.float32]]
     valid: dict[tuple[int, int], NDArray[np.bool_]]
     ratio: float  # characters of the target per character of the source, over the whole documents
     near: tuple[NDArray[np.int64], int] | None = None  # (lo, W) of the band around a cheap first path
@@ -363,21 +367,21 @@ class Aligner:
             if self._windows() == "text":
                 # windows were scored with summed sentence vectors; embed the real text of the windows
                 # near every bead that is not a sure 1-1 and search again
-                post = posteriors(self._scores(L, model, self.config.temperature), L.shapes, L.lo, L.W, n, m)
-                us, ut = self._uncertain(steps, post, L, n, m)
+                post = self._confidences(L, model, n, m, steps)
+                us, ut = self._uncertain(steps, post, n, m)
                 if us.any() or ut.any():
                     self._text_windows(S, src_lang, max(a for a, _ in L.shapes), us)
                     self._text_windows(T, tgt_lang, max(b for _, b in L.shapes), ut)
                     L = replace(self._lattice(S, T, L.lo, L.W), near=L.near, null=L.null, null_length=L.null_length)
                     model = self._refit(S, T, L, steps)
                     steps = self._search(L, model, n, m)
-            post = posteriors(self._scores(L, model, self.config.temperature), L.shapes, L.lo, L.W, n, m)
+            post = self._confidences(L, model, n, m, steps)
             stage("confidences")
         except ValueError as e:  # pragma: no cover - the band always holds the corners
             raise AlignmentError(f"alignment search failed: {e}") from e
         beads = []
-        for (a, b), i, j in steps:
-            p = float(np.exp(post[L.shapes.index((a, b))][i, j - L.lo[i]]))
+        for ((a, b), i, j), logp in zip(steps, post):
+            p = math.exp(logp)
             beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), round(min(max(p, 0.0), 1.0), 4)))
         return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
 
@@ -477,13 +481,13 @@ class Aligner:
             valid[(a, b)] = ok
             if a == 0 or b == 0:
                 continue
-            sims[(a, b)] = np.where(ok, _band_sims(S.windows[a], T.windows[b], lo, W), 0.0).astype(np.float64)
+            sims[(a, b)] = np.where(ok, _band_sims(S.windows[a], T.windows[b], lo, W), np.float32(0))
             i0 = np.clip(ri - a, 0, n)
             j0 = np.clip(cols - b, 0, m)
             # length: log ratio of target characters to the expected count
             ls = S.length[ri] - S.length[i0]
             lt = T.length[cols] - T.length[j0]
-            lenr[(a, b)] = np.where(ok, _length_ratio(ls, lt, ratio), 0.0)
+            lenr[(a, b)] = np.where(ok, _length_ratio(ls, lt, ratio), 0.0).astype(np.float32)
             ev = np.zeros((n + 1, W))
             # shared numbers
             ns = _or_windows(S.nums, a)[ri]
@@ -506,7 +510,7 @@ class Aligner:
                 # a label inside a window (not at its start) means the bead runs into the next numbered paragraph
                 inner = (cntS[ri] - cntS[np.minimum(i0 + 1, ri)]) + (cntT[cols] - cntT[np.minimum(j0 + 1, cols)])
                 ev -= cfg.anchor_weight * inner
-            extra[(a, b)] = np.where(ok, ev, 0.0)
+            extra[(a, b)] = np.where(ok, ev, 0.0).astype(np.float32)
         return _Lattice(shapes, lo, W, sims, lenr, extra, valid, ratio)
 
     # ------------------------------------------------------------ the model of a document pair
@@ -601,8 +605,8 @@ class Aligner:
         return _Model(float(beta), c0, length, L.null_length,
                       {s: math.log(max(p, 1e-12)) for s, p in prior.items()})
 
-    def _scores(self, L: _Lattice, model: _Model, temperature: float = 1.0) -> list[NDArray[np.float64]]:
-        """Log-weight of every bead in the band, per shape (``-inf`` outside the lattice)."""
+    def _scores(self, L: _Lattice, model: _Model, temperature: float = 1.0) -> list[NDArray[np.float32]]:
+        """Log-weight of every bead in the band, per shape (``-inf`` outside the lattice), in float32."""
         out = []
         for s in L.shapes:
             if s in L.sims:
@@ -611,20 +615,26 @@ class Aligner:
                     v = v + self.config.length_weight * _gauss_llr(L.lenr[s], model.length,
                                                                    model.length_null.get(s, (0.0, 1.0)))
             else:
-                v = np.full(L.valid[s].shape, model.log_prior[s])
+                v = np.full(L.valid[s].shape, model.log_prior[s], dtype=np.float32)
             out.append(np.where(L.valid[s], v / temperature, -np.inf))
         return out
 
     def _search(self, L: _Lattice, model: _Model, n: int, m: int):
-        return dp([-s for s in self._scores(L, model)], L.shapes, L.lo, L.W, n, m)
+        costs = self._scores(L, model)
+        for c in costs:
+            np.negative(c, out=c)
+        return dp(costs, L.shapes, L.lo, L.W, n, m)
 
-    def _uncertain(self, steps, post, L: _Lattice, n, m, radius: int = 1) -> tuple[NDArray, NDArray]:
+    def _confidences(self, L: _Lattice, model: _Model, n: int, m: int, steps) -> list[float]:
+        """Log posterior probability of each bead of ``steps`` at the calibrated temperature."""
+        return path_posteriors(self._scores(L, model, self.config.temperature), L.shapes, L.lo, L.W, n, m, steps)
+
+    def _uncertain(self, steps, post: list[float], n, m, radius: int = 1) -> tuple[NDArray, NDArray]:
         """Sentences within ``radius`` of a bead that is not a 1-1 with posterior >= 0.5."""
         us = np.zeros(n, dtype=bool)
         ut = np.zeros(m, dtype=bool)
-        one = L.shapes.index((1, 1))
-        for (a, b), i, j in steps:
-            if (a, b) == (1, 1) and post[one][i, j - L.lo[i]] >= math.log(0.5):
+        for ((a, b), i, j), logp in zip(steps, post):
+            if (a, b) == (1, 1) and logp >= math.log(0.5):
                 continue
             us[max(0, i - a - radius):min(n, i + radius)] = True
             ut[max(0, j - b - radius):min(m, j + radius)] = True

@@ -169,6 +169,42 @@ def posteriors(scores: Sequence[NDArray], shapes: Sequence[Shape], lo: NDArray[n
     summed weights, normalised over all paths (forward-backward); the result holds, in the same layout, the
     log of the total probability of the paths that use each bead.
     """
+    F, B, Z = _forward_backward(scores, shapes, lo, W, n, m)
+    ks = np.arange(W)
+    out = []
+    for t, (a, b) in enumerate(shapes):
+        post = np.full((n + 1, W), -np.inf)
+        if a > 0:
+            for i in range(a, n + 1):
+                src = ks + int(lo[i] - lo[i - a] - b)
+                ok = (src >= 0) & (src < W)
+                post[i, ok] = F[i - a, src[ok]] + scores[t][i, ok] + B[i, ok] - Z
+        else:
+            post[:, 1:] = F[:, :-1] + scores[t][:, 1:] + B[:, 1:] - Z
+        out.append(np.minimum(post, 0.0))
+    return out
+
+
+def path_posteriors(scores: Sequence[NDArray], shapes: Sequence[Shape], lo: NDArray[np.int64], W: int,
+                    n: int, m: int, steps: Sequence[tuple[Shape, int, int]]) -> list[float]:
+    """:func:`posteriors` of the beads ``steps`` only (``((a, b), i, j)``, as :func:`dp` returns them),
+    without the per-shape arrays: what an alignment's confidences need, in the memory of two arrays."""
+    F, B, Z = _forward_backward(scores, shapes, lo, W, n, m)
+    index = {s: t for t, s in enumerate(shapes)}
+    out = []
+    for (a, b), i, j in steps:
+        k = j - int(lo[i])
+        k0 = j - b - int(lo[i - a])
+        if not (0 <= k < W and 0 <= k0 < W):
+            out.append(-np.inf)
+            continue
+        out.append(min(float(F[i - a, k0] + scores[index[(a, b)]][i, k] + B[i, k] - Z), 0.0))
+    return out
+
+
+def _forward_backward(scores: Sequence[NDArray], shapes: Sequence[Shape], lo: NDArray[np.int64], W: int,
+                      n: int, m: int) -> tuple[NDArray, NDArray, float]:
+    """Forward and backward log sums over the band, and the log total ``Z``."""
     ninf = -np.inf
     row_shapes = [(t, a, b) for t, (a, b) in enumerate(shapes) if a > 0]
     ins = [t for t, (a, _) in enumerate(shapes) if a == 0]
@@ -211,15 +247,4 @@ def posteriors(scores: Sequence[NDArray], shapes: Sequence[Shape], lo: NDArray[n
             with np.errstate(invalid="ignore"):
                 Y = np.logaddexp.accumulate((Y + S)[::-1])[::-1] - S
         B[i] = Y
-    out = []
-    for t, (a, b) in enumerate(shapes):
-        post = np.full((n + 1, W), ninf)
-        if a > 0:
-            for i in range(a, n + 1):
-                src = ks + int(lo[i] - lo[i - a] - b)
-                ok = (src >= 0) & (src < W)
-                post[i, ok] = F[i - a, src[ok]] + scores[t][i, ok] + B[i, ok] - Z
-        else:
-            post[:, 1:] = F[:, :-1] + scores[t][:, 1:] + B[:, 1:] - Z
-        out.append(np.minimum(post, 0.0))
-    return out
+    return F, B, float(Z)

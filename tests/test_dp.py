@@ -120,3 +120,12 @@ def test_posteriors_equal_path_enumeration(seed, banded):
             for k in range(W):
                 want = mass.get((t, i, int(lo[i] + k)), -np.inf)
                 assert np.exp(post[t][i, k]) == pytest.approx(np.exp(want), abs=1e-9)
+    # the beads of any path (here the best one, and a path with an insertion) get the same numbers from
+    # path_posteriors, which keeps no per-shape arrays
+    from align.dp import path_posteriors
+
+    for _, beads in (max(paths, key=lambda p: p[0]), next(p for p in paths if any(t == 1 for t, _, _ in p[1]))):
+        steps = [(shapes[t], i, j) for t, i, j in beads]
+        got = path_posteriors(scores, shapes, lo, W, n, m, steps)
+        for (t, i, j), logp in zip(beads, got):
+            assert np.exp(logp) == pytest.approx(np.exp(mass[(t, i, j)]), abs=1e-9)
