@@ -331,6 +331,28 @@ def test_large_store_switches_to_ivf_and_readers_map_it(tmp_path, monkeypatch):
     assert _consistent(tmp_path / "s") == 1800
 
 
+def test_check_finds_damaged_ivf_lists_and_repair_restores_them(tmp_path, monkeypatch):
+    """IVF codes are quantised, so the flat indexes' byte-for-byte sample does not apply: check searches the
+    index with stored vectors and expects each pair back at the similarity 8-bit codes allow."""
+    import corpus.store.vectors as store_mod
+
+    monkeypatch.setattr(store_mod, "IVF_MIN", 1000)
+    s, v = _random_store(tmp_path / "s", seed=4)
+    assert s._indexes["src"].kind == "ivf" and s.check() == []
+    s.close()
+    f = tmp_path / "s" / "index-tgt.faiss"
+    data = bytearray(f.read_bytes())
+    lo, hi = int(len(data) * 0.35), int(len(data) * 0.95)  # the inverted lists: codes and ids
+    data[lo:hi] = np.random.default_rng(4).integers(0, 256, hi - lo, dtype=np.uint8).tobytes()
+    f.write_bytes(bytes(data))
+    with Store.open(tmp_path / "s", readonly=True) as r:
+        assert r.check() == ["vector index: its vectors differ from the stored ones"]
+    with Store.open(tmp_path / "s") as w:
+        w.repair()
+        assert w.check() == []
+        assert w.search("x", k=1, lang="en", vector=v[7])[0].text == "s2-7"
+
+
 def test_very_large_store_gets_an_hnsw_quantizer(tmp_path, monkeypatch):
     import faiss
 

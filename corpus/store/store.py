@@ -66,6 +66,8 @@ MAX_K = 10_000
 MIN_SIMILARITY = 0.3  # semantic neighbours below this cosine are noise (unrelated UN sentences score 0.1-0.3)
 FUZZY_MIN = 70.0  # CAT match percentage from which a segment is a fuzzy match
 FUZZY_AUTO_TOKENS = 5  # auto mode looks for fuzzy matches of queries this long (words, or characters)
+QUANTISED_CHECK_K = 10  # neighbours asked for when checking that an IVF index finds a stored vector
+QUANTISED_TOLERANCE = 0.05  # how far from 1 a stored vector's similarity to itself may be after 8-bit coding
 FUZZY_CANDIDATES = 400  # segments scored exactly per fuzzy query
 RENDER_HITS = 200  # concordance hits (the newest) ranked and shown, and the renderings are worked out from
 COUNT_CAP = 1_000  # segments containing a query are counted up to this (counting more reads more of the index)
@@ -255,7 +257,7 @@ class Store(Reviews):
         db_ids = id_fingerprint(self.con)
         if self._ids != db_ids or any(ix.ntotal != db_ids[0] for ix in self._indexes.values()):
             problems.append(f"vector index: holds {self._indexes['src'].ntotal} pairs, the database {db_ids[0]}")
-        elif not self._vectors_agree(sample):
+        elif not self._vectors_agree(sample) or not self._quantised_vectors_agree(min(sample, 64)):
             problems.append("vector index: its vectors differ from the stored ones")
         return problems
 
@@ -359,6 +361,34 @@ class Store(Reviews):
                 except RuntimeError:
                     return False
                 if not np.allclose(got, blob_vecs([r[col]], self.dim)[0], atol=0.01):
+                    return False
+        return True
+
+    def _quantised_vectors_agree(self, sample: int) -> bool:
+        """Whether IVF indexes find a sample of stored pairs by their own stored vectors, at the similarity
+        their 8-bit codes allow (damaged list bytes decode to other vectors). Pairs are drawn by random ids
+        through the primary key, so the cost does not grow with the store. Flat indexes: True (see
+        :meth:`_vectors_agree`)."""
+        if self._indexes["src"].kind == "flat" or not self._indexes["src"].ntotal:
+            return True
+        lo, hi = self.con.execute("SELECT MIN(id), MAX(id) FROM pairs").fetchone()
+        rng = np.random.default_rng()
+        rows = {}
+        for start in rng.integers(lo, hi + 1, sample):
+            r = self.con.execute("SELECT id, src_vec, tgt_vec FROM pairs WHERE id >= ? ORDER BY id LIMIT 1",
+                                 (int(start),)).fetchone()
+            rows[r[0]] = r
+        ids = np.array(list(rows), dtype=np.int64)
+        for side, col in (("src", 1), ("tgt", 2)):
+            vecs = blob_vecs([rows[i][col] for i in ids], self.dim)
+            sims, found = self._indexes[side].search(vecs, QUANTISED_CHECK_K)
+            for want, s_row, f_row in zip(ids, sims, found):
+                mine = s_row[f_row == want]
+                if mine.size and abs(float(mine[0]) - 1.0) <= QUANTISED_TOLERANCE:
+                    continue
+                # not among the nearest: right only when as many other pairs hold the same vector (the same
+                # sentence in many documents), all found at that similarity
+                if not (f_row >= 0).all() or np.abs(s_row - 1.0).max() > QUANTISED_TOLERANCE:
                     return False
         return True
 
