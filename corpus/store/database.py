@@ -70,6 +70,19 @@ CREATE INDEX IF NOT EXISTS pairs_tgt_norm ON pairs(tgt_norm);
 TABLES = {"meta", "documents", "pairs", "sentences", "edits"}  # the store's own (and the lexical index's)
 
 
+def sample_pairs(con: sqlite3.Connection, columns: str, n: int) -> list[tuple]:
+    """``n`` rows of ``pairs`` (``columns``) at random ids, each found through the primary key: a few page reads
+    whatever the store's size (a row after a gap in the ids is drawn more often; one may come twice)."""
+    import random
+
+    lo, hi = con.execute("SELECT MIN(id), MAX(id) FROM pairs").fetchone()
+    if lo is None:
+        return []
+    rng = random.Random()
+    return [con.execute(f"SELECT {columns} FROM pairs WHERE id >= ? ORDER BY id LIMIT 1",
+                        (rng.randint(lo, hi),)).fetchone() for _ in range(n)]
+
+
 def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

@@ -192,13 +192,10 @@ def sample_agrees(con: sqlite3.Connection, sample: int = 8) -> bool:
     the cheap check an open runs; :func:`integrity_problem` is the full one)."""
     import random
 
-    lo, hi = con.execute("SELECT MIN(id), MAX(id) FROM pairs").fetchone()
-    if lo is None:
-        return True
+    from .database import sample_pairs  # here, not at the top: the database module imports this one
+
     rng = random.Random()
-    for _ in range(sample):
-        row = con.execute("SELECT id, src_norm, tgt_norm FROM pairs WHERE id >= ? ORDER BY id LIMIT 1",
-                          (rng.randint(lo, hi),)).fetchone()
+    for row in sample_pairs(con, "id, src_norm, tgt_norm", sample):
         for col, text in (("src_norm", row[1]), ("tgt_norm", row[2])):
             if len(text) >= 3:
                 at = rng.randrange(len(text) - 2)

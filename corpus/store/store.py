@@ -44,6 +44,7 @@ from .database import (
     connect,
     now,
     read_only_error,
+    sample_pairs,
 )
 from .database import discard_empty as _discard_empty
 from .matching import Fuzzy, by_characters, find_spans, normalise_text, tokens
@@ -371,13 +372,7 @@ class Store(Reviews):
         :meth:`_vectors_agree`)."""
         if self._indexes["src"].kind == "flat" or not self._indexes["src"].ntotal:
             return True
-        lo, hi = self.con.execute("SELECT MIN(id), MAX(id) FROM pairs").fetchone()
-        rng = np.random.default_rng()
-        rows = {}
-        for start in rng.integers(lo, hi + 1, sample):
-            r = self.con.execute("SELECT id, src_vec, tgt_vec FROM pairs WHERE id >= ? ORDER BY id LIMIT 1",
-                                 (int(start),)).fetchone()
-            rows[r[0]] = r
+        rows = {r[0]: r for r in sample_pairs(self.con, "id, src_vec, tgt_vec", sample)}
         ids = np.array(list(rows), dtype=np.int64)
         for side, col in (("src", 1), ("tgt", 2)):
             vecs = blob_vecs([rows[i][col] for i in ids], self.dim)
