@@ -59,6 +59,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show a traceback on errors")
 
 
+def _store_arg(p: argparse.ArgumentParser, help: str = "store folder") -> None:
+    p.add_argument("--store", type=Path, required=True, metavar="DIR", help=help)
+
+
 def _embedder_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--embedder", default=DEFAULT_EMBEDDER, metavar="NAME",
                    help=f"sentence embedder: {', '.join(available_embedders())} (default {DEFAULT_EMBEDDER})")
@@ -124,8 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and add its sentence pairs to the store (created when missing). Re-running "
                                    "adds nothing twice; a changed document replaces its old pairs.")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="documents or folders (read recursively)")
-    p.add_argument("--store", type=Path, required=True, metavar="DIR",
-                   help="store folder (created when missing)")
+    _store_arg(p, "store folder (created when missing)")
     p.add_argument("--threshold", type=_PROBABILITY, default=DEFAULT_THRESHOLD, metavar="X",
                    help=f"pairing threshold, 0 to 1 (default {DEFAULT_THRESHOLD}; see tmbuild pair --help)")
     p.add_argument("--workers", type=_WORKERS, default=1, metavar="N",
@@ -144,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "semantic neighbours. For a phrase, its likely translations are listed and "
                                    "marked [like this] in each hit.")
     p.add_argument("query", help="text to look up, or - to read queries from standard input, one a line")
-    p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder (tmbuild build)")
+    _store_arg(p, "store folder (tmbuild build)")
     p.add_argument("-k", type=_number(int, 1, MAX_K), default=10, metavar="N",
                    help=f"how many results, 1 to {MAX_K} (default 10)")
     p.add_argument("--mode", choices=MODES, default="auto",
@@ -164,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the pairs and the vector indexes against the stored vectors; with --repair, "
                                    "rebuild both indexes from the database. Exit status 1 when a problem "
                                    "remains.")
-    p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder")
+    _store_arg(p)
     p.add_argument("--repair", action="store_true", help="rebuild the lexical and vector indexes from the database")
     _add_common(p)
     p.set_defaults(func=cmd_check)
@@ -174,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "document pairs with their review progress, and a review page per document "
                                    "pair whose edits are saved in the store at once. It holds the store's writer "
                                    "lock while it runs (a store another process is changing is served read-only).")
-    p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder")
+    _store_arg(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=_number(int, 0), default=8731, help="port (default 8731; 0 picks a free one)")
     _add_common(p)
@@ -183,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build a sharded, memory-mapped index for a large store",
                        description="Train the store's IVF index once, fill SHARDS shards in parallel, merge them "
                                    "on disk and serve the result memory-mapped (for stores of millions of pairs).")
-    p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder")
+    _store_arg(p)
     p.add_argument("--shards", type=_number(int, 1, 1024), default=2, metavar="N",
                    help="id ranges filled in parallel, then merged (default 2)")
     p.add_argument("--workers", type=_WORKERS, default=2, metavar="N", help="processes filling shards (default 2)")
@@ -195,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export a store as TMX or MT training data",
                        description="Write the store's pairs as TMX 1.4b for CAT tools (--tmx), or as filtered, "
                                    "deduplicated training data (--moses, --tsv, --jsonl, --parquet).")
-    p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder")
+    _store_arg(p)
     p.add_argument("--tmx", type=Path, help="TMX file to write (- for standard output)")
     p.add_argument("--segtype", choices=("sentence", "paragraph"), default="sentence",
                    help="TMX units: aligned sentences (default) or whole paragraphs")
@@ -225,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "searchable, with the file as provenance. Re-importing the same file adds "
                                    "nothing; a changed file replaces its units.")
     p.add_argument("tmx_file", type=Path, help="the TMX file")
-    p.add_argument("--store", type=Path, required=True, metavar="DIR", help="store folder (created when missing)")
+    _store_arg(p, "store folder (created when missing)")
     p.add_argument("--embedder", metavar="NAME", help="embedder for a new store (default use-m3); an existing "
                    "store keeps its own")
     _add_common(p)
