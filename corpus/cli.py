@@ -336,11 +336,20 @@ def _align_batch(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _existing(paths: list[Path]) -> list[Path]:
+    """``paths``, when each one is there: a misspelt input is an error, not an empty result."""
+    for p in paths:
+        if not Path(p).exists():
+            raise InputError(f"{p}: no such file or folder; give the folders or files that hold the documents")
+    return paths
+
+
 def cmd_pair(args: argparse.Namespace) -> int:
     from align.embed import get_embedder
 
     from .pairing import pair_documents
 
+    _existing(args.paths)
     report = pair_documents(args.paths, get_embedder(args.embedder), threshold=args.threshold,
                             progress=not args.no_progress)
     for path, doc in report.documents.items():
@@ -362,6 +371,7 @@ def cmd_pair(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
+    _existing(args.paths)
     report = build(args.paths, args.store, embedder=args.embedder, threshold=args.threshold,
                    progress=not args.no_progress, workers=args.workers, ray=args.ray)
     for note in report.notes:

@@ -101,6 +101,14 @@ def test_errors_are_one_line_without_traceback(args, needle):
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
+@pytest.mark.parametrize("verb", [["build", "--store", "st"], ["pair"]])
+def test_a_missing_input_is_an_error_and_creates_no_store(tmp_path, verb):
+    r = run(*verb, SAMPLES, "samplez", cwd=tmp_path)
+    assert r.returncode == 1 and "samplez: no such file or folder" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "st").exists()
+
+
 def test_debug_shows_the_traceback():
     r = run("align", "missing.txt", "x.txt", "--debug")
     assert r.returncode != 0 and "Traceback" in r.stderr
