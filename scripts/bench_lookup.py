@@ -266,6 +266,10 @@ def main() -> None:
         t = time.perf_counter()
         scale_store(path, a.n, emb)
         print(f"scale store: {a.n:,} pairs built in {time.perf_counter() - t:.0f} s")
+    t = time.perf_counter()
+    with Store.open(path) as s:  # a kept store from an earlier tmbuild gets the indexes it lacks
+        if s.notes:
+            print(f"scale store opened for writing in {time.perf_counter() - t:.0f} s: {'; '.join(s.notes)}")
     size = sum(f.stat().st_size for f in path.iterdir()) / 1e9
     t = time.perf_counter()
     store = Store.open(path, readonly=True)

@@ -120,6 +120,23 @@ def test_concordance_finds_every_segment_a_substring_scan_finds(seeded, side, co
     assert checked > 60
 
 
+@pytest.mark.parametrize("side, col, lang", [("src", 1, "zh"), ("tgt", 2, "en")])
+def test_sentence_long_concordance_from_the_token_lists_matches_a_scan(seeded, side, col, lang, monkeypatch):
+    s, _, rows = seeded
+    by_fts = []
+    real = lexical.containing
+    monkeypatch.setattr(lexical, "containing", lambda *a, **kw: by_fts.append(a) or real(*a, **kw))
+    rng = random.Random(side + "long")
+    for _ in range(60):
+        text = rng.choice(rows)[col]
+        size = rng.randint(12, 40) if lang == "zh" else rng.randint(50, 140)  # 8 tokens and more, mostly
+        at = rng.randrange(max(1, len(text) - size))
+        norm = normalise_text(text[at:at + size])  # cut anywhere, words included
+        truth = sorted((r[0] for r in rows if norm in r[col]), reverse=True)
+        assert s._containing(side, norm, 10_000, lang) == (min(len(truth), COUNT_CAP), truth), norm
+    assert len(by_fts) < 20  # most were answered from the token lists
+
+
 def test_concordance_orders_the_closest_segments_first_and_marks_the_query(seeded):
     s, _, rows = seeded
     q = rows[10][2].split()[0]
@@ -192,9 +209,12 @@ def test_the_index_follows_replaced_and_deleted_documents(tmp_path):
                    np.ones((1, 8), np.float32), np.ones((1, 8), np.float32))
     assert lexical.containing(s.con, "tgt", "brand new", None)[0] == 1
     assert lexical.containing(s.con, "src", "全新", None)[0] == 1
+    fuzzy = s.lookup("A brand new sentence there.", lang="en", mode="fuzzy", renderings=False).hits
+    assert [h.text for h in fuzzy] == ["A brand new sentence here."] and fuzzy[0].kind == "fuzzy"
     s.delete_document("doc0")
     assert lexical.containing(s.con, "tgt", "brand new", None)[0] == 0
     assert lexical.containing(s.con, "src", "全新", None)[0] == 0
+    assert s.lookup("A brand new sentence there.", lang="en", mode="fuzzy", renderings=False).hits == []
     assert lexical.integrity_problem(s.con) is None and lexical.sample_agrees(s.con, 50)
     s.close()
 
@@ -300,12 +320,17 @@ def test_check_finds_damaged_indexes_and_repair_restores_the_same_answers(tmp_pa
     state = json.loads((tmp_path / "s" / "index.json").read_text())
     state["ids"][2] += 1  # an index that says it holds other pairs
     (tmp_path / "s" / "index.json").write_text(json.dumps(state))
+    tokens = tmp_path / "s" / "tokens-tgt.base"
+    data = bytearray(tokens.read_bytes())
+    data[-200:-100] = bytes(100)  # posting bytes lost
+    tokens.write_bytes(bytes(data))
     r = subprocess.run(check, capture_output=True, text=True, timeout=120)
     assert r.returncode == 1
     assert "lexical index: does not match the pairs" in r.stdout and "vector index" in r.stdout
+    assert "fuzzy index: tokens-tgt.base: bytes of" in r.stdout
     assert "--repair rebuilds the indexes" in r.stderr
     r = subprocess.run([*check, "--repair"], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and "rebuilt the lexical index and the vector indexes" in r.stderr, r.stdout
+    assert r.returncode == 0 and "rebuilt the lexical index, the fuzzy index and the vector indexes" in r.stderr
     assert subprocess.run(check, capture_output=True, text=True, timeout=120).returncode == 0
     with Store.open(tmp_path / "s", readonly=True) as s2:
         assert [[h.as_dict() for h in s2.lookup(q, k=10, vector=v, renderings=False).hits] for q in queries] == before

@@ -3,7 +3,7 @@ transactions as the pairs (triggers keep it), so it can neither lag nor lead the
 
 * ``lex``: the trigram tokenizer over ``pairs.src_norm`` / ``pairs.tgt_norm`` (external content: the text
   is not stored twice). A phrase query finds every segment that contains a string of 3 or more characters,
-  in either language: concordance, and the candidates of fuzzy matching.
+  in either language: concordance, and how often a span occurs (the renderings of a phrase).
 * ``lex_short``: Chinese (and Japanese kana) text as one token per character position, the character and
   the next one when that is one too, else the character alone (contentless). Trigrams cannot answer the
   1- and 2-character queries that are common Chinese terms (人权, 难民); this table does: a 2-character
@@ -17,7 +17,6 @@ so matching is case-insensitive and exact on that form.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 
 import regex
 
@@ -70,12 +69,6 @@ def create(con: sqlite3.Connection) -> None:
     :func:`rebuild` when pairs exist."""
     for sql in (*_TABLES, *_TRIGGERS):
         con.execute(sql)
-
-
-def attach_vocabulary(con: sqlite3.Connection) -> None:
-    """The per-connection view of the trigram vocabulary (document frequencies), used to pick rare probes."""
-    con.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.lex_terms USING fts5vocab(main, lex, 'col')")
-    con.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.lex_short_terms USING fts5vocab(main, lex_short, 'col')")
 
 
 def rebuild(con: sqlite3.Connection) -> None:
@@ -144,47 +137,6 @@ def containing(con: sqlite3.Connection, side: str, norm: str, limit: int | None 
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return count(con, side, norm, count_cap, indexed), [r[0] for r in con.execute(sql, args)]
-
-
-def term_frequencies(con: sqlite3.Connection, side: str, grams: Sequence[str]) -> dict[str, int]:
-    """Documents of ``side`` holding each trigram (absent ones: 0)."""
-    if not grams:
-        return {}
-    uniq = sorted(set(grams))
-    rows = con.execute(f"SELECT term, doc FROM temp.lex_terms WHERE col = ? AND term IN "
-                       f"({','.join('?' * len(uniq))})", [_COLUMNS[side], *uniq]).fetchall()
-    got = dict(rows)
-    return {g: int(got.get(g, 0)) for g in uniq}
-
-
-def any_of_ids(con: sqlite3.Connection, side: str, needles: Sequence[str], limit: int) -> list[int]:
-    """Ids of the segments of ``side`` holding any of ``needles`` (words of >= 3 characters, or single CJK
-    characters: one table answers them all), those holding most of the rarest first (FTS5's bm25), at most
-    ``limit``."""
-    plans = [substring_plan(n) for n in needles]
-    if not plans:
-        return []
-    tables = {p[0] if p else None for p in plans}
-    if len(tables) != 1 or None in tables:
-        raise ValueError(f"needles the lexical index cannot answer together: {list(needles)!r}")
-    table = tables.pop()
-    query = f"{{{_COLUMNS[side]}}} : (" + " OR ".join(q for _, q in plans) + ")"
-    return [r[0] for r in con.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?",
-                                      (query, int(limit)))]
-
-
-def is_cjk(ch: str) -> bool:
-    return bool(_CJK.fullmatch(ch))
-
-
-def character_frequencies(con: sqlite3.Connection, side: str, chars: Sequence[str]) -> dict[str, int]:
-    """For each CJK character, the documents of ``side`` holding a ``lex_short`` token that starts with it
-    (summed over those tokens: an upper bound, good for ranking characters by rarity)."""
-    out = {}
-    for c in sorted(set(chars)):
-        out[c] = int(con.execute("SELECT COALESCE(SUM(doc), 0) FROM temp.lex_short_terms WHERE col = ? AND "
-                                 "term >= ? AND term < ?", (_COLUMNS[side], c, c + "\U0010ffff")).fetchone()[0])
-    return out
 
 
 def sample_agrees(con: sqlite3.Connection, sample: int = 8) -> bool:

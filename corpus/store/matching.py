@@ -10,13 +10,13 @@ from collections.abc import Sequence
 
 import regex
 
-_WORD = regex.compile(r"\w+|[^\w\s]")
-_SPACE = regex.compile(r"\s+")
+WORD = regex.compile(r"\w+|[^\w\s]")  # the tokens of languages written with spaces
+SPACE = regex.compile(r"\s+")
 
 
 def normalise_text(text: str) -> str:
     """The form exact matches and the lexical index use: NFKC, case-folded, white space collapsed."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+    return SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
 
 
 def by_characters(lang: str) -> bool:
@@ -28,7 +28,7 @@ def tokens(norm: str, lang: str) -> list[str]:
     """The units edit similarity counts: characters other than spaces, or words and punctuation marks."""
     if by_characters(lang):
         return [c for c in norm if not c.isspace()]
-    return _WORD.findall(norm)
+    return WORD.findall(norm)
 
 
 class Fuzzy:
@@ -46,9 +46,9 @@ class Fuzzy:
 
     def encode(self, norm: str) -> str:
         if by_characters(self.lang):
-            return _SPACE.sub("", norm)
+            return SPACE.sub("", norm)
         codes = self._codes
-        return "".join(codes.get(w) or codes.setdefault(w, chr(0xF0000 + len(codes))) for w in _WORD.findall(norm))
+        return "".join(codes.get(w) or codes.setdefault(w, chr(0xF0000 + len(codes))) for w in WORD.findall(norm))
 
     def score(self, norm: str, cutoff: float = 0.0) -> float:
         """Match percentage of a normalised segment (0 when below ``cutoff`` percent)."""

@@ -7,6 +7,9 @@
   SQLite pair ids. A query is searched on the side of its own language (a Chinese query among stored
   Chinese segments): same-language neighbours are sharper than cross-lingual ones, and every hit brings
   its translation.
+* ``tokens-src.base`` / ``.delta`` (and ``-tgt``) (:mod:`.tokens`): each side's tokens as posting lists,
+  the candidates of fuzzy matching; kept, saved and rebuilt with the vector indexes, each file headed by the
+  database state it reflects.
 * ``index.json``: which database state the index files reflect (generation and a fingerprint of the id
   set), and the index kind. Index files are written to a temporary file and renamed; on open, an index that
   is not the database's (a build was killed between the two, another writer, damaged bytes) is rebuilt
@@ -18,8 +21,8 @@ semantic) and hands them to :func:`.ranking.rank`.
 
 from __future__ import annotations
 
+import functools
 import json
-import math
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -50,6 +53,7 @@ from .database import discard_empty as _discard_empty
 from .matching import Fuzzy, by_characters, find_spans, normalise_text, tokens
 from .ranking import KINDS, MODES, Hit, rank
 from .reviews import Reviews
+from .tokens import TokenIndex, TokenIndexError
 from .vectors import (
     TRAIN_PER_LIST,
     VectorIndex,
@@ -69,9 +73,11 @@ FUZZY_MIN = 70.0  # CAT match percentage from which a segment is a fuzzy match
 FUZZY_AUTO_TOKENS = 5  # auto mode looks for fuzzy matches of queries this long (words, or characters)
 QUANTISED_CHECK_K = 10  # neighbours asked for when checking that an IVF index finds a stored vector
 QUANTISED_TOLERANCE = 1e-3  # how far an IVF index's similarity may be from that of the vector's own code
-FUZZY_CANDIDATES = 400  # segments scored exactly per fuzzy query
+TOKENS_CHECK = 4  # stored pairs an open looks for in the fuzzy index (tmbuild check: its sample size)
 RENDER_HITS = 200  # concordance hits (the newest) ranked and shown, and the renderings are worked out from
 COUNT_CAP = 1_000  # segments containing a query are counted up to this (counting more reads more of the index)
+CONTAINING_BY_TOKENS = 8  # concordance queries of this many tokens try the fuzzy index's lists first
+CONTAINING_MOST = 100_000  # ... when its shortest list holds at most this many segments
 RENDER_MAX_TOKENS = 12  # longer queries are sentences, not phrases: no renderings
 
 
@@ -109,7 +115,10 @@ class Store(Reviews):
         self._ids: list[int] = [0, 0, 0]  # id_fingerprint of what the indexes hold
         self._dirty = False
         self.index_lags = False  # read-only, and the index files are not the database's: searched in memory
+        self._tokens: dict[str, TokenIndex] = {}
+        self.tokens_problem: str | None = None  # why the fuzzy index files were not used (then: built anew)
         self._load_indexes()
+        self._load_tokens()
 
     # ------------------------------------------------------------ opening
 
@@ -142,13 +151,11 @@ class Store(Reviews):
                     self.con.rollback()
                     raise
                 if n:
-                    self.notes.append(f"added the lexical index (concordance and fuzzy search) for its {n} pairs")
+                    self.notes.append(f"added the lexical index (concordance search) for its {n} pairs")
             elif not lexical.sample_agrees(self.con):
                 self.repair_lexical()
                 self.notes.append("repaired the lexical index: rebuilt it from the pairs in the database")
         self.lexical = lexical.present(self.con)
-        if self.lexical:
-            lexical.attach_vocabulary(self.con)
         return self.column["extra"]
 
     @classmethod
@@ -236,9 +243,11 @@ class Store(Reviews):
         """Rebuild every index from the database (the lexical index and the vector indexes); what was done."""
         self.repair_lexical()
         self._indexes = self._build_indexes()
+        self._tokens = self._build_tokens()
         self.flush()
         n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
-        return [f"rebuilt the lexical index and the vector indexes from the {n} pairs in the database"]
+        return [f"rebuilt the lexical index, the fuzzy index and the vector indexes from the {n} pairs in the "
+                "database"]
 
     def check(self, sample: int = 200) -> list[str]:
         """What is wrong with the store, read-only (empty when nothing): SQLite's integrity check of the
@@ -260,7 +269,16 @@ class Store(Reviews):
             problems.append(f"vector index: holds {self._indexes['src'].ntotal} pairs, the database {db_ids[0]}")
         elif not self._vectors_agree(sample) or not self._quantised_vectors_agree(min(sample, 64)):
             problems.append("vector index: its vectors differ from the stored ones")
+        problems += [f"fuzzy index: {p}" for p in self._token_problems(min(sample, 64))]
         return problems
+
+    def _token_problems(self, sample: int) -> list[str]:
+        out = [damage for side in ("src", "tgt") if (damage := TokenIndex.damaged(self._token_stem(side)))]
+        if self.tokens_problem and self.readonly:
+            out.append(self.tokens_problem)
+        elif not out and not self._tokens_agree(sample):
+            out.append("does not find stored segments by their own text")
+        return out
 
     def _lexical_problem(self) -> str | None:
         if not self.readonly:
@@ -389,6 +407,65 @@ class Store(Reviews):
                     return False
         return True
 
+    def _token_stem(self, side: str) -> Path:
+        return self.path / f"tokens-{side}"
+
+    def _token_state(self) -> dict:
+        return {"generation": self._generation(), "ids": self._ids}
+
+    def _load_tokens(self) -> None:
+        """The fuzzy index's files when they are the database's and find a sample of its pairs; else rebuilt
+        from the pairs (and saved), or, opened read-only, built in memory when first needed."""
+        state = {"generation": self._generation(), "ids": id_fingerprint(self.con)}
+        try:
+            self._tokens = {side: TokenIndex.load(self._token_stem(side), state) for side in ("src", "tgt")}
+            if self._tokens_agree(TOKENS_CHECK):
+                return
+            self.tokens_problem = "does not find stored segments by their own text"
+        except TokenIndexError as e:
+            self.tokens_problem = f"its files cannot be used ({e})"
+        self._tokens = {}
+        if self.readonly:
+            return  # built in memory when first needed
+        n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+        self._tokens = self._build_tokens()
+        self._save_tokens()
+        if n:
+            self.notes.append(f"rebuilt the fuzzy index from the {n} pairs in the database")
+
+    def _tokens_agree(self, sample: int) -> bool:
+        """Whether the fuzzy index finds a sample of stored pairs by their own text (drawn through the primary
+        key: a few page reads and lookups, whatever the store's size)."""
+        rows = sample_pairs(self.con, "id, src_norm, tgt_norm", sample)
+        for side, col in (("src", 1), ("tgt", 2)):
+            ix = self.token_index(side)
+            for r in rows:
+                found = ix.candidates(r[col], 100.0)
+                if found is not None and r[col].strip() and r[0] not in set(found.tolist()):
+                    return False
+        return True
+
+    def token_index(self, side: str) -> TokenIndex:
+        """The fuzzy index of ``side`` (built in memory here when a read-only open found its files stale)."""
+        if side not in self._tokens:
+            self._tokens = self._build_tokens()
+        return self._tokens[side]
+
+    def _build_tokens(self) -> dict[str, TokenIndex]:
+        out = {}
+        for side, lang in (("src", self.src_lang), ("tgt", self.tgt_lang)):
+            cur = self.con.execute(f"SELECT id, {side}_norm FROM pairs ORDER BY id")
+            out[side] = TokenIndex.build(iter(functools.partial(cur.fetchmany, 100_000), []), by_characters(lang))
+        return out
+
+    def _save_tokens(self) -> None:
+        state = self._token_state()
+        for side, ix in self._tokens.items():
+            try:
+                ix.save(self._token_stem(side), state)
+            except OSError as e:
+                raise index_write_error(self._token_stem(side), e) from None
+
     def _build_indexes(self) -> dict[str, VectorIndex]:
         n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
         out = {}
@@ -415,6 +492,7 @@ class Store(Reviews):
             return
         for side, ix in self._indexes.items():
             ix.save(self.path / f"index-{side}.faiss")
+        self._save_tokens()
         ix = self._indexes["src"]
         state = {"generation": self._generation(), "kind": ix.kind, "nlist": ix.nlist, "ntotal": ix.ntotal,
                  "trained_on": getattr(self, "_trained_on", ix.ntotal), "ids": self._ids}
@@ -522,6 +600,15 @@ class Store(Reviews):
         return len(old)
 
     def _apply(self, removed: Sequence[int], ids: NDArray[np.int64], src_vecs, tgt_vecs) -> None:
+        if self._tokens:
+            norms = dict.fromkeys(int(i) for i in ids)
+            for i in range(0, len(ids), 10_000):
+                chunk = [int(x) for x in ids[i:i + 10_000]]
+                norms.update((r[0], r[1:]) for r in self.con.execute(
+                    f"SELECT id, src_norm, tgt_norm FROM pairs WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+            for side, ix in self._tokens.items():
+                ix.remove(removed)
+                ix.add(list(norms), [v[side == "tgt"] for v in norms.values()])
         if self._indexes["src"].kind == "ivf-ondisk":
             # the merged on-disk index serves reads; a changed store goes back to an in-memory index
             self._indexes = self._build_indexes()
@@ -601,7 +688,7 @@ class Store(Reviews):
         counts["exact"] = len(found)
         conc: list[int] = []
         if mode in ("auto", "concordance"):
-            counts["concordance"], conc = self._containing(side, norm, max(k, RENDER_HITS))
+            counts["concordance"], conc = self._containing(side, norm, max(k, RENDER_HITS), qlang)
             for i in conc:
                 found.setdefault(i, ("concordance", None, 0.0))
         fuzzy = Fuzzy(text, qlang)
@@ -646,51 +733,45 @@ class Store(Reviews):
     def _select_ids(self, sql: str, args: Sequence) -> list[int]:
         return [r[0] for r in self.con.execute(sql, args)]
 
-    def _containing(self, side: str, norm: str, limit: int) -> tuple[int, list[int]]:
-        """How many segments of ``side`` contain ``norm`` (up to ``COUNT_CAP``), the newest ``limit`` (ids); an
-        old store opened read-only has no lexical index, and a scan finds the same segments."""
+    def _containing(self, side: str, norm: str, limit: int, lang: str) -> tuple[int, list[int]]:
+        """How many segments of ``side`` contain ``norm`` (up to ``COUNT_CAP``), the newest ``limit`` (ids).
+
+        A query of a sentence's length: the segments holding all its tokens (the fuzzy index's lists, the
+        shortest first), checked for the string; FTS5 would read the positions of every trigram, common ones
+        included (0.2-1.5 s at a million pairs). Terms, or when those lists are long: the lexical index; an
+        old store opened read-only has none, and a scan finds the same segments."""
+        if len(tokens(norm, lang)) >= CONTAINING_BY_TOKENS:
+            cands = self.token_index(side).containing(norm, CONTAINING_MOST)
+            if cands is not None:
+                found: list[int] = []
+                newest = cands[::-1]
+                for at in range(0, len(newest), 2_000):  # newest first, until the count is capped
+                    c = newest[at:at + 2_000].tolist()
+                    found += self._select_ids(f"SELECT id FROM pairs WHERE id IN ({','.join('?' * len(c))}) "
+                                              f"AND instr({side}_norm, ?) > 0", [*c, norm])
+                    if len(found) >= COUNT_CAP:
+                        break
+                found.sort(reverse=True)
+                return min(len(found), COUNT_CAP), found[:limit]
         return lexical.containing(self.con, side, norm, limit, COUNT_CAP, indexed=self.lexical)
 
     def _fuzzy(self, side: str, fuzzy: Fuzzy, min_fuzzy: float) -> list[tuple[int, float]]:
-        """Segments of ``side`` whose match percentage with the query is at least ``min_fuzzy``.
-
-        Candidates come from the lexical index: a segment with a match of ``t`` percent keeps at least ``t``
-        percent of the query's tokens (characters or words), so it holds one of the ``n - ceil(t*n) + 1``
-        rarest of them (prefix filtering). Those of the query's tokens are asked for together, the segments
-        holding most of the rarest first (FTS5's bm25), at most ``FUZZY_CANDIDATES``; each candidate is
-        then scored exactly.
-        """
-        ids = self._fuzzy_candidates(side, fuzzy.norm, fuzzy.lang, min_fuzzy) if self.lexical else None
+        """Segments of ``side`` whose match percentage with the query is at least ``min_fuzzy``: the fuzzy
+        index (:mod:`.tokens`) gives every segment that can reach it, each is then scored exactly."""
+        ids = self.token_index(side).candidates(fuzzy.norm, min_fuzzy)
         col = f"{side}_norm"
         if ids is None:
-            rows = self.con.execute(f"SELECT id, {col} FROM pairs")
-        elif not ids:
-            return []
+            chunks = [self.con.execute(f"SELECT id, {col} FROM pairs")]
         else:
-            rows = self.con.execute(f"SELECT id, {col} FROM pairs WHERE id IN ({','.join('?' * len(ids))})", ids)
+            chunks = (self.con.execute(f"SELECT id, {col} FROM pairs WHERE id IN ({','.join('?' * len(c))})", c)
+                      for c in (ids[i:i + 10_000].tolist() for i in range(0, len(ids), 10_000)))
         out = []
-        for i, text in rows:
-            pct = fuzzy.score(text, cutoff=min_fuzzy)
-            if pct >= min_fuzzy:
-                out.append((i, pct))
+        for rows in chunks:
+            for i, text in rows:
+                pct = fuzzy.score(text, cutoff=min_fuzzy)
+                if pct >= min_fuzzy:
+                    out.append((i, pct))
         return out
-
-    def _fuzzy_candidates(self, side: str, norm: str, lang: str, min_fuzzy: float) -> list[int] | None:
-        toks = tokens(norm, lang)
-        if not toks:
-            return []
-        need = len(toks) - math.ceil(len(toks) * min_fuzzy / 100.0 - 1e-9) + 1  # the prefix to cover
-        if by_characters(lang):
-            cjk = [t for t in toks if lexical.is_cjk(t)]
-            df = lexical.character_frequencies(self.con, side, cjk)
-            ranked = sorted(toks, key=lambda t: df.get(t, math.inf))
-            return lexical.any_of_ids(self.con, side, _distinct_prefix(ranked, need, df), FUZZY_CANDIDATES)
-        words = [t for t in toks if len(t) >= 3]
-        grams = {w: [w[j:j + 3] for j in range(len(w) - 2)] for w in words}
-        tf = lexical.term_frequencies(self.con, side, [g for gs in grams.values() for g in gs])
-        df = {w: min(tf.get(g, 0) for g in gs) for w, gs in grams.items()}
-        ranked = sorted(toks, key=lambda t: df.get(t, math.inf))
-        return lexical.any_of_ids(self.con, side, _distinct_prefix(ranked, need, df), FUZZY_CANDIDATES)
 
     def _rows(self, side: str, other: str, ids: Sequence[int]) -> dict[int, dict]:
         if not ids:
@@ -733,16 +814,6 @@ class Store(Reviews):
         if not self.lexical or lexical.substring_plan(norm) is None:
             return cap
         return lexical.count(self.con, side, norm, cap)
-
-
-def _distinct_prefix(ranked: Sequence[str], need: int, df: dict[str, float]) -> list[str]:
-    """The distinct indexed tokens among the first ``need`` of ``ranked`` (rarest first), leaving out those no
-    stored segment holds."""
-    out: list[str] = []
-    for t in ranked[:max(need, 1)]:
-        if t in df and df[t] > 0 and t not in out:
-            out.append(t)
-    return out
 
 
 @dataclass(frozen=True, slots=True)
