@@ -14,7 +14,8 @@ A pair found by several kinds is listed once, under the first. Pairs with the sa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
 
 from .matching import normalise_text
@@ -61,8 +62,10 @@ def _order(h: Hit) -> tuple:
     return rank, -h.fuzzy, -h.score, h.pair_id
 
 
-def rank(candidates: Iterable[Hit], k: int, min_similarity: float = 0.0) -> list[Hit]:
-    """The first ``k`` hits of ``candidates`` (of any kinds, in any order), ranked and collapsed."""
+def rank(candidates: Iterable[Hit], k: int, min_similarity: float = 0.0,
+         same: Callable[[Hit], Hashable] | None = None) -> list[Hit]:
+    """The first ``k`` hits of ``candidates`` (of any kinds, in any order), ranked and collapsed. Hits are
+    the same pair when ``same`` gives them the same key (by default: text and translation, normalised)."""
     best: dict[int, Hit] = {}
     for h in candidates:
         if h.kind == "semantic" and (h.similarity or 0.0) < min_similarity:
@@ -75,16 +78,12 @@ def rank(candidates: Iterable[Hit], k: int, min_similarity: float = 0.0) -> list
         sim = first.similarity if first.similarity is not None else other.similarity
         best[h.pair_id] = replace(first, similarity=sim, fuzzy=max(first.fuzzy, other.fuzzy),
                                   spans=first.spans or other.spans)
-    out: list[Hit] = []
-    seen: dict[tuple[str, str], int] = {}
+    same = same or (lambda h: (normalise_text(h.text), normalise_text(h.translation)))
+    groups: dict[Hashable, list[Hit]] = {}  # in rank order: the first of each group is the hit shown
     for h in sorted(best.values(), key=_order):
-        key = (normalise_text(h.text), normalise_text(h.translation))
-        at = seen.get(key)
-        if at is None:
-            seen[key] = len(out)
-            out.append(replace(h, documents=(h.doc,)))
-            continue
-        kept = out[at]
-        docs = kept.documents if h.doc in kept.documents else (*kept.documents, h.doc)
-        out[at] = replace(kept, count=kept.count + h.count, documents=docs)
-    return out[:k]
+        groups.setdefault(same(h), []).append(h)
+    out = []
+    for group in itertools.islice(groups.values(), k):
+        docs = tuple(dict.fromkeys(h.doc for h in group))
+        out.append(replace(group[0], count=sum(h.count for h in group), documents=docs))
+    return out

@@ -719,7 +719,10 @@ class Store(Reviews):
             cands.append(Hit(i, kind, r["text"], r["translation"], sims.get(i, sim), max(pct, 0.0), r["score"],
                              r["doc"], r["source"], r["paragraph"], r["bead_kind"]))
         hits = []
-        for h in rank(cands, k, min_sim):  # the match percentage and spans of the hits shown
+        def same(h: Hit) -> tuple[str, str]:  # the stored normal forms: identical pairs collapse into one hit
+            return rows[h.pair_id]["norm"], rows[h.pair_id]["translation_norm"]
+
+        for h in rank(cands, k, min_sim, same):  # the match percentage and spans of the hits shown
             pct = fuzzy.score(rows[h.pair_id]["norm"]) if h.kind in ("concordance", "semantic") else h.fuzzy
             spans = tuple(find_spans(h.text, norm)) if h.kind in ("exact", "concordance") else ()
             hits.append(replace(h, fuzzy=pct, spans=spans))
@@ -779,13 +782,15 @@ class Store(Reviews):
         out = {}
         for r in self.con.execute(
                 f"SELECT p.id, p.{side}_text, p.{other}_text, p.score, d.symbol, d.src_path, d.tgt_path, "
-                f"p.paragraph, p.bead_kind, d.key, json_extract({self.extra_sql}, '$.doc'), p.{side}_norm "
+                f"p.paragraph, p.bead_kind, d.key, json_extract({self.extra_sql}, '$.doc'), p.{side}_norm, "
+                f"p.{other}_norm "
                 f"FROM pairs p JOIN documents d ON p.doc_id=d.id WHERE p.id IN ({','.join('?' * len(ids))})",
                 list(ids)):
             out[r[0]] = {"text": r[1], "translation": r[2], "score": round(float(r[3]), 4),
                          "doc": r[10] or r[4] or Path(r[5] or r[9]).name,
                          "source": " | ".join(x for x in (r[5], r[6]) if x) or r[9],
-                         "paragraph": int(r[7] or 0), "bead_kind": r[8] or "", "norm": r[11]}
+                         "paragraph": int(r[7] or 0), "bead_kind": r[8] or "", "norm": r[11],
+                         "translation_norm": r[12]}
         return out
 
     def _renderings(self, text: str, qlang: str, tlang: str, other: str, conc: list[int], rows: dict,
