@@ -147,14 +147,21 @@ def encode_batched(embedder: Embedder, texts: Sequence[str], batch_size: int = 2
         from tqdm import tqdm
 
         bar = tqdm(total=len(texts), desc=desc, unit="sent", leave=False)
-    chunks = []
+    out = None  # filled batch by batch: one copy of the result in memory, not the batches and their join
     for i in range(0, len(texts), batch_size):
-        chunks.append(fn(texts[i:i + batch_size]))
+        rows = fn(texts[i:i + batch_size])
+        if out is None:
+            if len(rows) == len(texts):
+                out = rows
+                continue
+            out = np.empty((len(texts), *rows.shape[1:]), dtype=rows.dtype)
+        out[i:i + len(rows)] = rows
         if bar is not None:
-            bar.update(min(batch_size, len(texts) - i))
+            bar.update(len(rows))
     if bar is not None:
+        bar.update(len(texts) - bar.n)
         bar.close()
-    return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+    return out
 
 
 def compose_runs(embedder: Composable, parts: NDArray[np.float32],
