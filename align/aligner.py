@@ -55,6 +55,10 @@ class AlignConfig:
     max_total: int = 5  # most sentences in a bead, both sides together
     band: int = 8  # band half-width around the approximate path, in sentences
     full_cells: int = 250_000  # documents with n*m up to this skip the coarse pass
+    # documents with more sentences than 1.5 blocks on a side are cut, between two sure 1-1 beads of the
+    # approximate path, into pieces of about this many sentences, each aligned on its own: memory stays that
+    # of a piece, whatever the document's length
+    block: int = 5_000
     # multi-sentence windows: "compose" from per-sentence parts (embedders that can, exact up to the joins),
     # "text": summed sentence vectors, then the joined text embedded where the search is unsure,
     # "sum": summed sentence vectors only; "auto": compose when the embedder can, else text
@@ -246,6 +250,8 @@ class EmbeddingCache:
             known.update(zip(todo, rows))
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        if len(todo) == len(texts) and todo == list(texts):
+            return rows  # all new and distinct: the rows are the answer (the cache holds views of them)
         out = np.stack([known[t] for t in texts])
         if todo:  # the cache keeps rows of the answer, so the batches it was computed in are freed
             known.update(zip(texts, out))
@@ -351,9 +357,14 @@ class Aligner:
         src, tgt = tuple(src), tuple(tgt)
         method = f"{self.config.describe()} embedder={signature(self.embedder)}"
         n, m = len(src), len(tgt)
+        if max(n, m) > 1.5 * self.config.block and min(n, m) > 0:
+            return self._align_blocks(src, tgt, src_lang, tgt_lang, method)
+        return Alignment(src, tgt, tuple(self._beads(src, tgt, src_lang, tgt_lang)), src_lang, tgt_lang, method)
+
+    def _beads(self, src: tuple[Segment, ...], tgt: tuple[Segment, ...], src_lang: str, tgt_lang: str) -> list[Bead]:
+        n, m = len(src), len(tgt)
         if n == 0 or m == 0:
-            beads = [Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)]
-            return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
+            return [Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)]
         S, T, L = self._prepare(src, tgt, src_lang, tgt_lang)
         stage = self._stages(n, m)
         try:
@@ -383,7 +394,46 @@ class Aligner:
         for ((a, b), i, j), logp in zip(steps, post):
             p = math.exp(logp)
             beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), round(min(max(p, 0.0), 1.0), 4)))
+        return beads
+
+    def _align_blocks(self, src: tuple[Segment, ...], tgt: tuple[Segment, ...], src_lang: str, tgt_lang: str,
+                      method: str) -> Alignment:
+        """A long document pair as consecutive pieces of about ``config.block`` sentences, each aligned on its
+        own. Where to cut: a path over 8-sentence blocks says roughly where each cut falls; a path over the
+        sentences around that place (half a block wide) gives the exact node, between two sure 1-1 beads
+        (:func:`_sure_cut`). Nothing but the vectors spans the whole document."""
+        X = self._sentence_vectors([s.text for s in src], src_lang)
+        Y = self._sentence_vectors([t.text for t in tgt], tgt_lang)
+        n, m = len(X), len(Y)
+        f, block = 8, self.config.block
+        rough = [(min(f * i, n), min(f * j, m)) for i, j in self._approx_path(_block_mean(X, f), _block_mean(Y, f))]
+        long_src = n >= m
+        cuts = [(0, 0)]
+        for target in range(block, max(n, m) - block // 2, block):
+            lo, hi = target - block // 4, target + block // 4
+            near = [(i, j) for i, j in rough if lo - f <= (i if long_src else j) <= hi + f]
+            if not near:
+                continue
+            i0, j0 = max(near[0][0] - 4 * f, cuts[-1][0]), max(near[0][1] - 4 * f, cuts[-1][1])
+            i1, j1 = min(near[-1][0] + 4 * f, n), min(near[-1][1] + 4 * f, m)
+            if i1 - i0 < 2 or j1 - j0 < 2:
+                continue
+            local = [(i + i0, j + j0) for i, j in self._approx_path(X[i0:i1], Y[j0:j1])]
+            cut = _sure_cut(local, X, Y, lo, hi, cuts[-1])
+            if cut is not None:
+                cuts.append(cut)
+        cuts.append((n, m))
+        del X, Y
+        beads: list[Bead] = []
+        for (i0, j0), (i1, j1) in zip(cuts, cuts[1:]):
+            part = self._beads(src[i0:i1], tgt[j0:j1], src_lang, tgt_lang)
+            beads += [Bead(tuple(i + i0 for i in b.src), tuple(j + j0 for j in b.tgt), b.score) for b in part]
         return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
+
+    def _sentence_vectors(self, texts: list[str], lang: str) -> NDArray[np.float32]:
+        if self._windows() == "compose":
+            return self.embedder.compose(self.cache.parts(texts, desc=f"embedding {lang}"), 1)  # type: ignore
+        return self.cache.encode(texts, desc=f"embedding {lang}")
 
     def _stages(self, n: int, m: int):
         """A progress bar over the search stages of a large alignment (after embedding, which has its own);
@@ -696,6 +746,31 @@ _NULL_SAMPLES = 2000
 _LENGTH_SPREAD_FIRST, _LENGTH_SPREAD_MIN = 0.3, 0.1
 _NULL_DEFAULT = (0.05, 0.12)  # use-m3's similarity of unrelated sentence pairs, for documents of a few sentences
 _MIN_GAP = 0.1  # least gap between matched and unrelated similarity the model assumes
+
+
+def _sure_cut(nodes: Sequence[tuple[int, int]], X: NDArray[np.float32], Y: NDArray[np.float32], lo: int, hi: int,
+              after: tuple[int, int]) -> tuple[int, int] | None:
+    """The node of ``nodes`` (a path through ``X`` and ``Y``) to cut at: between two consecutive 1-1 steps whose
+    sentences are each other's most similar within 3 sentences, its position on the longer side within
+    [lo, hi] and past ``after`` on both; of those, the one whose weaker step is most similar. None if none."""
+    long_src = len(X) >= len(Y)
+    best, best_how = None, -np.inf
+    for k in range(1, len(nodes) - 1):
+        (ia, ja), (i, j), (ib, jb) = nodes[k - 1], nodes[k], nodes[k + 1]
+        if not lo <= (i if long_src else j) <= hi or i <= after[0] or j <= after[1]:
+            continue
+        if (i - ia, j - ja) != (1, 1) or (ib - i, jb - j) != (1, 1) or i >= len(X) or j >= len(Y):
+            continue
+        how = np.inf
+        for r, c in ((i - 1, j - 1), (i, j)):
+            r0, c0 = max(r - 3, 0), max(c - 3, 0)
+            if (Y[c0:c + 4] @ X[r]).argmax() != c - c0 or (X[r0:r + 4] @ Y[c]).argmax() != r - r0:
+                how = -np.inf
+                break
+            how = min(how, float(X[r] @ Y[c]))
+        if how > best_how:
+            best, best_how = (i, j), how
+    return best
 
 
 def _robust(v: NDArray[np.float64]) -> tuple[float, float]:

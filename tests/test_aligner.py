@@ -68,6 +68,34 @@ def test_banded_search_equals_full_search(embedder):
 
 
 @pytest.mark.parametrize("embedder", EMBEDDERS)
+def test_a_long_document_aligned_in_pieces_is_aligned_as_a_whole(embedder, monkeypatch):
+    syn = _synthetic(600, 11)
+    pieces = []
+    real = Aligner._beads
+    monkeypatch.setattr(Aligner, "_beads", lambda self, s, t, *a: pieces.append((len(s), len(t))) or real(self, s, t, *a))
+    whole = _align(syn, AlignConfig(block=10**6), embedder())
+    assert len(pieces) == 1
+    pieces.clear()
+    cut = _align(syn, AlignConfig(block=100), embedder())
+    assert len(pieces) >= 4 and max(max(p) for p in pieces) < 200  # each piece about a block
+    assert [(b.src, b.tgt) for b in cut.beads] == [(b.src, b.tgt) for b in whole.beads]
+    assert {(b.src, b.tgt) for b in cut.beads} == set(syn.gold)
+    # the pieces meet between beads of the gold alignment
+    ends = {(b[0][-1] + 1 if b[0] else None, b[1][-1] + 1 if b[1] else None) for b in syn.gold}
+    starts = np.cumsum(pieces, axis=0)[:-1]
+    assert all((int(i), int(j)) in ends for i, j in starts)
+
+
+@pytest.mark.parametrize("embedder", EMBEDDERS)
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(0, 200), seed=st.integers(0, 10**6))
+def test_pieces_cover_every_sentence_once_and_in_order(embedder, n, seed):
+    syn = _synthetic(n, seed, Perturbation(join_src=0.3, join_tgt=0.3, drop_src=0.2, drop_tgt=0.2))
+    a = _align(syn, AlignConfig(block=12), embedder())
+    _check_cover(a, len(syn.src), len(syn.tgt))
+
+
+@pytest.mark.parametrize("embedder", EMBEDDERS)
 def test_pair_vectors_are_the_vectors_of_the_joined_texts(embedder):
     syn = _synthetic(40, 11)
     emb = embedder()
