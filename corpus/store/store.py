@@ -71,6 +71,7 @@ MAX_K = 10_000
 MIN_SIMILARITY = 0.3  # semantic neighbours below this cosine are noise (unrelated UN sentences score 0.1-0.3)
 FUZZY_MIN = 70.0  # CAT match percentage from which a segment is a fuzzy match
 FUZZY_AUTO_TOKENS = 5  # auto mode looks for fuzzy matches of queries this long (words, or characters)
+VECTORS_CHECK_ALL = 500  # flat indexes of up to this many pairs have every vector checked on open
 QUANTISED_CHECK_K = 10  # neighbours asked for when checking that an IVF index finds a stored vector
 QUANTISED_TOLERANCE = 1e-3  # how far an IVF index's similarity may be from that of the vector's own code
 TOKENS_CHECK = 4  # stored pairs an open looks for in the fuzzy index (tmbuild check: its sample size)
@@ -362,11 +363,14 @@ class Store(Reviews):
     def _vectors_agree(self, sample: int = 16) -> bool:
         """Whether a sample of the flat indexes' vectors are the database's (bytes damaged in an index file
         read back as vectors without complaint; similarities of 1e37 followed). The sample is drawn from the
-        index's ids and read by primary key: a few page reads at open, whatever the store's size."""
+        index's ids and read by primary key: a few page reads at open, whatever the store's size; a store of up
+        to ``VECTORS_CHECK_ALL`` pairs has all of them compared."""
         flat = self._indexes["src"]
         if flat.kind != "flat" or not flat.ntotal:
             return True  # IVF vectors are quantised; the id fingerprint checks those indexes
-        where = np.random.default_rng().choice(flat.ntotal, min(sample, flat.ntotal), replace=False)
+        every = flat.ntotal <= VECTORS_CHECK_ALL  # a small store: all of them (a sample can miss one bad vector)
+        where = (np.arange(flat.ntotal) if every
+                 else np.random.default_rng().choice(flat.ntotal, min(sample, flat.ntotal), replace=False))
         ids = [int(flat.index.id_map.at(int(k))) for k in where]
         rows = self.con.execute(f"SELECT id, src_vec, tgt_vec FROM pairs WHERE id IN ({','.join('?' * len(ids))})",
                                 ids).fetchall()
