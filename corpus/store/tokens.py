@@ -37,7 +37,7 @@ import math
 import os
 import uuid
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +109,14 @@ def entries(norms: Sequence[str], ids: Sequence[int], by_chars: bool
 # ------------------------------------------------------------------ posting lists
 
 
+def _in_sorted(sorted_values: NDArray, values: NDArray) -> NDArray[np.bool_]:
+    """Which of ``values`` occur in ``sorted_values`` (binary search)."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
+
+
 class Postings:
     """Posting lists in compressed sparse rows: ``ids[offsets[k]:offsets[k+1]]`` are the pairs (sorted)
     holding ``keys[k]``; ``seg_ids`` (sorted) and ``seg_lens`` give each pair's number of tokens."""
@@ -148,18 +156,17 @@ class Postings:
         return self.seg_lens[np.searchsorted(self.seg_ids, ids)].astype(np.int64)
 
     def holds(self, ids: NDArray[np.int64]) -> NDArray[np.bool_]:
-        if not len(self.seg_ids):
-            return np.zeros(len(ids), dtype=bool)
-        at = np.minimum(np.searchsorted(self.seg_ids, ids), len(self.seg_ids) - 1)
-        return self.seg_ids[at] == ids
+        return _in_sorted(self.seg_ids, ids)
+
+    def _lists(self, qkeys: NDArray[np.uint64]) -> NDArray[np.int64]:
+        """Positions in ``keys`` of those of ``qkeys`` (sorted) that some segment holds."""
+        return np.searchsorted(self.keys, qkeys[_in_sorted(self.keys, qkeys)])
 
     def candidates(self, qkeys: NDArray[np.uint64], n: int, t: float) -> NDArray[np.int64]:
         """Pairs that can match a query of ``n`` tokens (keys ``qkeys``) at ``t`` (0 < t <= 1)."""
         if not len(self.keys) or not len(self.seg_ids):
             return np.zeros(0, np.int64)
-        at = np.searchsorted(self.keys, qkeys)
-        inside = at < len(self.keys)
-        at = at[inside][self.keys[at[inside]] == qkeys[inside]]
+        at = self._lists(qkeys)
         least = math.ceil(t * n - 1e-9)
         if not len(at) or least < 1:
             return np.zeros(0, np.int64)
@@ -179,17 +186,14 @@ class Postings:
         fits = (m >= t * n - 1e-9) & (m * t <= n + 1e-9)
         cand, shared, m = cand[fits], shared[fits], m[fits]
         for k in long_at:
-            lst = self.ids[self.offsets[k]:self.offsets[k + 1]]
-            j = np.minimum(np.searchsorted(lst, cand), len(lst) - 1)
-            shared += lst[j] == cand
+            shared += _in_sorted(self.ids[self.offsets[k]:self.offsets[k + 1]], cand)
         return cand[shared >= np.ceil(t * np.maximum(n, m) - 1e-9)]
 
 
     def holding_all(self, qkeys: NDArray[np.uint64], most: int) -> NDArray[np.int64] | None:
         """Pairs holding every key of ``qkeys`` (sorted), or None when the shortest list is longer than ``most``."""
-        at = np.searchsorted(self.keys, qkeys)
-        inside = at < len(self.keys)
-        if not inside.all() or not (self.keys[at] == qkeys).all():
+        at = self._lists(qkeys)
+        if len(at) < len(qkeys):
             return np.zeros(0, np.int64)  # a key no segment holds
         sizes = self.offsets[at + 1] - self.offsets[at]
         order = np.argsort(sizes, kind="stable")
@@ -199,9 +203,7 @@ class Postings:
         for k in at[order[1:]]:
             if not len(found):
                 break
-            lst = self.ids[self.offsets[k]:self.offsets[k + 1]]
-            j = np.minimum(np.searchsorted(lst, found), len(lst) - 1)
-            found = found[lst[j] == found]
+            found = found[_in_sorted(self.ids[self.offsets[k]:self.offsets[k + 1]], found)]
         return found
 
 
@@ -297,13 +299,7 @@ class TokenIndex:
         if n == 0:
             return np.zeros(0, np.int64)
         keys = np.unique(keys)
-        found = self.base.candidates(keys, n, min(t, 1.0))
-        if len(self.dead):
-            found = found[~np.isin(found, self.dead)]
-        delta = self.delta()
-        if delta.size:
-            found = np.union1d(found, delta.candidates(keys, n, min(t, 1.0)))
-        return found
+        return self._live(lambda postings: postings.candidates(keys, n, min(t, 1.0)))
 
     def containing(self, norm: str, most: int) -> NDArray[np.int64] | None:
         """Pair ids whose segments hold every token that a segment containing the string ``norm`` must hold (a
@@ -320,14 +316,19 @@ class TokenIndex:
         if not len(keys):
             return None
         keys = np.unique(keys)
-        found = self.base.holding_all(keys, most)
+        return self._live(lambda postings: postings.holding_all(keys, most))
+
+    def _live(self, ask: Callable[[Postings], NDArray[np.int64] | None]) -> NDArray[np.int64] | None:
+        """``ask``'s answer from the base (less the pairs removed since) and from the delta, together; None
+        when either says None."""
+        found = ask(self.base)
         if found is None:
             return None
         if len(self.dead):
             found = found[~np.isin(found, self.dead)]
         delta = self.delta()
         if delta.size:
-            more = delta.holding_all(keys, most)
+            more = ask(delta)
             if more is None:
                 return None
             found = np.union1d(found, more)
