@@ -164,11 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="check a store's database and indexes, and repair the indexes",
                        description="Check the database (SQLite's integrity check), the lexical index against "
-                                   "the pairs and the vector indexes against the stored vectors; with --repair, "
-                                   "rebuild both indexes from the database. Exit status 1 when a problem "
-                                   "remains.")
+                                   "the pairs, the fuzzy index's checksums and the vector indexes against the "
+                                   "stored vectors; with --repair, rebuild every index from the database. Exit "
+                                   "status 1 when a problem remains.")
     _store_arg(p)
-    p.add_argument("--repair", action="store_true", help="rebuild the lexical and vector indexes from the database")
+    p.add_argument("--repair", action="store_true",
+                   help="rebuild the lexical, fuzzy and vector indexes from the database")
     _add_common(p)
     p.set_defaults(func=cmd_check)
 

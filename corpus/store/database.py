@@ -12,6 +12,7 @@ import os
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,6 +82,17 @@ def sample_pairs(con: sqlite3.Connection, columns: str, n: int) -> list[tuple]:
     rng = random.Random()
     return [con.execute(f"SELECT {columns} FROM pairs WHERE id >= ? ORDER BY id LIMIT 1",
                         (rng.randint(lo, hi),)).fetchone() for _ in range(n)]
+
+
+def pairs_by_id(con: sqlite3.Connection, columns: str, ids: Sequence[int], condition: str = "",
+                args: Sequence = (), chunk: int = 10_000) -> Iterator[list[tuple]]:
+    """Rows (``columns``) of the pairs with ``ids`` that meet ``condition`` (SQL, with ``args``), one list per
+    ``chunk`` ids in their order (SQLite caps a statement's parameters); each chunk is read when asked for."""
+    where = f" AND {condition}" if condition else ""
+    for at in range(0, len(ids), chunk):
+        part = [int(i) for i in ids[at:at + chunk]]
+        yield con.execute(f"SELECT {columns} FROM pairs WHERE id IN ({','.join('?' * len(part))}){where}",
+                          [*part, *args]).fetchall()
 
 
 def now() -> str:

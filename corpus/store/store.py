@@ -46,6 +46,7 @@ from .database import (
     WriterLock,
     connect,
     now,
+    pairs_by_id,
     read_only_error,
     sample_pairs,
 )
@@ -118,8 +119,9 @@ class Store(Reviews):
         self.index_lags = False  # read-only, and the index files are not the database's: searched in memory
         self._tokens: dict[str, TokenIndex] = {}
         self.tokens_problem: str | None = None  # why the fuzzy index files were not used (then: built anew)
-        self._load_indexes()
-        self._load_tokens()
+        db_ids = id_fingerprint(self.con)  # what the index files must hold (a scan of the ids: once per open)
+        self._load_indexes(db_ids)
+        self._load_tokens(db_ids)
 
     # ------------------------------------------------------------ opening
 
@@ -241,7 +243,7 @@ class Store(Reviews):
             lexical.rebuild(self.con)
 
     def repair(self) -> list[str]:
-        """Rebuild every index from the database (the lexical index and the vector indexes); what was done."""
+        """Rebuild every index from the database (lexical, fuzzy and vector indexes); what was done."""
         self.repair_lexical()
         self._indexes = self._build_indexes()
         self._tokens = self._build_tokens()
@@ -253,7 +255,8 @@ class Store(Reviews):
     def check(self, sample: int = 200) -> list[str]:
         """What is wrong with the store, read-only (empty when nothing): SQLite's integrity check of the
         database, FTS5's of the lexical index against the pairs, the vector indexes' ids against the
-        database's and a sample of their vectors against the stored ones. Reads everything: the check
+        database's and a sample of their vectors against the stored ones, the fuzzy index's checksums and a
+        sample of pairs found by their own text. Reads everything: the check
         ``tmbuild check`` runs; opening a store runs the cheap part."""
         problems = [f"database: {r[0]}" for r in self.con.execute("PRAGMA integrity_check") if r[0] != "ok"]
         if not self.lexical:
@@ -329,12 +332,11 @@ class Store(Reviews):
         except (OSError, ValueError):
             return {}
 
-    def _load_indexes(self) -> None:
+    def _load_indexes(self, db_ids: list[int]) -> None:
         state = self._state()
         gen = self._generation()
         files = {side: self.path / f"index-{side}.faiss" for side in ("src", "tgt")}
         ok = state.get("generation") == gen and all(f.is_file() for f in files.values())
-        db_ids = id_fingerprint(self.con)
         if ok and state.get("ids", None if self.readonly else []) not in (None, db_ids):
             ok = False  # the index holds other pairs than the database: another writer, a lost update
         if ok:
@@ -417,10 +419,11 @@ class Store(Reviews):
     def _token_state(self) -> dict:
         return {"generation": self._generation(), "ids": self._ids}
 
-    def _load_tokens(self) -> None:
-        """The fuzzy index's files when they are the database's and find a sample of its pairs; else rebuilt
-        from the pairs (and saved), or, opened read-only, built in memory when first needed."""
-        state = {"generation": self._generation(), "ids": id_fingerprint(self.con)}
+    def _load_tokens(self, db_ids: list[int]) -> None:
+        """The fuzzy index's files when they are the database's (generation and ``db_ids``) and find a sample of
+        its pairs; else rebuilt from the pairs (and saved), or, opened read-only, built in memory when first
+        needed."""
+        state = {"generation": self._generation(), "ids": db_ids}
         try:
             self._tokens = {side: TokenIndex.load(self._token_stem(side), state) for side in ("src", "tgt")}
             if self._tokens_agree(TOKENS_CHECK):
@@ -606,10 +609,8 @@ class Store(Reviews):
     def _apply(self, removed: Sequence[int], ids: NDArray[np.int64], src_vecs, tgt_vecs) -> None:
         if self._tokens:
             norms = dict.fromkeys(int(i) for i in ids)
-            for i in range(0, len(ids), 10_000):
-                chunk = [int(x) for x in ids[i:i + 10_000]]
-                norms.update((r[0], r[1:]) for r in self.con.execute(
-                    f"SELECT id, src_norm, tgt_norm FROM pairs WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+            for rows in pairs_by_id(self.con, "id, src_norm, tgt_norm", ids):
+                norms.update((r[0], r[1:]) for r in rows)
             for side, ix in self._tokens.items():
                 ix.remove(removed)
                 ix.add(list(norms), [v[side == "tgt"] for v in norms.values()])
@@ -751,11 +752,9 @@ class Store(Reviews):
             cands = self.token_index(side).containing(norm, CONTAINING_MOST)
             if cands is not None:
                 found: list[int] = []
-                newest = cands[::-1]
-                for at in range(0, len(newest), 2_000):  # newest first, until the count is capped
-                    c = newest[at:at + 2_000].tolist()
-                    found += self._select_ids(f"SELECT id FROM pairs WHERE id IN ({','.join('?' * len(c))}) "
-                                              f"AND instr({side}_norm, ?) > 0", [*c, norm])
+                # newest first, until the count is capped
+                for rows in pairs_by_id(self.con, "id", cands[::-1], f"instr({side}_norm, ?) > 0", [norm], 2_000):
+                    found += [r[0] for r in rows]
                     if len(found) >= COUNT_CAP:
                         break
                 found.sort(reverse=True)
@@ -767,11 +766,8 @@ class Store(Reviews):
         index (:mod:`.tokens`) gives every segment that can reach it, each is then scored exactly."""
         ids = self.token_index(side).candidates(fuzzy.norm, min_fuzzy)
         col = f"{side}_norm"
-        if ids is None:
-            chunks = [self.con.execute(f"SELECT id, {col} FROM pairs")]
-        else:
-            chunks = (self.con.execute(f"SELECT id, {col} FROM pairs WHERE id IN ({','.join('?' * len(c))})", c)
-                      for c in (ids[i:i + 10_000].tolist() for i in range(0, len(ids), 10_000)))
+        chunks = [self.con.execute(f"SELECT id, {col} FROM pairs")] if ids is None else pairs_by_id(
+            self.con, f"id, {col}", ids)
         out = []
         for rows in chunks:
             for i, text in rows:
