@@ -402,8 +402,8 @@ class Aligner:
         own. Where to cut: a path over 8-sentence blocks says roughly where each cut falls; a path over the
         sentences around that place (half a block wide) gives the exact node, between two sure 1-1 beads
         (:func:`_sure_cut`). Nothing but the vectors spans the whole document."""
-        X = self._sentence_vectors([s.text for s in src], src_lang)
-        Y = self._sentence_vectors([t.text for t in tgt], tgt_lang)
+        X = self._sentence_vectors([s.text for s in src], src_lang)[0]
+        Y = self._sentence_vectors([t.text for t in tgt], tgt_lang)[0]
         n, m = len(X), len(Y)
         f, block = 8, self.config.block
         rough = [(min(f * i, n), min(f * j, m)) for i, j in self._approx_path(_block_mean(X, f), _block_mean(Y, f))]
@@ -430,10 +430,12 @@ class Aligner:
             beads += [Bead(tuple(i + i0 for i in b.src), tuple(j + j0 for j in b.tgt), b.score) for b in part]
         return Alignment(src, tgt, tuple(beads), src_lang, tgt_lang, method)
 
-    def _sentence_vectors(self, texts: list[str], lang: str) -> NDArray[np.float32]:
+    def _sentence_vectors(self, texts: list[str], lang: str) -> tuple[NDArray[np.float32], NDArray[np.float32] | None]:
+        """Each sentence's vector, and its composable parts when windows are composed from them (else None)."""
         if self._windows() == "compose":
-            return self.embedder.compose(self.cache.parts(texts, desc=f"embedding {lang}"), 1)  # type: ignore
-        return self.cache.encode(texts, desc=f"embedding {lang}")
+            parts = self.cache.parts(texts, desc=f"embedding {lang}")
+            return self.embedder.compose(parts, 1), parts  # type: ignore[attr-defined]
+        return self.cache.encode(texts, desc=f"embedding {lang}"), None
 
     def _stages(self, n: int, m: int):
         """A progress bar over the search stages of a large alignment (after embedding, which has its own);
@@ -693,12 +695,7 @@ class Aligner:
     # ------------------------------------------------------------ parts
 
     def _side(self, texts: list[str], paras: list[int], lang: str, anchors: list[str]) -> _Side:
-        parts = None
-        if self._windows() == "compose":
-            parts = self.cache.parts(texts, desc=f"embedding {lang}")
-            vec = self.embedder.compose(parts, 1)  # type: ignore[attr-defined]
-        else:
-            vec = self.cache.encode(texts, desc=f"embedding {lang}")
+        vec, parts = self._sentence_vectors(texts, lang)
         return _Side(texts, vec, _prefix(_char_len(texts)), _number_masks(texts),
                      np.asarray(paras, dtype=np.int64), anchors,
                      {1: np.vstack([np.zeros((1, vec.shape[1]), np.float32), vec])}, parts=parts, lang=lang)
