@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 from pathlib import Path
 
 import numpy as np
@@ -114,3 +115,17 @@ def review_store(root: Path) -> Path:
         s.add_document("script", res.content_hash, res.units, res.src_vecs, res.tgt_vecs, src_path=str(zh),
                        tgt_path=str(en), sentences=res.sentences)
     return root / "store"
+
+
+def edit(text: str, rng: random.Random, by_words: bool, pool: list[str]) -> str:
+    """``text`` with one to three units (words, or characters) replaced, dropped or inserted from ``pool``."""
+    units = text.split(" ") if by_words else list(text)
+    for _ in range(rng.randint(1, 3)):
+        op, at = rng.randrange(3), rng.randrange(len(units))
+        if op == 0:
+            units[at] = rng.choice(pool)
+        elif op == 1 and len(units) > 2:
+            del units[at]
+        else:
+            units.insert(at, rng.choice(pool))
+    return (" " if by_words else "").join(units)

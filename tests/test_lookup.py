@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import edit
 
 from align.embed import get_embedder
 from align.embed.base import signature
@@ -37,19 +38,6 @@ def _en(rng: random.Random, vocab: list[str]) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def _edit(text: str, rng: random.Random, by_words: bool, pool: list[str]) -> str:
-    units = text.split(" ") if by_words else list(text)
-    for _ in range(rng.randint(1, 3)):
-        op, at = rng.randrange(3), rng.randrange(len(units))
-        if op == 0:
-            units[at] = rng.choice(pool)
-        elif op == 1 and len(units) > 2:
-            del units[at]
-        else:
-            units.insert(at, rng.choice(pool))
-    return (" " if by_words else "").join(units)
-
-
 def _seeded_pairs(seed: int = 7, n: int = 1500) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     vocab = sorted({"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 4))) for _ in range(400)})
@@ -57,7 +45,7 @@ def _seeded_pairs(seed: int = 7, n: int = 1500) -> list[tuple[str, str]]:
     for _ in range(n):
         if pairs and rng.random() < 0.3:  # near-duplicates of earlier segments, as a memory has them
             z, e = rng.choice(pairs)
-            pairs.append((_edit(z, rng, False, HAN), _edit(e, rng, True, vocab)))
+            pairs.append((edit(z, rng, False, HAN), edit(e, rng, True, vocab)))
         else:
             pairs.append((_zh(rng), _en(rng, vocab)))
     return pairs
@@ -154,7 +142,7 @@ def test_fuzzy_matches_are_those_of_a_brute_force_edit_distance_scan(seeded, sid
     missed = total = 0
     for _ in range(40):
         base = rng.choice(pairs)[0 if side == "src" else 1]
-        q = _edit(base, rng, lang == "en", HAN if lang == "zh" else base.split())
+        q = edit(base, rng, lang == "en", HAN if lang == "zh" else base.split())
         fz = Fuzzy(q, lang)
         truth = {r[0] for r in rows if fz.score(r[col], cutoff=70) >= 70}
         got = {i for i, _ in s._fuzzy(side, fz, 70.0)}

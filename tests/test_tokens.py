@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from conftest import edit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,17 +26,7 @@ def _text(rng: random.Random, lang: str) -> str:
 
 
 def _query(rng: random.Random, texts: dict[int, str], lang: str) -> str:
-    units = list(rng.choice(list(texts.values()))) if lang == "zh" else rng.choice(list(texts.values())).split()
-    for _ in range(rng.randint(0, 4)):
-        op, at = rng.randrange(3), rng.randrange(len(units))
-        pool = HAN if lang == "zh" else WORDS
-        if op == 0:
-            units[at] = rng.choice(pool)
-        elif op == 1 and len(units) > 1:
-            del units[at]
-        else:
-            units.insert(at, rng.choice(pool))
-    return ("" if lang == "zh" else " ").join(units)
+    return edit(rng.choice(list(texts.values())), rng, lang == "en", HAN if lang == "zh" else WORDS)
 
 
 def _misses(ix: TokenIndex, texts: dict[int, str], lang: str, rng: random.Random, queries: int = 60,
