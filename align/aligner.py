@@ -45,6 +45,7 @@ from numpy.typing import NDArray
 from .dp import band_around, dp, full_band, path_posteriors
 from .embed.base import Composable, Embedder, compose_runs, encode_batched, signature
 from .errors import AlignmentError
+from .lexicon import coverage, find_lexicon
 from .model import Alignment, Bead, Segment, join_segments
 from .numerals import CN_NUMERAL, chinese_number
 
@@ -70,6 +71,11 @@ class AlignConfig:
     paragraph_weight: float = 0.06  # per paragraph boundary crossed inside a window
     paragraph_start_weight: float = 0.04  # bead starts a paragraph on one side only
     anchor_weight: float = 0.15  # same paragraph label ("3.", "(a)") starting both sides; -2x if they differ
+    # a bilingual dictionary (align/lexicon.py, where one is installed for the pair): the share of both windows'
+    # words with a translation in the other window, less the share where it is neutral (unrelated windows rarely
+    # reach it), times the weight
+    lexicon_weight: float = 0.2
+    lexicon_neutral: float = 0.1
     sim_weight: float = 1.0  # times the similarity's log-odds
     # the shape prior: SHAPE_PRIOR, re-estimated for each document pair from the beads of a first pass
     prior_strength: float = 20.0  # weight of SHAPE_PRIOR against the document's own bead counts, in beads
@@ -528,6 +534,10 @@ class Aligner:
         use_names = cfg.name_weight > 0 and _is_zh(S.lang) != _is_zh(T.lang)
         if use_names:
             names_s, names_t = _shared_name_masks(S.texts, S.lang, T.texts, T.lang)
+        lexicon = find_lexicon(S.lang, T.lang) if cfg.lexicon_weight > 0 else None
+        if lexicon is not None:
+            covered = coverage([lexicon.keys(t, S.lang) for t in S.texts], [lexicon.keys(t, T.lang) for t in T.texts],
+                               lo, W, shapes)
         for a, b in shapes:
             ok = (rows >= a) & (cols_raw >= b) & (cols_raw <= m)
             valid[(a, b)] = ok
@@ -549,6 +559,11 @@ class Aligner:
             # shared names: a window pair whose names agree, or disagree
             if use_names:
                 ev += cfg.name_weight * _agreement(_or_windows(names_s, a)[ri], _or_windows(names_t, b)[cols])
+            # words with a translation in the other window (a few words say nothing)
+            if lexicon is not None:
+                hits, total = covered[(a, b)]
+                ev += cfg.lexicon_weight * np.where(total >= _LEXICON_MIN_WORDS,
+                                                    hits / np.maximum(total, 1) - cfg.lexicon_neutral, 0.0)
             # paragraphs: windows should not cross boundaries; beads should start paragraphs together
             crossS = S.para[np.clip(ri - 1, 0, n - 1)] - S.para[np.clip(i0, 0, n - 1)]
             crossT = T.para[np.clip(cols - 1, 0, m - 1)] - T.para[np.clip(j0, 0, m - 1)]
@@ -740,6 +755,7 @@ class Aligner:
 
 
 _NULL_SAMPLES = 2000
+_LEXICON_MIN_WORDS = 4  # window pairs with fewer dictionary words get no dictionary evidence
 _LENGTH_SPREAD_FIRST, _LENGTH_SPREAD_MIN = 0.3, 0.1
 _NULL_DEFAULT = (0.05, 0.12)  # use-m3's similarity of unrelated sentence pairs, for documents of a few sentences
 _MIN_GAP = 0.1  # least gap between matched and unrelated similarity the model assumes

@@ -230,3 +230,22 @@ def test_names_meet_their_pinyin():
     from align.aligner import _is_zh
 
     assert _is_zh("zh-Hant") and not _is_zh("de")
+
+
+def test_a_dictionary_tells_which_of_two_alike_sentences_is_the_translation():
+    """Two English sentences the embedder cannot tell apart (both "k2"): CC-CEDICT's words decide."""
+    from dataclasses import replace
+
+    src = ["k1 大会选举了主席。", "k2 安全理事会通过了决议。", "k3 委员会审议了报告。", "k4 会议结束。"]
+    tgt = ["k1 The Assembly elected its President.", "k2 Delegations welcomed the statement.",
+           "k2 The Council adopted the resolution.", "k3 The Committee considered the report.", "k4 The meeting rose."]
+
+    def beads(weight):
+        al = Aligner(TableEmbedder(), replace(AlignConfig(), lexicon_weight=weight))
+        a = al.align([Segment(t) for t in src], [Segment(t) for t in tgt], "zh", "en")
+        return {(b.src, b.tgt): b.score for b in a.beads}
+
+    blind, seeing = beads(0.0), beads(0.2)
+    assert any(0.2 < s < 0.8 for (bs, bt), s in blind.items() if 1 in bs), blind
+    assert seeing.get(((1,), (2,)), 0) > 0.8, seeing
+    assert seeing.get(((), (1,)), 0) > 0.5, seeing

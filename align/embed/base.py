@@ -102,6 +102,14 @@ def require(module: str, pip_name: str, extra: str | None = None):
         raise MissingDependency(f"{module} is not installed ({e}); run: {hint}") from e
 
 
+def cache_root() -> str | None:
+    """The folder for what is derived from installed packages (unpacked weights, parsed dictionaries):
+    ``TMBUILD_CACHE``, else the user's cache folder; None when no home can be named."""
+    root = os.environ.get("TMBUILD_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "tmbuild")
+    return None if root.startswith("~") else root
+
+
 def blas_threads() -> int:
     """BLAS and OpenMP threads of one process: ``TMBUILD_THREADS`` when set, else 1.
 

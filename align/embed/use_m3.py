@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import EmbedderError
-from .base import blas_threads, normalise, require
+from .base import blas_threads, cache_root, normalise, require
 
 _PROBE = ["The General Assembly adopted the resolution without a vote.", "大会未经表决通过了该决议。"]
 _TOKEN_BUDGET = 384  # tokens per forward micro-batch, as in the package (cache-sized working set)
@@ -259,8 +259,5 @@ def _cache_dir(weights: str, version: str) -> str | None:
         st = os.stat(weights)
     except OSError:
         return None
-    root = os.environ.get("TMBUILD_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "tmbuild")
-    if root.startswith("~"):
-        return None
-    return os.path.join(root, f"use-m3-{version}-{st.st_size}-{st.st_mtime_ns}")
+    root = cache_root()
+    return os.path.join(root, f"use-m3-{version}-{st.st_size}-{st.st_mtime_ns}") if root else None
