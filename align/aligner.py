@@ -11,7 +11,8 @@ windows are translations" against "two unrelated windows" (a linear
 discriminant between the document pair's own similarity of matched
 sentences and that of random window pairs of the same shape), and
 ``evidence`` is what else a bilingual reader sees: length agreement, shared
-numbers, paragraph boundaries and labels, names. A skipped sentence has only
+numbers, paragraph boundaries and labels, names, words a dictionary
+translates (align/lexicon.py). A skipped sentence has only
 its prior. So every aligned bead earns its own reward, merging two good
 beads loses one, and what an insertion or a merge costs is an explicit prior
 on shapes, re-estimated for each document pair from a first pass (a UN

@@ -80,16 +80,17 @@ class Lexicon:
     ids: NDArray[np.int32] = field(repr=False)
     stems: dict[str, int] = field(repr=False)  # stem of the plain language -> id
     source: str = ""  # what it is, in a few words: "CC-CEDICT", "FreeDict deu-fra+fra-deu"
-    _memo: dict[str, frozenset[int] | None] = field(default_factory=dict, repr=False)
+    _rows: dict[int, frozenset[int]] = field(default_factory=dict, repr=False)  # rows met so far (bounded)
 
     def entry(self, word: str) -> frozenset[int] | None:
         """The stem ids of a word's translations, None when the dictionary does not have it."""
-        hit = self._memo.get(word, False)
-        if hit is False:
-            k = self.words.get(word)
-            hit = None if k is None else frozenset(self.ids[self.ptr[k]:self.ptr[k + 1]].tolist())
-            self._memo[word] = hit
-        return hit  # type: ignore[return-value]
+        k = self.words.get(word)
+        if k is None:
+            return None
+        hit = self._rows.get(k)
+        if hit is None:
+            hit = self._rows[k] = frozenset(self.ids[self.ptr[k]:self.ptr[k + 1]].tolist())
+        return hit
 
     def covers(self, lang_a: str, lang_b: str) -> bool:
         return {base_lang(lang_a), base_lang(lang_b)} == {self.lookup_lang, self.plain_lang}
