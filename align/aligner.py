@@ -43,7 +43,7 @@ import numpy as np
 import regex
 from numpy.typing import NDArray
 
-from .dp import band_around, dp, full_band, path_posteriors
+from .dp import band_around, dp, fits, full_band, path_posteriors
 from .embed.base import Composable, Embedder, compose_runs, encode_batched, signature
 from .errors import AlignmentError
 from .lexicon import coverage, find_lexicon
@@ -520,8 +520,7 @@ class Aligner:
         shapes = cfg.shapes()
         n, m = len(S.texts), len(T.texts)
         rows = np.arange(n + 1)[:, None]
-        cols_raw = lo[:, None] + np.arange(W)[None, :]
-        cols = np.minimum(cols_raw, m)
+        cols = np.minimum(lo[:, None] + np.arange(W)[None, :], m)
         ri = np.broadcast_to(rows, (n + 1, W))
         ratio = max(T.length[-1], 1.0) / max(S.length[-1], 1.0)
         # paragraph starts: sentence i starts a paragraph if its paragraph differs from i - 1's
@@ -543,8 +542,7 @@ class Aligner:
             covered = coverage([lexicon.keys(t, S.lang) for t in S.texts], [lexicon.keys(t, T.lang) for t in T.texts],
                                lo, W, shapes)
         for a, b in shapes:
-            ok = (rows >= a) & (cols_raw >= b) & (cols_raw <= m)
-            valid[(a, b)] = ok
+            ok = valid[(a, b)] = fits(lo, W, m, a, b)
             if a == 0 or b == 0:
                 continue
             sims[(a, b)] = np.where(ok, _band_sims(S.windows[a], T.windows[b], lo, W), np.float32(0))
@@ -744,15 +742,13 @@ class Aligner:
         Xw = {1: np.vstack([np.zeros((1, X.shape[1]), np.float32), X]), 2: _window_sum_vectors(X, 2)}
         Yw = {1: np.vstack([np.zeros((1, Y.shape[1]), np.float32), Y]), 2: _window_sum_vectors(Y, 2)}
         costs = []
-        rows = np.arange(n + 1)[:, None]
-        cols = lo[:, None] + np.arange(W)[None, :]
         for a, b in shapes:
             if a == 0 or b == 0:
                 c = np.full((n + 1, W), 0.3)  # a skipped sentence costs like a poor match
             else:
                 sim = _band_sims(Xw[a], Yw[b], lo, W).astype(np.float64)
                 c = -sim * (1.0 + 0.3 * (a + b - 2)) + 0.05 * (a + b - 2) + 0.3
-            c = np.where((rows >= a) & (cols >= b) & (cols <= m), c, np.inf)
+            c = np.where(fits(lo, W, m, a, b), c, np.inf)
             costs.append(c)
         steps = dp(costs, shapes, lo, W, n, m)
         return [(0, 0)] + [(i, j) for _, i, j in steps]

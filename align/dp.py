@@ -28,6 +28,14 @@ def full_band(n: int, m: int) -> tuple[NDArray[np.int64], int]:
     return np.zeros(n + 1, dtype=np.int64), m + 1
 
 
+def fits(lo: NDArray[np.int64], W: int, m: int, a: int, b: int) -> NDArray[np.bool_]:
+    """(n + 1, W): where a bead of ``a`` source and ``b`` target sentences can end, at row ``i`` and column
+    ``lo[i] + k`` of the band (it needs that many sentences before it on each side)."""
+    rows = np.arange(len(lo))[:, None]
+    cols = lo[:, None] + np.arange(W)[None, :]
+    return (rows >= a) & (cols >= b) & (cols <= m)
+
+
 def band_around(path: Sequence[tuple[int, int]], n: int, m: int, width: int) -> tuple[NDArray[np.int64], int]:
     """A band of ``width`` columns on each side of a monotone path of ``(i, j)`` nodes.
 

@@ -43,6 +43,7 @@ import numpy as np
 import regex
 from numpy.typing import NDArray
 
+from .dp import fits
 from .embed.base import cache_root
 
 STEM = 5  # letters of a plain word kept as its stem
@@ -112,7 +113,6 @@ class Lexicon:
             for run in _HAN_RUN.findall(text):
                 i = 0
                 while i < len(run):
-                    size = 1
                     for size in range(min(_ZH_MAX, len(run) - i), _ZH_MIN - 1, -1):
                         hit = self.entry(run[i:i + size])
                         if hit:
@@ -201,7 +201,7 @@ def _cached(name: str, sources: Sequence[str], make) -> Lexicon | None:
     root = cache_root()
     if root is None:
         return make()
-    stamp = "-".join(f"{os.stat(p).st_size}.{os.stat(p).st_mtime_ns}" for p in sources)
+    stamp = "-".join(f"{st.st_size}.{st.st_mtime_ns}" for st in map(os.stat, sources))
     path = os.path.join(root, f"lexicon-{name}-v{_FORMAT}-{zlib.crc32(stamp.encode()):08x}.npz")
     lex = _load(path) if os.path.exists(path) else None
     if lex is None:
@@ -416,7 +416,7 @@ def coverage(src: Sequence[Sequence[frozenset[int]]], tgt: Sequence[Sequence[fro
     for a, b in shapes:
         if a == 0 or b == 0:
             continue
-        ok = (rows >= a) & (cols >= b) & (cols <= m)
+        ok = fits(lo, W, m, a, b)
         hits = np.zeros((n + 1, W))
         r, c = np.broadcast_arrays(rows, cols)
         r, c = r[ok], c[ok]
