@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 OUT    := out/demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint clean
+.PHONY: demo test test-bertalign lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,20 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+# the optional bertalign engine needs Python >= 3.12 and torch (from PyPI for 3.12: a multi-GB CUDA build);
+# its own environment, .venv312, and its own tests (tests/test_bertalign.py), with the interpreter found here
+PY312 ?= $(shell for p in python3.12 $$(ls $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12 2>/dev/null); do \
+	$$p -c '' 2>/dev/null && { command -v $$p; break; }; done)
+
+.venv312/.installed: pyproject.toml
+	@test -n "$(PY312)" || { echo "test-bertalign: no python3.12 found; set PY312=/path/to/python3.12" >&2; exit 1; }
+	$(PY312) -m venv .venv312
+	.venv312/bin/python -m pip install -q -e '.[bertalign]' 'pytest>=8' 'hypothesis>=6.100'
+	@touch $@
+
+test-bertalign: .venv312/.installed
+	.venv312/bin/python -m pytest tests/test_bertalign.py tests/test_cli.py -k "bertalign"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check align tmx corpus tests scripts

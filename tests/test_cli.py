@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import subprocess
 import sys
@@ -166,6 +167,7 @@ def test_layering_align_and_tmx_never_import_corpus():
             assert "from corpus" not in text and "import corpus" not in text, f
 
 
+@pytest.mark.skipif(importlib.util.find_spec("bertalign") is not None, reason="bertalign is installed here")
 def test_bertalign_engine_unavailable_is_explained(tmp_path):
     p = tmp_path / "a.txt"
     p.write_text("Hello.\n", encoding="utf-8")
