@@ -78,6 +78,10 @@ class AlignConfig:
     lexicon_weight: float = 0.2
     lexicon_neutral: float = 0.1
     sim_weight: float = 1.0  # times the similarity's log-odds
+    # log-odds every aligned bead earns (skipped sentences do not): the similarity's log-odds weigh a bead against
+    # unrelated windows, and in free translation a right pair often looks little better; without it, a weak
+    # right 1-1 bead is merged into its neighbour or skipped. Chosen on Text+Berg (scripts/bench_quality.py)
+    bead_reward: float = 7.0
     # the shape prior: SHAPE_PRIOR, re-estimated for each document pair from the beads of a first pass
     prior_strength: float = 20.0  # weight of SHAPE_PRIOR against the document's own bead counts, in beads
     skip_prior: float | None = None  # fix P(1-0) and P(0-1) instead of estimating them
@@ -679,7 +683,8 @@ class Aligner:
         out = []
         for s in L.shapes:
             if s in L.sims:
-                v = model.log_prior[s] + model.beta * (L.sims[s] - model.c0[s] + L.extra[s])
+                v = (model.log_prior[s] + self.config.bead_reward
+                     + model.beta * (L.sims[s] - model.c0[s] + L.extra[s]))
                 if self.config.length_weight:
                     v = v + self.config.length_weight * _gauss_llr(L.lenr[s], model.length,
                                                                    model.length_null.get(s, (0.0, 1.0)))

@@ -135,9 +135,11 @@ class _ContentScorer:
         # document's paragraphs are then embedded once, whatever it is compared with
         # the documents may not be translations at all: a fixed similarity model for the embedder (one estimated
         # from the pair would take the best of unrelated paragraphs for matches), and skipping a paragraph is
-        # not rare; embedders without a reference fall back to the estimate, which makes pairing lenient
+        # not rare; embedders without a reference fall back to the estimate, which makes pairing lenient; no
+        # reward for aligned beads, which would pair the paragraphs of unrelated documents
         self.aligner = Aligner(embedder, AlignConfig(max_size=3, max_total=4, windows="sum", passes=1,
-                                                     reference=REFERENCE.get(embedder.name), skip_prior=0.05))
+                                                     reference=REFERENCE.get(embedder.name), skip_prior=0.05,
+                                                     bead_reward=0.0))
         self.runs = 0
 
     def score(self, zh: Document, en: Document) -> tuple[float, str]:
