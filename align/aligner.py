@@ -3,10 +3,11 @@
 A path through the alignment lattice is a sequence of beads (1-1, 1-2, 2-1,
 2-2, ..., 1-0, 0-1). Each bead of shape ``(a, b)`` has a log-weight
 
-    log P(shape) + beta * (cos(window_a, window_b) - c0[shape] + evidence)
+    log P(shape) + R + beta * (cos(window_a, window_b) - c0[shape] + evidence)
 
-where ``cos`` is the similarity of the vectors of its two windows (the
-joined sentences), ``c0`` and ``beta`` turn it into the log-odds of "these
+where ``R`` (``AlignConfig.bead_reward``) is what every aligned bead earns,
+``cos`` is the similarity of the vectors of its two windows (the joined
+sentences), ``c0`` and ``beta`` turn it into the log-odds of "these
 windows are translations" against "two unrelated windows" (a linear
 discriminant between the document pair's own similarity of matched
 sentences and that of random window pairs of the same shape), and

@@ -11,7 +11,7 @@ import random
 import pytest
 from conftest import TableEmbedder, shared
 
-from align.evaluate import count, scores
+from align.evaluate import count, parse_beads, scores
 from align.model import Segment
 from align.synthetic import Perturbation, perturb
 
@@ -44,7 +44,6 @@ def test_bertalign_engine_from_the_cli(tmp_path):
             "--format", "jsonl", d / "001.de", d / "001.fr", "-o", tmp_path / "out.jsonl")
     assert r.returncode == 0, r.stderr
     recs = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
-    gold = {tuple(map(tuple, b)) for b in
-            (json.loads(f"[{line.replace(':', ',')}]") for line in (d / "001.gold").read_text().splitlines())}
+    gold = set(parse_beads((d / "001.gold").read_text(encoding="utf-8").splitlines(), "001.gold"))
     right = sum((tuple(r["src_ids"]), tuple(r["tgt_ids"])) in gold for r in recs)
     assert right / len(recs) > 0.8
