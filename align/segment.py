@@ -1,9 +1,11 @@
 """Sentence segmentation for Chinese and English paragraphs.
 
 Chinese sentences end at 。！？ (full- or half-width), at …… and at ？！ runs,
-with closing quotes and brackets kept on the sentence they close. A ；
-ends a sentence where a new sub-item label follows ("；(b)" / "；（二）"),
-since UN sub-paragraphs run on with semicolons.
+with closing quotes and brackets kept on the sentence they close; an
+ellipsis before a comma or colon does not end one, and punctuation alone
+("。……后来") opens the next sentence. A ； ends a sentence where a new
+sub-item label follows ("；(b)" / "；（二）"), since UN sub-paragraphs run on
+with semicolons.
 
 English sentences end at . ! ? followed by white space and something that
 can start a sentence, except after an abbreviation (Mr., No., para., e.g.),
@@ -25,7 +27,9 @@ from .model import Segment
 
 _ZH_CLOSERS = "”’」』）)】》〉\"'"
 _ZH_END = regex.compile(
-    rf"(?:[。！？!?]+|…{{2,}}|\.{{6}})[{regex.escape(_ZH_CLOSERS)}]*"
+    # an ellipsis followed by a comma, colon or semicolon is a pause inside the sentence ("为了……，制定本法。")
+    rf"(?:[。！？!?]+|(?:…{{2,}}+|\.{{6,}}+)(?![{regex.escape(_ZH_CLOSERS)}]*+\s*[，,、；;：:]))"
+    rf"[{regex.escape(_ZH_CLOSERS)}]*"
     rf"|[；;][{regex.escape(_ZH_CLOSERS)}]*(?=\s*[（(](?:[一二三四五六七八九十]+|[a-z]{{1,3}}|\d+)[）)])"
 )
 
@@ -35,16 +39,23 @@ def split_zh(text: str) -> list[str]:
     for m in _ZH_END.finditer(text):
         end = m.end()
         piece = text[start:end].strip()
-        if piece:
+        if piece and _has_words(piece):
             out.append(piece)
-        start = end
+            start = end
+        elif not piece:
+            start = end
+        # a piece of punctuation alone ("。……后来") opens the next sentence
     tail = text[start:].strip()
     if tail:
-        if out and not regex.search(r"[\p{Han}\p{L}\p{N}]", tail):
+        if out and not _has_words(tail):
             out[-1] += tail  # stray closing punctuation
         else:
             out.append(tail)
     return out
+
+
+def _has_words(piece: str) -> bool:
+    return regex.search(r"[\p{Han}\p{L}\p{N}]", piece) is not None
 
 
 # ---------------------------------------------------------------- English

@@ -11,6 +11,12 @@ from align.segment import split_en, split_zh
     ("回顾第 75/190 号决议，并注意到 3.5% 的增长。", ["回顾第 75/190 号决议，并注意到 3.5% 的增长。"]),
     ("没有句号的标题", ["没有句号的标题"]),
     ("（见附件。）下一句。", ["（见附件。）", "下一句。"]),
+    # an ellipsis before a comma or colon is a pause; punctuation alone opens the next sentence
+    ("为了保障……，制定本法。", ["为了保障……，制定本法。"]),
+    ("他说：“我不知道……”，然后走了。", ["他说：“我不知道……”，然后走了。"]),
+    ("等等......：甲、乙。", ["等等......：甲、乙。"]),
+    ("她点头。……后来呢？没人知道！", ["她点头。", "……后来呢？", "没人知道！"]),
+    ("好。……", ["好。……"]),
 ])
 def test_chinese(text, expected):
     assert split_zh(text) == expected
