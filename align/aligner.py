@@ -35,9 +35,11 @@ bead (each window once, cached).
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -169,51 +171,79 @@ def _is_zh(lang: str) -> bool:
     return lang.lower().startswith("zh")
 
 
+_NAME_HYPHEN = regex.compile(r"(?<=\p{L})[-\u2010\u2011](?=\p{L})")
+
+
 def _fold(tok: str) -> str:
-    """Case- and accent-folded form of a token."""
-    return "".join(c for c in unicodedata.normalize("NFKD", tok.casefold()) if not unicodedata.combining(c))
+    """Case- and accent-folded form of a token, without apostrophes (Ch'ing: "ching")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", tok.casefold())
+                   if not unicodedata.combining(c) and c not in "'’")
 
 
 def _name_tokens(text: str, lang: str) -> set[str]:
     """Tokens that name things: capitalised or alphanumeric words of three or more characters, folded.
 
-    In Chinese text: the Latin-script words it holds (codes, acronyms, untranslated names).
+    In Chinese text: the Latin-script words it holds (codes, acronyms, untranslated names). Elsewhere
+    also two capitalised words as one ("Jia Rui": "jiarui") and hyphenated words joined ("Bao-yu":
+    "baoyu", "Lin Dai-yu": "lindaiyu"), the forms a Chinese name's romanisation takes.
     """
     zh = _is_zh(lang)
+    text = unicodedata.normalize("NFKC", text)
+    if zh:
+        return {_fold(w) for w in _LATIN_WORD.findall(text) if len(w) >= 3}
     out = set()
-    words = (_LATIN_WORD if zh else _WORD).findall(unicodedata.normalize("NFKC", text))
-    for k, w in enumerate(words):
-        if len(w) >= 3 and (zh or w[0].isupper() or any(c.isdigit() for c in w) and any(c.isalpha() for c in w)):
-            out.add(_fold(w))
-        if not zh and k + 1 < len(words) and w[:1].isupper() and words[k + 1][:1].isupper():
-            out.add(_fold(w + words[k + 1]))  # "Jia Rui" as one token, to meet a Chinese name's pinyin
+    for joined in (False, True):
+        if joined:
+            if not _NAME_HYPHEN.search(text):
+                break
+            text = _NAME_HYPHEN.sub("", text)
+        words = _WORD.findall(text)
+        for k, w in enumerate(words):
+            if len(w) >= 3 and (w[0].isupper() or any(c.isdigit() for c in w) and any(c.isalpha() for c in w)):
+                out.add(_fold(w))
+            if k + 1 < len(words) and w[:1].isupper() and words[k + 1][:1].isupper():
+                out.add(_fold(w + words[k + 1]))
     return out
 
 
-def _pinyin_tokens(text: str) -> set[str]:
-    """Toneless pinyin of every run of two to four Chinese characters (贾瑞 -> "jiarui")."""
+def _pinyin_tokens(text: str, wanted: AbstractSet[str]) -> set[str]:
+    """Those of ``wanted`` that romanise a run of two to four Chinese characters of ``text``, as names appear
+    in English: toneless pinyin (贾瑞: "jiarui") or Wade-Giles without apostrophes (贾宝玉: "chiapaoyu")."""
     from pypinyin import Style, lazy_pinyin
 
     out = set()
     for run in _HAN_RUN.findall(text):
-        syl = lazy_pinyin(run, style=Style.NORMAL, errors="ignore")
-        if len(syl) != len(run):
+        marked = lazy_pinyin(run, style=Style.TONE, errors="ignore")
+        if len(marked) != len(run):
             continue
-        for size in (2, 3, 4):
-            for k in range(len(syl) - size + 1):
-                out.add("".join(syl[k:k + size]))
+        for syl in zip(*(_romanised(m) for m in marked)):
+            for size in (2, 3, 4):
+                for k in range(len(syl) - size + 1):
+                    tok = "".join(syl[k:k + size])
+                    if tok in wanted:
+                        out.add(tok)
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _romanised(syllable: str) -> tuple[str, str]:
+    """A tone-marked pinyin syllable as toneless pinyin and as Wade-Giles, folded (lǚ: "lu", "lu")."""
+    from pypinyin import Style
+    from pypinyin.style import convert
+
+    return tuple(_fold(convert(syllable, style, True)).replace("v", "u")  # type: ignore[return-value]
+                 for style in (Style.NORMAL, Style.WADEGILES))
 
 
 def _shared_name_masks(src: Sequence[str], src_lang: str, tgt: Sequence[str],
                        tgt_lang: str) -> tuple[NDArray[np.uint64], NDArray[np.uint64]]:
     """Per sentence, a 64-bit mask of the name tokens found on both sides and in few sentences of each."""
-    toks = []
-    for texts, lang, other in ((src, src_lang, tgt_lang), (tgt, tgt_lang, src_lang)):
-        sets = [_name_tokens(t, lang) for t in texts]
+    toks = [[_name_tokens(t, lang) for t in texts] for texts, lang in ((src, src_lang), (tgt, tgt_lang))]
+    for side, lang, other in ((0, src_lang, tgt_lang), (1, tgt_lang, src_lang)):
         if _is_zh(lang) and not _is_zh(other):
-            sets = [s | _pinyin_tokens(t) for s, t in zip(sets, texts)]
-        toks.append(sets)
+            # only what the other side holds can be shared: romanise for those tokens alone
+            wanted = set().union(*toks[1 - side])
+            toks[side] = [s | _pinyin_tokens(t, wanted) for s, t in zip(toks[side], (src, tgt)[side])]
     df = []
     for sets in toks:
         d: dict[str, int] = {}

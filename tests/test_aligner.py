@@ -232,6 +232,20 @@ def test_names_meet_their_pinyin():
     assert _is_zh("zh-Hant") and not _is_zh("de")
 
 
+@pytest.mark.parametrize("zh, en", [
+    ("宝玉笑了。", "Bao-yu laughed."),  # a hyphenated given name, as in Hawkes's Story of the Stone
+    ("林黛玉哭了。", "Lin Dai-yu wept."),
+    ("贾宝玉笑了。", "Chia Pao-yü laughed."),  # Wade-Giles, as in older translations
+    ("吕蒙说了。", "Lü Meng spoke."),  # ü folded on both sides
+    ("蔡英文访问了。", "Ts'ai Ying-wen visited."),  # Wade-Giles aspiration marks dropped
+])
+def test_names_meet_their_romanisation(zh, en):
+    from align.aligner import _shared_name_masks
+
+    s, t = _shared_name_masks(["他们谈了很久。", zh], "zh", ["They talked for a long time.", en], "en")
+    assert s[1] & t[1] and not s[0] and not t[0]
+
+
 def test_a_dictionary_tells_which_of_two_alike_sentences_is_the_translation():
     """Two English sentences the embedder cannot tell apart (both "k2"): CC-CEDICT's words decide."""
     from dataclasses import replace
