@@ -1,4 +1,4 @@
-"""Numbers written in words: Chinese numerals and English ordinals."""
+"""Numbers written in words: Chinese numerals, English cardinals and ordinals."""
 
 from __future__ import annotations
 
@@ -54,3 +54,36 @@ def english_ordinal(s: str) -> int | None:
         else:
             return None
     return total or None
+
+
+_EN_SCALE = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+_EN_NUMBER_WORD = regex.compile(
+    r"\b(?:" + "|".join(sorted({*_EN_UNITS, *_EN_TENS, *_EN_ORD}, key=len, reverse=True)) + r")"
+    r"(?:-(?:" + "|".join(sorted({*_EN_UNITS, *_EN_ORD}, key=len, reverse=True)) + r"))?"
+    r"(?:\s+(?:hundred|thousand|million|billion)\b)?\b", regex.IGNORECASE)
+
+
+def english_numbers(text: str) -> list[int]:
+    """The numbers an English text writes in words: "three" 3, "twenty-two" 22, "two hundred" 200,
+    "seventy-sixth" 76. "one" and "first" are left out, as 一 alone is on the Chinese side: both are
+    mostly not numbers ("no one", "one of", 一些)."""
+    out = []
+    for m in _EN_NUMBER_WORD.finditer(text):
+        *head, last = m.group(0).lower().split()
+        word, scale = (head[0], _EN_SCALE[last]) if head else (last, 1)
+        value = english_ordinal(word) if word.split("-")[-1] in _EN_ORD else _cardinal(word)
+        if value is not None and value * scale > 1:
+            out.append(value * scale)
+    return out
+
+
+def _cardinal(word: str) -> int | None:
+    total = 0
+    for w in word.split("-"):
+        if w in _EN_UNITS:
+            total += _EN_UNITS[w]
+        elif w in _EN_TENS:
+            total += _EN_TENS[w]
+        else:
+            return None
+    return total

@@ -155,6 +155,31 @@ def test_chinese_numerals_become_numbers(text, value):
     assert chinese_number(text) == value
 
 
+@pytest.mark.parametrize("text, values", [
+    ("Three States and twenty-two agencies", [3, 22]),
+    ("two hundred delegates at the seventy-sixth session", [200, 76]),
+    ("no one, the first of them, one by one", []),  # like 一 alone: mostly not a number
+    ("someone threefold", []),
+    ("Ninety-Ninth and Fifteen", [99, 15]),
+])
+def test_english_number_words_become_numbers(text, values):
+    from align.numerals import english_numbers
+
+    assert english_numbers(text) == values
+
+
+def test_numbers_in_words_meet_numerals_and_digits():
+    from align.aligner import _number_masks
+
+    zh = _number_masks(["三个国家和二十二个机构", "第七十六届会议", "会议结束", "两年"], "zh")
+    en = _number_masks(["Three States and twenty-two agencies", "the 76th session", "The meeting ended", "two years"],
+                       "en")
+    assert list(zh == en) == [True] * 4 and zh[0] and zh[1] and not zh[2] and zh[3]
+    # the words count only as English: "drei" is no number here, and digits still are
+    assert _number_masks(["three"], "de")[0] == 0
+    assert _number_masks(["3"], "de")[0] == _number_masks(["three"], "en")[0] != 0
+
+
 def test_paragraph_anchors():
     from align.model import Paragraph
     from corpus.pipeline import paragraph_anchor
