@@ -51,7 +51,7 @@ from .embed.base import Composable, Embedder, compose_runs, encode_batched, sign
 from .errors import AlignmentError
 from .lexicon import coverage, find_lexicon
 from .model import Alignment, Bead, Segment, join_segments
-from .numerals import CN_NUMERAL, chinese_number, english_numbers
+from .numerals import number_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,24 +128,10 @@ SHAPE_PRIOR: dict[tuple[int, int], float] = {
 OTHER_SHAPES = 0.01
 
 
-_NUM = regex.compile(r"\d+(?:[.,]\d+)*")
 def _number_masks(texts: Sequence[str], lang: str = "") -> NDArray[np.uint64]:
-    """A 64-bit mask per text with one bit per number it contains (hashed): digits, Chinese numerals, and
-    in English numbers written in words. 一 alone and "one" are left out (一些, "no one"); 两 alone counts:
-    in unpc-dev, 34 of its 55 English counterparts say two or 2."""
-    words = lang.lower().startswith("en")
-    sets = []
-    for t in texts:
-        norm = unicodedata.normalize("NFKC", t)
-        toks = [tok.replace(",", "") for tok in _NUM.findall(norm)]
-        for cn in CN_NUMERAL.findall(norm):
-            v = 2 if cn == "两" else chinese_number(cn)  # alone, "two" (两年) as often as "both" (两国)
-            if v is not None:
-                toks.append(str(v))
-        if words:
-            toks.extend(str(v) for v in english_numbers(norm))
-        sets.append(toks)
-    return _token_masks(sets)
+    """A 64-bit mask per text with one bit per number it contains (hashed), as values
+    (:func:`align.numerals.number_tokens`: 2 500 = 2,500, 200万 = 2 million, 三 = three, 3月 = March)."""
+    return _token_masks([number_tokens(unicodedata.normalize("NFKC", t), lang) for t in texts])
 
 
 def _token_masks(token_sets: Sequence[Iterable[str]]) -> NDArray[np.uint64]:

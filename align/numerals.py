@@ -65,14 +65,14 @@ _EN_NUMBER_WORD = regex.compile(
 
 def english_numbers(text: str) -> list[int]:
     """The numbers an English text writes in words: "three" 3, "twenty-two" 22, "two hundred" 200,
-    "seventy-sixth" 76. "one" and "first" are left out, as 一 alone is on the Chinese side: both are
-    mostly not numbers ("no one", "one of", 一些)."""
+    "seventy-sixth" 76, "first" 1. "one" is left out, as 一 alone is on the Chinese side: both are mostly
+    not numbers ("no one", "one of", 一些); "first" and 第一 are."""
     out = []
     for m in _EN_NUMBER_WORD.finditer(text):
         *head, last = m.group(0).lower().split()
         word, scale = (head[0], _EN_SCALE[last]) if head else (last, 1)
         value = english_ordinal(word) if word.split("-")[-1] in _EN_ORD else _cardinal(word)
-        if value is not None and value * scale > 1:
+        if value is not None and (value * scale != 1 or word == "first"):
             out.append(value * scale)
     return out
 
@@ -86,4 +86,83 @@ def _cardinal(word: str) -> int | None:
             total += _EN_TENS[w]
         else:
             return None
+    return total
+
+
+# ---------------------------------------------------------------- numbers in a sentence, as values
+
+_MONTHS = {m: i + 1 for i, m in enumerate("January February March April May June July August September October "
+                                          "November December".split())}
+_DIGITS = r"\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d.,])|\d+(?:[.,]\d+)*"
+_SCALES = {"万": 10_000, "亿": 100_000_000, "百万": 1_000_000, "千万": 10_000_000,
+           "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_NUMBER = regex.compile(
+    rf"(?P<digits>{_DIGITS})\s*(?P<scale>百万|千万|万|亿|(?:thousand|million|billion)\b)?"
+    r"|(?P<cn>第?[零〇一二两三四五六七八九十百千]+)(?P<cnscale>万|亿)?"
+    r"|\b(?P<roman>(?=[IVXLC]{2,}\b)C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))\b"
+    r"|(?P<month>\b(?:" + "|".join(_MONTHS) + r")\b)")
+
+
+# numerals that are words: 十分 "very" (not 十分钟 "ten minutes"); weekdays (星期二 is Tuesday, not 2)
+_NOT_A_NUMBER = regex.compile(r"十分(?![钟之])")
+_WEEK = ("星期", "礼拜", "周")
+
+
+def number_tokens(text: str, lang: str = "") -> list[str]:
+    """The numbers a sentence holds, as canonical values, for comparing across languages.
+
+    Digits (2,500 = 2 500 = 2500), with their scale (200万 = 2 million = 2000000, 1.5亿 = 150 million);
+    Chinese numerals (二十二, 第七十六; 一 alone only as 第一, and 百 or 千 alone not at all: 百分之,
+    千年; nor 十分 "very" or the day in 星期二); and in English, number words (:func:`english_numbers`),
+    Roman numerals of two or more letters (Habitat III = 人居三) and month names (6 March 2015 =
+    2015年3月6日; "May" only next to a number).
+    """
+    english = lang.lower().startswith("en")
+    out = []
+    for m in _NUMBER.finditer(text):
+        if m["digits"]:
+            raw = m["digits"]
+            value = raw.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("\u2009", "").replace(
+                "\u202f", "")
+            scale = m["scale"]
+            if scale:
+                try:
+                    out.append(_canonical(float(value) * _SCALES[scale.lower()]))
+                    continue
+                except ValueError:
+                    pass
+            out.append(value)
+        elif m["cn"]:
+            cn = m["cn"]
+            ordinal = cn.startswith("第")
+            cn = cn.removeprefix("第")
+            if cn in ("百", "千") or _NOT_A_NUMBER.match(text, m.start()) or text[:m.start()].endswith(_WEEK):
+                continue
+            v = 1 if cn == "一" and ordinal else 2 if cn == "两" else chinese_number(cn)
+            if m["cnscale"] and cn not in ("百", "千"):
+                v = (1 if cn == "一" else v or 0) * _SCALES[m["cnscale"]] or None
+            if v is not None:
+                out.append(str(v))
+        elif m["roman"] and english:
+            out.append(str(_roman(m["roman"])))
+        elif m["month"] and english:
+            # "May" only in a date ("3 May", "May 2015"): else mostly the verb
+            if m["month"] != "May" or regex.search(r"\d\s*$", text[:m.start()]) or regex.match(r"\s*\d",
+                                                                                              text[m.end():]):
+                out.append(str(_MONTHS[m["month"]]))
+    if english:
+        out.extend(str(v) for v in english_numbers(text))
+    return out
+
+
+def _canonical(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def _roman(s: str) -> int:
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+    total = 0
+    for k, c in enumerate(s):
+        v = values[c]
+        total += -v if k + 1 < len(s) and values[s[k + 1]] > v else v
     return total

@@ -150,7 +150,7 @@ def test_real_un_sentences_with_the_default_embedder(unpc_pairs, use_m3):
 @pytest.mark.parametrize("text, value", [("二十二", 22), ("十", 10), ("一百零五", 105), ("七十六", 76),
                                          ("二〇二一", 2021), ("两千", 2000), ("十五", 15), ("一", None)])
 def test_chinese_numerals_become_numbers(text, value):
-    from align.aligner import chinese_number
+    from align.numerals import chinese_number
 
     assert chinese_number(text) == value
 
@@ -158,7 +158,8 @@ def test_chinese_numerals_become_numbers(text, value):
 @pytest.mark.parametrize("text, values", [
     ("Three States and twenty-two agencies", [3, 22]),
     ("two hundred delegates at the seventy-sixth session", [200, 76]),
-    ("no one, the first of them, one by one", []),  # like 一 alone: mostly not a number
+    ("no one, one of them, one by one", []),  # like 一 alone: mostly not a number
+    ("the first step, zero tolerance", [1, 0]),  # 第一步, 零容忍
     ("someone threefold", []),
     ("Ninety-Ninth and Fifteen", [99, 15]),
 ])
@@ -178,6 +179,30 @@ def test_numbers_in_words_meet_numerals_and_digits():
     # the words count only as English: "drei" is no number here, and digits still are
     assert _number_masks(["three"], "de")[0] == 0
     assert _number_masks(["3"], "de")[0] == _number_masks(["three"], "en")[0] != 0
+
+
+@pytest.mark.parametrize("zh, en", [
+    ("价格升至2 500镑。", "The price rose to 2,500 pounds."),  # thousands apart, as Chinese UN text writes them
+    ("200万美元和1.5亿人", "2 million dollars and 150 million people"),  # scales
+    ("2015年3月6日的来信", "letter dated 6 March 2015"),  # months
+    ("9月至10月", "September to October"),
+    ("人居三和第四章", "Habitat III and Chapter IV"),  # Roman numerals
+    ("2016年9月13日星期二", "Tuesday, 13 September 2016"),  # 星期二 is a day's name
+    ("百分之五十的工作十分艰辛", "50 per cent of the work is very hard"),  # 百分之 is per cent, 十分 very
+    ("第一步", "the first step"),
+    ("5月3日", "3 May"),
+])
+def test_numbers_are_compared_as_values(zh, en):
+    from align.numerals import number_tokens
+
+    assert sorted(number_tokens(zh, "zh")) == sorted(number_tokens(en, "en")) != []
+
+
+def test_may_is_a_month_only_in_a_date():
+    from align.numerals import number_tokens
+
+    assert number_tokens("May I ask? You may.", "en") == []
+    assert number_tokens("In May 2015", "en") == ["5", "2015"]
 
 
 def test_paragraph_anchors():
