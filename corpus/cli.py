@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from align import __version__
-from align.aligner import DEFAULT_CONFIG, with_overrides
+from align.aligner import DEFAULT_CONFIG, AlignConfig, with_overrides
 from align.embed import DEFAULT_EMBEDDER, available_embedders
 from align.errors import InputError, TmbuildError
 
@@ -100,15 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help="aligner: native (default) or bertalign (needs Python >= 3.12 and "
                         "pip install 'tmbuild[bertalign]')")
-    p.add_argument("--max-size", type=_number(int, 1, 8), metavar="N",
-                   help=f"most sentences on one side of a bead, 1 to 8 (default {DEFAULT_CONFIG.max_size})")
+    _aligner_args(p)
     p.add_argument("--min-score", type=_PROBABILITY, default=0.0, metavar="X",
                    help="drop pairs with a lower confidence, 0 to 1 (default 0)")
     p.add_argument("--keep-unaligned", action="store_true",
                    help="TSV/JSONL: also write each sentence left unaligned, with the other side empty")
-    p.add_argument("--no-dictionary", action="store_true",
-                   help="native engine: align without the bilingual dictionary (CC-CEDICT for Chinese-English, "
-                        "FreeDict where installed) that tells which words translate which")
     _embedder_arg(p)
     _add_common(p)
     p.set_defaults(func=cmd_align)
@@ -139,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ray", nargs="?", const=True, default=False, metavar="ADDRESS",
                    help="align on Ray Data: a local Ray by default, or the cluster at ADDRESS (pip install "
                         "'tmbuild[ray]')")
+    _aligner_args(p, build=True)
     _embedder_arg(p)
     _add_common(p)
     p.set_defaults(func=cmd_build)
@@ -257,13 +254,27 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _aligner_args(p: argparse.ArgumentParser, build: bool = False) -> None:
+    scope = "; applies to the document pairs this build aligns, stored ones are kept" if build else ""
+    p.add_argument("--max-size", type=_number(int, 1, 8), metavar="N",
+                   help=f"most sentences on one side of a bead, 1 to 8 (default {DEFAULT_CONFIG.max_size})"
+                        + scope)
+    p.add_argument("--no-dictionary", action="store_true",
+                   help=("" if build else "native engine: ") + "align without the bilingual dictionary "
+                        "(CC-CEDICT for Chinese-English, FreeDict where installed) that tells which words "
+                        "translate which" + scope)
+
+
+def _aligner_config(args: argparse.Namespace) -> AlignConfig:
+    return with_overrides(DEFAULT_CONFIG, max_size=args.max_size,
+                          lexicon_weight=0.0 if args.no_dictionary else None)
+
+
 # ------------------------------------------------------------------ commands
 
 def _align_settings(args: argparse.Namespace) -> AlignSettings:
     return AlignSettings(args.embedder, args.format, LangCodes.parse(args.lang_codes), args.presplit,
-                         args.src_lang, args.tgt_lang, args.engine,
-                         with_overrides(DEFAULT_CONFIG, max_size=args.max_size,
-                                        lexicon_weight=0.0 if args.no_dictionary else None), args.min_score,
+                         args.src_lang, args.tgt_lang, args.engine, _aligner_config(args), args.min_score,
                          args.keep_unaligned)
 
 
@@ -388,8 +399,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
     _existing(args.paths)
-    report = build(args.paths, args.store, embedder=args.embedder, threshold=args.threshold,
-                   progress=not args.no_progress, workers=args.workers, ray=args.ray)
+    report = build(args.paths, args.store, embedder=args.embedder, config=_aligner_config(args),
+                   threshold=args.threshold, progress=not args.no_progress, workers=args.workers, ray=args.ray)
     for note in report.notes:
         print(f"tmbuild: {args.store}: {note}", file=sys.stderr)
     for u in report.unpaired:

@@ -194,6 +194,20 @@ def test_cli_build_and_search(tmp_path):
     assert r.returncode == 1 and "no tmbuild store" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_cli_build_takes_the_aligner_options(tmp_path):
+    """--max-size 1 leaves no bead of two sentences on a side; the default has some (the UDHR's preamble)."""
+    kinds = {}
+    for name, extra in (("default", []), ("one", ["--max-size", "1", "--no-dictionary"])):
+        store = tmp_path / name
+        r = subprocess.run([sys.executable, "-m", "corpus", "build", str(SAMPLES / "udhr" / "cmn_hans.html"),
+                            str(SAMPLES / "udhr" / "eng.html"), "--store", str(store), "--no-progress", *extra],
+                           cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        with Store.open(store, readonly=True) as s:
+            kinds[name] = {k for (k,) in s.con.execute("SELECT DISTINCT bead_kind FROM pairs")}
+    assert kinds["default"] - {"1-1"} and kinds["one"] <= {"1-1", "1-0", "0-1"}, kinds
+
+
 def _store_content(path):
     with Store.open(path, readonly=True) as s:
         rows = sorted(s.con.execute("SELECT d.key, p.src_text, p.tgt_text, round(p.score, 3) FROM pairs p "
