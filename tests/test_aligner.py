@@ -95,6 +95,25 @@ def test_pieces_cover_every_sentence_once_and_in_order(embedder, n, seed):
     _check_cover(a, len(syn.src), len(syn.tgt))
 
 
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(10, 60), seed=st.integers(0, 10**6))
+def test_a_larger_bead_reward_never_aligns_fewer_beads(n, seed):
+    """The reward is earned per aligned bead, skips earn nothing: for one model, the best path's number of
+    aligned beads cannot fall as the reward rises."""
+    syn = _synthetic(n, seed, Perturbation(join_src=0.2, join_tgt=0.2, drop_src=0.25, drop_tgt=0.25))
+    src, tgt = [Segment(t) for t in syn.src], [Segment(t) for t in syn.tgt]
+    base = Aligner(ComposableTable(), AlignConfig(bead_reward=0.0))
+    S, T, L = base._prepare(src, tgt, "en", "en")
+    model = base._first_model(S, T, L)
+    counts = []
+    for reward in (0.0, 2.0, 7.0, 30.0, 1000.0):
+        steps = Aligner(ComposableTable(), AlignConfig(bead_reward=reward))._search(L, model, len(src), len(tgt))
+        counts.append(sum(1 for (a, b), _, _ in steps if a and b))
+    assert counts == sorted(counts), counts
+    # a reward beyond any evidence aligns as many beads as there can be: min(n, m), all 1-1
+    assert counts[-1] == min(len(src), len(tgt)), counts
+
+
 @pytest.mark.parametrize("embedder", EMBEDDERS)
 def test_pair_vectors_are_the_vectors_of_the_joined_texts(embedder):
     syn = _synthetic(40, 11)
