@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import regex
 
-CN_NUMERAL = regex.compile(r"[零〇一二两三四五六七八九十百千]+")
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_NUMERAL = regex.compile(r"[零〇一二两兩三四五六七八九十百千]+")
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+             "九": 9}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 
 
 def chinese_number(s: str) -> int | None:
     """The value of a Chinese numeral such as 二十二 or 一百零五 (None if it is not one)."""
     if all(c in _CN_DIGIT for c in s):
-        return int("".join(str(_CN_DIGIT[c]) for c in s)) if len(s) > 1 or s not in "一两" else None
+        return int("".join(str(_CN_DIGIT[c]) for c in s)) if len(s) > 1 or s not in "一两兩" else None
     total, digit = 0, None
     for c in s:
         if c in _CN_DIGIT:
@@ -94,18 +95,19 @@ def _cardinal(word: str) -> int | None:
 _MONTHS = {m: i + 1 for i, m in enumerate("January February March April May June July August September October "
                                           "November December".split())}
 _DIGITS = r"\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d.,])|\d+(?:[.,]\d+)*"
-_SCALES = {"万": 10_000, "亿": 100_000_000, "百万": 1_000_000, "千万": 10_000_000,
+_SCALES = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000, "百万": 1_000_000, "百萬": 1_000_000,
+           "千万": 10_000_000, "千萬": 10_000_000,
            "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER = regex.compile(
-    rf"(?P<digits>{_DIGITS})\s*(?P<scale>百万|千万|万|亿|(?:thousand|million|billion)\b)?"
-    r"|(?P<cn>第?[零〇一二两三四五六七八九十百千]+)(?P<cnscale>万|亿)?"
+    rf"(?P<digits>{_DIGITS})\s*(?P<scale>百[万萬]|千[万萬]|[万萬亿億]|(?:thousand|million|billion)\b)?"
+    r"|(?P<cn>第?[零〇一二两兩三四五六七八九十百千]+)(?P<cnscale>[万萬亿億])?"
     r"|\b(?P<roman>(?=[IVXLC]{2,}\b)C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))\b"
     r"|(?P<month>\b(?:" + "|".join(_MONTHS) + r")\b)")
 
 
 # numerals that are words: 十分 "very" (not 十分钟 "ten minutes"); weekdays (星期二 is Tuesday, not 2)
 _NOT_A_NUMBER = regex.compile(r"十分(?![钟之])")
-_WEEK = ("星期", "礼拜", "周")
+_WEEK = ("星期", "礼拜", "禮拜", "周", "週")
 
 
 def number_tokens(text: str, lang: str = "") -> list[str]:
@@ -138,7 +140,7 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
             cn = cn.removeprefix("第")
             if cn in ("百", "千") or _NOT_A_NUMBER.match(text, m.start()) or text[:m.start()].endswith(_WEEK):
                 continue
-            v = 1 if cn == "一" and ordinal else 2 if cn == "两" else chinese_number(cn)
+            v = 1 if cn == "一" and ordinal else 2 if cn in ("两", "兩") else chinese_number(cn)
             if m["cnscale"] and cn not in ("百", "千"):
                 v = (1 if cn == "一" else v or 0) * _SCALES[m["cnscale"]] or None
             if v is not None:

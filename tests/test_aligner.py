@@ -210,6 +210,7 @@ def test_numbers_in_words_meet_numerals_and_digits():
     ("百分之五十的工作十分艰辛", "50 per cent of the work is very hard"),  # 百分之 is per cent, 十分 very
     ("第一步", "the first step"),
     ("5月3日", "3 May"),
+    ("兩百萬人，1.5億美元，星期二，兩年", "two million people, 150 million dollars, Tuesday, two years"),  # Traditional
 ])
 def test_numbers_are_compared_as_values(zh, en):
     from align.numerals import number_tokens
