@@ -183,12 +183,9 @@ def _name_tokens(text: str, lang: str) -> set[str]:
     if zh:
         return {_fold(w) for w in _LATIN_WORD.findall(text) if len(w) >= 3}
     out = set()
-    for joined in (False, True):
-        if joined:
-            if not _NAME_HYPHEN.search(text):
-                break
-            text = _NAME_HYPHEN.sub("", text)
-        words = _WORD.findall(text)
+    forms = [text, _NAME_HYPHEN.sub("", text)] if _NAME_HYPHEN.search(text) else [text]
+    for form in forms:
+        words = _WORD.findall(form)
         for k, w in enumerate(words):
             if len(w) >= 3 and (w[0].isupper() or any(c.isdigit() for c in w) and any(c.isalpha() for c in w)):
                 out.add(_fold(w))

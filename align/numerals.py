@@ -43,18 +43,9 @@ def english_ordinal(s: str) -> int | None:
     m = regex.fullmatch(r"(\d+)(?:st|nd|rd|th)", s)
     if m:
         return int(m.group(1))
-    total = 0
     parts = regex.split(r"[-\s]+", s)
-    for k, w in enumerate(parts):
-        if k == len(parts) - 1:
-            w = _EN_ORD.get(w, "")
-        if w in _EN_UNITS:
-            total += _EN_UNITS[w]
-        elif w in _EN_TENS:
-            total += _EN_TENS[w]
-        else:
-            return None
-    return total or None
+    parts[-1] = _EN_ORD.get(parts[-1], "")
+    return _cardinal("-".join(parts)) or None
 
 
 _EN_SCALE = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
@@ -79,6 +70,7 @@ def english_numbers(text: str) -> list[int]:
 
 
 def _cardinal(word: str) -> int | None:
+    """The value of a cardinal such as "seventy-six" (None if it is not one)."""
     total = 0
     for w in word.split("-"):
         if w in _EN_UNITS:
@@ -96,8 +88,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate("January February March April May June
                                           "November December".split())}
 _DIGITS = r"\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d.,])|\d+(?:[.,]\d+)*"
 _SCALES = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000, "百万": 1_000_000, "百萬": 1_000_000,
-           "千万": 10_000_000, "千萬": 10_000_000,
-           "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+           "千万": 10_000_000, "千萬": 10_000_000, **_EN_SCALE}
 _NUMBER = regex.compile(
     rf"(?P<digits>{_DIGITS})\s*(?P<scale>百[万萬]|千[万萬]|[万萬亿億]|(?:thousand|million|billion)\b)?"
     r"|(?P<cn>第?[零〇一二两兩三四五六七八九十百千]+)(?P<cnscale>[万萬亿億])?"
@@ -123,13 +114,11 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
     out = []
     for m in _NUMBER.finditer(text):
         if m["digits"]:
-            raw = m["digits"]
-            value = raw.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("\u2009", "").replace(
-                "\u202f", "")
+            value = regex.sub(r"[,\s]", "", m["digits"])
             scale = m["scale"]
             if scale:
                 try:
-                    out.append(_canonical(float(value) * _SCALES[scale.lower()]))
+                    out.append(_canonical(float(value) * _SCALES[scale]))
                     continue
                 except ValueError:
                     pass
@@ -140,9 +129,10 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
             cn = cn.removeprefix("第")
             if cn in ("百", "千") or _NOT_A_NUMBER.match(text, m.start()) or text[:m.start()].endswith(_WEEK):
                 continue
-            v = 1 if cn == "一" and ordinal else 2 if cn in ("两", "兩") else chinese_number(cn)
-            if m["cnscale"] and cn not in ("百", "千"):
-                v = (1 if cn == "一" else v or 0) * _SCALES[m["cnscale"]] or None
+            # 一 alone is a number as 第一 or before a scale (一万)
+            v = 1 if cn == "一" and (ordinal or m["cnscale"]) else 2 if cn in ("两", "兩") else chinese_number(cn)
+            if v is not None and m["cnscale"]:
+                v = v * _SCALES[m["cnscale"]] or None
             if v is not None:
                 out.append(str(v))
         elif m["roman"] and english:
