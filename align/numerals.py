@@ -86,19 +86,43 @@ def _cardinal(word: str) -> int | None:
 
 _MONTHS = {m: i + 1 for i, m in enumerate("January February March April May June July August September October "
                                           "November December".split())}
-_DIGITS = r"\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d.,])|\d+(?:[.,]\d+)*"
+_DIGITS = r"\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?:\.\d+)?(?![\d.,])|\d+(?:[.,]\d+)*"
 _SCALES = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000, "百万": 1_000_000, "百萬": 1_000_000,
            "千万": 10_000_000, "千萬": 10_000_000, **_EN_SCALE}
+_ROMAN = r"C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
+# 多/余 between a number and its scale: 200多万 = more than 2 million
 _NUMBER = regex.compile(
-    rf"(?P<digits>{_DIGITS})\s*(?P<scale>百[万萬]|千[万萬]|[万萬亿億]|(?:thousand|million|billion)\b)?"
-    r"|(?P<cn>第?[零〇一二两兩三四五六七八九十百千]+)(?P<cnscale>[万萬亿億])?"
-    r"|\b(?P<roman>(?=[IVXLC]{2,}\b)C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))\b"
+    rf"(?P<digits>{_DIGITS})(?:\s*[多余餘]?(?P<scale>百[万萬]|千[万萬]|[万萬亿億]|(?:thousand|million|billion)\b))?"
+    r"|(?P<cn>第?[零〇一二两兩三四五六七八九十百千]+)(?:[多余餘]?(?P<cnscale>[万萬亿億]))?"
+    rf"|\b(?P<roman>(?=[IVXLC]{{2,}}\b){_ROMAN})\b"
     r"|(?P<month>\b(?:" + "|".join(_MONTHS) + r")\b)")
 
-
-# numerals that are words: 十分 "very" (not 十分钟 "ten minutes"); weekdays (星期二 is Tuesday, not 2)
-_NOT_A_NUMBER = regex.compile(r"十分(?![钟之])")
+# numerals that are words: 十分 "very" (not 十分钟 "ten minutes"); 两性 "gender", 两年期 "biennium", 两用
+# "dual-use"; weekdays (星期二 is Tuesday, not 2)
+_NOT_A_NUMBER = regex.compile(r"十分(?![钟鐘之])|[两兩](?:性|年期|用)")
 _WEEK = ("星期", "礼拜", "禮拜", "周", "週")
+# approximate numbers: 数十万 "hundreds of thousands", 几十年 "decades", 上千 "thousands", 千百万 "millions"
+_APPROX_BEFORE = ("数", "數", "几", "幾", "上", "成")
+_APPROX = regex.compile(r"千百|千千|十[几幾]")
+# 首次, 首个, 首位, 首届, 首批, 首先, 首轮: "first"
+_FIRST = regex.compile(r"首[次个個位届屆批先轮輪]")
+# a Roman numeral of one letter, where it cannot be the pronoun: after a word that numbers parts of a document
+# (Section V, annex I) or opening a heading ("V. Transitional provision")
+_ROMAN_LABEL = regex.compile(
+    r"(?:\b(?i:sections?|articles?|annex(?:es)?|chapters?|parts?|titles?|appendix|appendices|schedules?|volumes?|"
+    r"books?|phases?|categor(?:y|ies)|protocols?)"
+    r"\s+|^\s*(?=[IVX]\.\s))(?P<roman>[IVX])\b")
+# times of day, as hour and minute on a 12-hour clock: 10.23 a.m. = 上午10时23分, 10 p.m. = 22时, 2359Z = 23时59分
+_EN_TIME = regex.compile(r"\b(?P<h>\d{1,2})(?:[.:](?P<m>\d{2}))?\s*[ap]\.\s?m\."
+                         r"|\b(?P<h24>[01]\d|2[0-3])(?P<m24>[0-5]\d)\s*(?:hours|hrs|Z)\b")
+_ZH_HOUR = regex.compile(r"(?<!\d)(?P<h>1[3-9]|2[0-4])(?=\s*[时時])")
+# fractions: the numerator only, as 三分之二 = two thirds = 2
+_EN_FRACTION = regex.compile(
+    r"\b(?P<num>an?|one|two|three|four|five|six|seven|eight|nine)[-\s]+(?:thirds?|quarters?|"
+    r"(?:fourth|fifth|sixth|seventh|eighth|ninth|tenth)s?)\b", regex.IGNORECASE)
+# digits that are no numbers: the exponent of a unit (km2 = 平方公里), a footnote mark glued to a word and its
+# punctuation ("website.3", "Questions,22")
+_NOT_DIGITS = regex.compile(r"(?<=\b[kcm]?m)[23]\b|(?<=\p{Ll}[.,;:)\"”’])\d{1,3}(?!\d|[.,]\d)")
 
 
 def number_tokens(text: str, lang: str = "") -> list[str]:
@@ -106,12 +130,44 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
 
     Digits (2,500 = 2 500 = 2500), with their scale (200万 = 2 million = 2000000, 1.5亿 = 150 million);
     Chinese numerals (二十二, 第七十六; 一 alone only as 第一, and 百 or 千 alone not at all: 百分之,
-    千年; nor 十分 "very" or the day in 星期二); and in English, number words (:func:`english_numbers`),
-    Roman numerals of two or more letters (Habitat III = 人居三) and month names (6 March 2015 =
-    2015年3月6日; "May" only next to a number).
+    千年; nor 十分 "very", 两性 "gender", the day in 星期二 or approximate numbers: 数十万); Roman numerals
+    of two or more letters (Habitat III = 人居三); fractions by their numerator (三分之二 = two thirds);
+    times on a 12-hour clock (22时 = 10 p.m.); and in English, number words (:func:`english_numbers`),
+    one-letter Roman numerals that label a part (Section V = 第五节, annex I = 附件一), "first" (首次) and
+    month names (6 March 2015 = 2015年3月6日; "May" only next to a number). Digits glued to letters (km2,
+    UF6) and footnote marks glued to a word ("website.3") are left out.
     """
     english = lang.lower().startswith("en")
-    out = []
+    out: list[str] = []
+    # times, fractions and labels are read first and blanked, so that the general scan does not read them again
+    chars = list(text)
+
+    def take(m, group: str | int = 0) -> None:
+        for k in range(*m.span(group)):
+            chars[k] = " "
+
+    for m in _NOT_DIGITS.finditer(text):
+        take(m)
+    if english:
+        for m in _EN_TIME.finditer(text):
+            h, minute = (m["h"], m["m"]) if m["h"] else (m["h24"], m["m24"])
+            out.append(str(int(h) % 12 or 12))
+            if minute and minute != "00":
+                out.append(str(int(minute)))
+            take(m)
+        for m in _EN_FRACTION.finditer(text):
+            num = m["num"].lower()
+            out.append("1" if num in ("a", "an", "one") else str(_EN_UNITS[num]))
+            take(m)
+        for m in _ROMAN_LABEL.finditer(text):
+            out.append(str(_roman(m["roman"])))
+            take(m, "roman")
+    else:
+        for m in _ZH_HOUR.finditer(text):
+            out.append(str(int(m["h"]) - 12))
+            take(m)
+        out.extend("1" for _ in _FIRST.finditer(text))
+    text = "".join(chars)
     for m in _NUMBER.finditer(text):
         if m["digits"]:
             value = regex.sub(r"[,\s]", "", m["digits"])
@@ -127,15 +183,23 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
             cn = m["cn"]
             ordinal = cn.startswith("第")
             cn = cn.removeprefix("第")
-            if cn in ("百", "千") or _NOT_A_NUMBER.match(text, m.start()) or text[:m.start()].endswith(_WEEK):
+            before, after = text[:m.start()], text[m.end():]
+            if (cn in ("百", "千") or _NOT_A_NUMBER.match(text, m.start()) or before.endswith(_WEEK)
+                    or (before.endswith(_APPROX_BEFORE) and cn[0] in "十百千") or _APPROX.search(text, m.start(),
+                                                                                            m.end() + 1)
+                    or after.startswith("分之")  # 三分之二: the denominator
+                    or (before.endswith(("(", "（")) and after.startswith((")", "）")))):  # (三) labels as (c) does
                 continue
-            # 一 alone is a number as 第一 or before a scale (一万)
-            v = 1 if cn == "一" and (ordinal or m["cnscale"]) else 2 if cn in ("两", "兩") else chinese_number(cn)
+            # 一 alone is a number as 第一, before a scale (一万), as a numerator (三分之一), a label (附件一)
+            # or a heading (一. 导言)
+            one = ordinal or m["cnscale"] or before.endswith(("分之", "附件", "附录", "附錄", "附表")) or (
+                not before.strip() and after[:1] in ".．、")
+            v = 1 if cn == "一" and one else 2 if cn in ("两", "兩") else chinese_number(cn)
             if v is not None and m["cnscale"]:
                 v = v * _SCALES[m["cnscale"]] or None
             if v is not None:
                 out.append(str(v))
-        elif m["roman"] and english:
+        elif m["roman"]:
             out.append(str(_roman(m["roman"])))
         elif m["month"] and english:
             # "May" only in a date ("3 May", "May 2015"): else mostly the verb

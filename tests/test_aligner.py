@@ -211,11 +211,34 @@ def test_numbers_in_words_meet_numerals_and_digits():
     ("第一步", "the first step"),
     ("5月3日", "3 May"),
     ("兩百萬人，1.5億美元，星期二，兩年", "two million people, 150 million dollars, Tuesday, two years"),  # Traditional
+    ("定于上午10时23分和22时举行", "To be held at 10.23 a.m. and 10 p.m."),  # times, on a 12-hour clock
+    ("截至2013年7月31日23时59分", "as at 2359Z on 31 July 2013"),
+    ("三分之二多数和四分之一", "a two-thirds majority and a quarter"),  # fractions by their numerator
+    ("200多万人", "more than 2 million people"),  # 多 between a number and its scale
+    ("第五节和附件一", "Section V and annex I"),  # one-letter Roman numerals that label a part
+    ("五. 过渡条款", "V. Transitional provision"),
+    ("第1696(XVI)号决议", "resolution 1696 (XVI)"),  # Roman numerals written in Latin inside Chinese
+    ("首次会议", "the first meeting"),
+    ("共计33 776 130.00库纳", "a total of 33,776,130.00 kuna"),
 ])
 def test_numbers_are_compared_as_values(zh, en):
     from align.numerals import number_tokens
 
     assert sorted(number_tokens(zh, "zh")) == sorted(number_tokens(en, "en")) != []
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("两性平等和2014-2015两年期", "zh"),  # gender; biennium (the years are numbers, as in English)
+    ("数十万民众，几十年，千百万人民", "zh"),  # approximate: hundreds of thousands, decades, millions
+    ("建议(三)", "zh"),  # a label, as (c) is
+    ("I think I. V", "en"),  # one-letter Roman numerals only as labels
+    ("an area of km2 and m3", "en"),  # exponents of units
+    ("available on the website.3", "en"),  # a footnote mark
+])
+def test_words_that_are_not_numbers(text, lang):
+    from align.numerals import number_tokens
+
+    assert [t for t in number_tokens(text, lang) if t not in ("2014", "2015")] == []
 
 
 def test_may_is_a_month_only_in_a_date():
