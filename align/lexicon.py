@@ -79,10 +79,10 @@ _LEMMA_LANG = {"eng": "en", "deu": "de", "fra": "fr", "spa": "es", "ita": "it", 
 def lemma(word: str, lang3: str) -> str:
     """The dictionary form of a casefolded word (women -> woman, held -> hold, war -> sein), by simplemma where
     it is installed and knows the language; else the word itself."""
-    code = _LEMMA_LANG.get(lang3)
-    if code is None or _simplemma() is None:
+    code, simplemma = _LEMMA_LANG.get(lang3), _simplemma()
+    if code is None or simplemma is None:
         return word
-    return _simplemma().lemmatize(word, lang=code).casefold()
+    return simplemma.lemmatize(word, lang=code).casefold()
 
 
 @lru_cache(maxsize=1)

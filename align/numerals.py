@@ -84,8 +84,8 @@ def _cardinal(word: str) -> int | None:
 
 # ---------------------------------------------------------------- numbers in a sentence, as values
 
-_MONTHS = {m: i + 1 for i, m in enumerate("January February March April May June July August September October "
-                                          "November December".split())}
+MONTHS = {m: i + 1 for i, m in enumerate("January February March April May June July August September October "
+                                         "November December".split())}
 _DIGITS = r"\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?:\.\d+)?(?![\d.,])|\d+(?:[.,]\d+)*"
 _SCALES = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000, "百万": 1_000_000, "百萬": 1_000_000,
            "千万": 10_000_000, "千萬": 10_000_000, **_EN_SCALE}
@@ -95,7 +95,7 @@ _NUMBER = regex.compile(
     rf"(?P<digits>{_DIGITS})(?:\s*[多余餘]?(?P<scale>百[万萬]|千[万萬]|[万萬亿億]|(?:thousand|million|billion)\b))?"
     r"|(?P<cn>第?[零〇一二两兩三四五六七八九十百千]+)(?:[多余餘]?(?P<cnscale>[万萬亿億]))?"
     rf"|\b(?P<roman>(?=[IVXLC]{{2,}}\b){_ROMAN})\b"
-    r"|(?P<month>\b(?:" + "|".join(_MONTHS) + r")\b)")
+    r"|(?P<month>\b(?:" + "|".join(MONTHS) + r")\b)")
 
 # numerals that are words: 十分 "very" (not 十分钟 "ten minutes"); 两性 "gender", 两年期 "biennium", 两用
 # "dual-use"; weekdays (星期二 is Tuesday, not 2)
@@ -205,7 +205,7 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
             # "May" only in a date ("3 May", "May 2015"): else mostly the verb
             if m["month"] != "May" or regex.search(r"\d\s*$", text[:m.start()]) or regex.match(r"\s*\d",
                                                                                               text[m.end():]):
-                out.append(str(_MONTHS[m["month"]]))
+                out.append(str(MONTHS[m["month"]]))
     if english:
         out.extend(str(v) for v in english_numbers(text))
     return out

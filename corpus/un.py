@@ -25,7 +25,7 @@ import dataclasses
 import regex
 
 from align.model import Document, DocumentMeta, Footnote, Paragraph
-from align.numerals import chinese_number, english_ordinal
+from align.numerals import MONTHS, chinese_number, english_ordinal
 
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUP_TO_DIGIT = str.maketrans(SUPERSCRIPTS, "0123456789")
@@ -46,10 +46,7 @@ _SUBITEM = regex.compile(r"^([（(](?:[a-z]{1,2}|[ivxlc]{1,6}|[一二三四五�
 _RES_NUMBER = regex.compile(r"^(\d{1,3}/\d{1,4})\.\s*(\S.*)$")
 _SYMBOL = regex.compile(r"\b((?:A/(?:HRC/)?RES|E/RES)/\d+/\d+|S/RES/\d+\s*\(\d{4}\))")
 _ZH_DATE = regex.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
-_EN_DATE = regex.compile(r"\b(\d{1,2})\s+(January|February|March|April|May|June|July|August|September|October|"
-                         r"November|December)\s+(\d{4})\b")
+_EN_DATE = regex.compile(r"\b(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+(\d{4})\b")
 _CLOSING = regex.compile(
     r"^(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:第\s*\d+\s*次(?:全体)?会议)?"
     r"|第\s*\d+\s*次(?:全体)?会议"
@@ -93,7 +90,7 @@ def find_date(text: str) -> str:
         return _iso(m.group(1), m.group(2), m.group(3))
     m = _EN_DATE.search(text)
     if m:
-        return _iso(m.group(3), _MONTHS[m.group(2).lower()], m.group(1))
+        return _iso(m.group(3), MONTHS[m.group(2)], m.group(1))
     return ""
 
 
