@@ -9,8 +9,8 @@ Stages, cheapest first, each looking only at what the one before left open:
 3. Content, for the rest: candidates must have a plausible length ratio
    (English characters per Chinese character) and are ranked by the cosine
    of their document vectors (mean paragraph vectors) plus the share of
-   numbers they have in common (dates, years, paragraph numbers, symbols
-   cited: Chinese numerals included); only the best ``max_candidates`` per Chinese document
+   numbers they have in common (read as values, as the aligner reads them:
+   二十二 = 22 = twenty-two); only the best ``max_candidates`` per Chinese document
    are aligned paragraph by paragraph with the native aligner (best first,
    stopping at one that covers 90%), and a pair is kept when at least
    ``threshold`` of the text of BOTH sides lies in confident paragraph
@@ -35,7 +35,7 @@ from align.aligner import REFERENCE, AlignConfig, Aligner
 from align.embed.base import Embedder
 from align.errors import TmbuildError
 from align.model import Document, Segment
-from align.numerals import CN_NUMERAL, chinese_number
+from align.numerals import number_tokens
 
 from .chinese import to_simplified
 from .pipeline import DocVectors, embed_document
@@ -46,7 +46,6 @@ DEFAULT_THRESHOLD = 0.6
 SURE = 0.9  # a candidate this good ends the search for its Chinese document
 MIN_BEAD_CONFIDENCE = 0.1  # paragraph beads that count as "aligned" (posterior probability)
 LENGTH_RATIO = (1.0, 6.5)  # English characters (no spaces) per Chinese character, translations of UN texts
-_NUM = regex.compile(r"\d+(?:[./]\d+)*")
 EMBED_CHUNK = 16  # documents embedded per call (the progress bar moves between calls)
 
 
@@ -108,15 +107,8 @@ def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[Unpaired]]:
 
 
 def _numbers(doc: Document) -> frozenset[str]:
-    out = set()
-    for p in doc.paragraphs:
-        out.update(_NUM.findall(p.text))
-        if doc.lang == "zh":
-            for cn in CN_NUMERAL.findall(p.text):
-                v = chinese_number(cn)
-                if v is not None and v > 1:
-                    out.add(str(v))
-    return frozenset(out)
+    """The numbers a document holds, as values (the aligner's: 二十二 = 22, 6 March = month 3)."""
+    return frozenset(t for p in doc.paragraphs for t in number_tokens(p.text, doc.lang))
 
 
 def _chars(doc: Document) -> int:

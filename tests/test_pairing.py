@@ -5,7 +5,7 @@ from conftest import SAMPLES, shared
 
 from align.embed import get_embedder
 from corpus.cli import main
-from corpus.pairing import _ContentScorer, pair_documents
+from corpus.pairing import _ContentScorer, _numbers, pair_documents
 from corpus.readers import read_document
 
 
@@ -44,6 +44,21 @@ def test_short_unrelated_documents_are_not_translations(use_m3, unpc_pairs):
             doc(unpc_pairs[k + 300:k + 303], 1, "en")
         assert scorer.score(zh, en)[0] >= 0.9, k
         assert scorer.score(zh, other)[0] < 0.35, k
+
+
+def test_documents_share_numbers_as_values():
+    """Candidates are ranked with the numbers both documents hold, read as the aligner reads them: a date
+    and a time in Chinese numerals meet the English ones, and a different time is a different number."""
+    from align.model import Document, Paragraph
+
+    def doc(lang, *texts):
+        return Document(f"{lang}.txt", lang, tuple(Paragraph(t) for t in texts))
+
+    zh = doc("zh", "会议定于2015年3月6日下午3时举行。", "审议第二十二段。")
+    en = doc("en", "The meeting will be held on 6 March 2015 at 3 p.m.", "It will consider paragraph twenty-two.")
+    later = doc("en", "The meeting will be held on 6 March 2015 at 3.35 p.m.", "It will consider paragraph 22.")
+    assert _numbers(zh) == _numbers(en) == {"2015", "3", "6", "22"}
+    assert _numbers(later) - _numbers(zh) == {"35"}
 
 
 @pytest.fixture()
