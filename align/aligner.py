@@ -315,12 +315,15 @@ def _prefix(x: NDArray) -> NDArray:
     return np.concatenate([[0.0], np.cumsum(x)])
 
 
-def _window_sum_vectors(vec: NDArray[np.float32], size: int) -> NDArray[np.float32]:
-    """(n + 1, d): normalised sum of the ``size`` vectors ending before each row (zeros where too short)."""
+def _window_sum_vectors(vec: NDArray[np.float32], size: int,
+                        weight: NDArray[np.float64] | None = None) -> NDArray[np.float32]:
+    """(n + 1, d): normalised sum of the ``size`` vectors ending before each row (zeros where too short), each
+    vector times its ``weight`` where given."""
     n, d = vec.shape
     out = np.zeros((n + 1, d), dtype=np.float32)
     if n >= size:
-        c = np.concatenate([np.zeros((1, d), np.float64), np.cumsum(vec, axis=0, dtype=np.float64)])
+        rows = vec if weight is None else vec * weight[:, None]
+        c = np.concatenate([np.zeros((1, d), np.float64), np.cumsum(rows, axis=0, dtype=np.float64)])
         s = c[size:] - c[:-size]
         out[size:] = (s / np.maximum(np.linalg.norm(s, axis=1, keepdims=True), 1e-12)).astype(np.float32)
     return out
@@ -532,7 +535,9 @@ class Aligner:
                     side.windows[k] = np.zeros((len(side.texts) + 1, side.vec.shape[1]), np.float32)
                     side.windows[k][k:] = self.embedder.compose(side.parts, k)  # type: ignore[attr-defined]
                 else:
-                    side.windows[k] = _window_sum_vectors(side.vec, k)
+                    # each sentence weighs as much as its text: the joined text's embedding is dominated by
+                    # its longer sentences, and a three-character fragment must not count as much as they do
+                    side.windows[k] = _window_sum_vectors(side.vec, k, np.maximum(np.diff(side.length), 1.0))
         L = self._lattice(S, T, lo, W)
         L.near = near
         return S, T, L

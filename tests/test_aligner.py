@@ -137,6 +137,23 @@ def test_window_modes():
         _align(syn, AlignConfig(windows="bag"))
 
 
+@pytest.mark.parametrize("texts, sep", [
+    (["The committee decided to postpone its consideration of the report to the next session.", "Yes!"], " "),
+    (["Yes!", "The committee decided to postpone its consideration of the report to the next session."], " "),
+    (["委员会决定将报告的审议推迟到大会下届会议。", "是的!"], ""),
+])
+def test_summed_windows_weigh_each_sentence_by_its_length(use_m3, texts, sep):
+    """Embedders that cannot compose start from summed sentence vectors: weighed by their characters, the sum
+    is nearer the joined text's embedding, which the long sentence dominates, than an equal-weight sum."""
+    from align.aligner import _char_len, _window_sum_vectors
+
+    v = use_m3.encode(texts)
+    joined = use_m3.encode([sep.join(texts)])[0]
+    weighed = _window_sum_vectors(v, 2, _char_len(texts))[2]
+    equal = _window_sum_vectors(v, 2)[2]
+    assert weighed @ joined > equal @ joined + 0.05
+
+
 def test_tiny_documents_keep_clear_orphans_apart():
     """Below the property test's size, an orphan that resembles nothing is still left unaligned."""
     for n in range(2, 16):
