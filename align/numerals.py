@@ -119,7 +119,11 @@ _ZH_HOUR = regex.compile(r"(?<!\d)(?P<h>1[3-9]|2[0-4])(?=\s*[时時])")
 # fractions: the numerator only, as 三分之二 = two thirds = 2
 _EN_FRACTION = regex.compile(
     r"\b(?P<num>an?|one|two|three|four|five|six|seven|eight|nine)[-\s]+(?:thirds?|quarters?|"
-    r"(?:fourth|fifth|sixth|seventh|eighth|ninth|tenth)s?)\b", regex.IGNORECASE)
+    r"(?:fourth|fifth|sixth|seventh|eighth|ninth|tenth)s?)\b"
+    # a ratio written as a count: one in three = 三分之一, 1 out of 5 = 五分之一
+    r"|\b(?P<num>one|two|three|four|five|six|seven|eight|nine|\d{1,2})\s+(?:in|out\s+of)\s+"
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\b(?!\s*(?:[-‑]|per|and|to)\b)",
+    regex.IGNORECASE)
 # digits that are no numbers: the exponent of a unit (km2 = 平方公里), a footnote mark glued to a word and its
 # punctuation ("website.3", "Questions,22")
 _NOT_DIGITS = regex.compile(r"(?<=\b[kcm]?m)[23]\b|(?<=\p{Ll}[.,;:)\"”’])\d{1,3}(?!\d|[.,]\d)")
@@ -131,11 +135,11 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
     Digits (2,500 = 2 500 = 2500), with their scale (200万 = 2 million = 2000000, 1.5亿 = 150 million);
     Chinese numerals (二十二, 第七十六; 一 alone only as 第一, and 百 or 千 alone not at all: 百分之,
     千年; nor 十分 "very", 两性 "gender", the day in 星期二 or approximate numbers: 数十万); Roman numerals
-    of two or more letters (Habitat III = 人居三); fractions by their numerator (三分之二 = two thirds);
-    times on a 12-hour clock (22时 = 10 p.m.); and in English, number words (:func:`english_numbers`),
-    one-letter Roman numerals that label a part (Section V = 第五节, annex I = 附件一), "first" (首次) and
-    month names (6 March 2015 = 2015年3月6日; "May" only next to a number). Digits glued to letters (km2,
-    UF6) and footnote marks glued to a word ("website.3") are left out.
+    of two or more letters (Habitat III = 人居三); fractions by their numerator (三分之二 = two thirds,
+    三分之一 = one in three); times on a 12-hour clock (22时 = 10 p.m.); and in English, number words
+    (:func:`english_numbers`), one-letter Roman numerals that label a part (Section V = 第五节, annex I =
+    附件一), "first" (首次) and month names (6 March 2015 = 2015年3月6日; "May" only next to a number).
+    Digits glued to letters (km2, UF6) and footnote marks glued to a word ("website.3") are left out.
     """
     english = lang.lower().startswith("en")
     out: list[str] = []
@@ -157,7 +161,7 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
             take(m)
         for m in _EN_FRACTION.finditer(text):
             num = m["num"].lower()
-            out.append("1" if num in ("a", "an", "one") else str(_EN_UNITS[num]))
+            out.append(num if num.isdigit() else "1" if num in ("a", "an", "one") else str(_EN_UNITS[num]))
             take(m)
         for m in _ROMAN_LABEL.finditer(text):
             out.append(str(_roman(m["roman"])))

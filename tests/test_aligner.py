@@ -231,6 +231,7 @@ def test_numbers_in_words_meet_numerals_and_digits():
     ("定于上午10时23分和22时举行", "To be held at 10.23 a.m. and 10 p.m."),  # times, on a 12-hour clock
     ("截至2013年7月31日23时59分", "as at 2359Z on 31 July 2013"),
     ("三分之二多数和四分之一", "a two-thirds majority and a quarter"),  # fractions by their numerator
+    ("三分之一的儿童和十分之三的家庭", "one in three children and 3 out of 10 households"),  # ratios as counts
     ("200多万人", "more than 2 million people"),  # 多 between a number and its scale
     ("第五节和附件一", "Section V and annex I"),  # one-letter Roman numerals that label a part
     ("五. 过渡条款", "V. Transitional provision"),
