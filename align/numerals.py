@@ -180,7 +180,7 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
                 try:
                     out.append(_canonical(float(value) * _SCALES[scale]))
                     continue
-                except ValueError:
+                except (ValueError, OverflowError):  # no number a text means (a run of 400 digits): as written
                     pass
             out.append(value)
         elif m["cn"]:

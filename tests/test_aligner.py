@@ -259,6 +259,13 @@ def test_words_that_are_not_numbers(text, lang):
     assert [t for t in number_tokens(text, lang) if t not in ("2014", "2015")] == []
 
 
+def test_a_number_too_large_for_a_float_is_kept_as_written():
+    from align.numerals import number_tokens
+
+    digits = "9" * 400  # times its scale, no float holds it: it stays a string of digits, no error
+    assert number_tokens(digits + "万", "zh") == number_tokens(digits + " million", "en") == [digits]
+
+
 def test_may_is_a_month_only_in_a_date():
     from align.numerals import number_tokens
 
