@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import regex
 
-CN_NUMERAL = regex.compile(r"[零〇一二两兩三四五六七八九十百千]+")
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
              "九": 9}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
@@ -120,7 +119,8 @@ _ZH_HOUR = regex.compile(r"(?<!\d)(?P<h>1[3-9]|2[0-4])(?=\s*[时時])")
 _EN_FRACTION = regex.compile(
     r"\b(?P<num>an?|one|two|three|four|five|six|seven|eight|nine)[-\s]+(?:thirds?|quarters?|"
     r"(?:fourth|fifth|sixth|seventh|eighth|ninth|tenth)s?)\b"
-    # a ratio written as a count: one in three = 三分之一, 1 out of 5 = 五分之一
+    # a ratio written as a count: one in three = 三分之一, 1 out of 5 = 五分之一 (not the start of a compound or a
+    # range: "one in three-year terms", "two in 10 to 15")
     r"|\b(?P<num>one|two|three|four|five|six|seven|eight|nine|\d{1,2})\s+(?:in|out\s+of)\s+"
     r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\b(?!\s*(?:[-‑]|per|and|to)\b)",
     regex.IGNORECASE)
