@@ -131,7 +131,7 @@ OTHER_SHAPES = 0.01
 def _number_masks(texts: Sequence[str], lang: str = "") -> NDArray[np.uint64]:
     """A 64-bit mask per text with one bit per number it contains (hashed), as values
     (:func:`align.numerals.number_tokens`: 2 500 = 2,500, 200万 = 2 million, 三 = three, 3月 = March)."""
-    return _token_masks([number_tokens(unicodedata.normalize("NFKC", t), lang) for t in texts])
+    return _token_masks([number_tokens(t, lang) for t in texts])
 
 
 def _token_masks(token_sets: Sequence[Iterable[str]]) -> NDArray[np.uint64]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import regex
 
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
@@ -127,6 +129,9 @@ _EN_FRACTION = regex.compile(
 # digits that are no numbers: the exponent of a unit (km2 = 平方公里), a footnote mark glued to a word and its
 # punctuation ("website.3", "Questions,22")
 _NOT_DIGITS = regex.compile(r"(?<=\b[kcm]?m)[23]\b|(?<=\p{Ll}[.,;:)\"”’])\d{1,3}(?!\d|[.,]\d)")
+# a digit just before or just after a position (white space between): "3 May", "May 2015"
+_DIGIT_BEFORE = regex.compile(r"(?<=\d\s*)")
+_DIGIT_AFTER = regex.compile(r"\s*\d")
 
 
 def number_tokens(text: str, lang: str = "") -> list[str]:
@@ -140,7 +145,9 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
     (:func:`english_numbers`), one-letter Roman numerals that label a part (Section V = 第五节, annex I =
     附件一), "first" (首次) and month names (6 March 2015 = 2015年3月6日; "May" only next to a number).
     Digits glued to letters (km2, UF6) and footnote marks glued to a word ("website.3") are left out.
+    The text is read in NFKC form (full-width ２０１５ = 2015).
     """
+    text = unicodedata.normalize("NFKC", text)
     english = lang.lower().startswith("en")
     out: list[str] = []
     # times, fractions and labels are read first and blanked, so that the general scan does not read them again
@@ -172,6 +179,9 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
             take(m)
         out.extend("1" for _ in _FIRST.finditer(text))
     text = "".join(chars)
+    lead = len(text) - len(text.lstrip())  # the white space that opens the text
+    # what comes before and after a match is looked at in place (slices of a long paragraph would make reading
+    # it quadratic)
     for m in _NUMBER.finditer(text):
         if m["digits"]:
             value = regex.sub(r"[,\s]", "", m["digits"])
@@ -187,17 +197,18 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
             cn = m["cn"]
             ordinal = cn.startswith("第")
             cn = cn.removeprefix("第")
-            before, after = text[:m.start()], text[m.end():]
-            if (cn in ("百", "千") or _NOT_A_NUMBER.match(text, m.start()) or before.endswith(_WEEK)
-                    or (before.endswith(_APPROX_BEFORE) and cn[0] in "十百千") or _APPROX.search(text, m.start(),
-                                                                                            m.end() + 1)
-                    or after.startswith("分之")  # 三分之二: the denominator
-                    or (before.endswith(("(", "（")) and after.startswith((")", "）")))):  # (三) labels as (c) does
+            start, end = m.span()
+            if (cn in ("百", "千") or _NOT_A_NUMBER.match(text, start) or text.endswith(_WEEK, 0, start)
+                    or (text.endswith(_APPROX_BEFORE, 0, start) and cn[0] in "十百千")
+                    or _APPROX.search(text, start, end + 1)
+                    or text.startswith("分之", end)  # 三分之二: the denominator
+                    # (三) labels as (c) does
+                    or (text.endswith(("(", "（"), 0, start) and text.startswith((")", "）"), end))):
                 continue
             # 一 alone is a number as 第一, before a scale (一万), as a numerator (三分之一), a label (附件一)
             # or a heading (一. 导言)
-            one = ordinal or m["cnscale"] or before.endswith(("分之", "附件", "附录", "附錄", "附表")) or (
-                not before.strip() and after[:1] in ".．、")
+            one = ordinal or m["cnscale"] or text.endswith(("分之", "附件", "附录", "附錄", "附表"), 0, start) or (
+                start <= lead and text[end:end + 1] in ".．、")
             v = 1 if cn == "一" and one else 2 if cn in ("两", "兩") else chinese_number(cn)
             if v is not None and m["cnscale"]:
                 v = v * _SCALES[m["cnscale"]] or None
@@ -207,8 +218,7 @@ def number_tokens(text: str, lang: str = "") -> list[str]:
             out.append(str(_roman(m["roman"])))
         elif m["month"] and english:
             # "May" only in a date ("3 May", "May 2015"): else mostly the verb
-            if m["month"] != "May" or regex.search(r"\d\s*$", text[:m.start()]) or regex.match(r"\s*\d",
-                                                                                              text[m.end():]):
+            if m["month"] != "May" or _DIGIT_BEFORE.match(text, m.start()) or _DIGIT_AFTER.match(text, m.end()):
                 out.append(str(MONTHS[m["month"]]))
     if english:
         out.extend(str(v) for v in english_numbers(text))

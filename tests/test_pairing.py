@@ -59,6 +59,7 @@ def test_documents_share_numbers_as_values():
     later = doc("en", "The meeting will be held on 6 March 2015 at 3.35 p.m.", "It will consider paragraph 22.")
     assert _numbers(zh) == _numbers(en) == {"2015", "3", "6", "22"}
     assert _numbers(later) - _numbers(zh) == {"35"}
+    assert _numbers(doc("zh", "２０１５年第⑵段")) == {"2015", "2"}  # full-width forms, as the aligner reads them
 
 
 @pytest.fixture()
