@@ -71,8 +71,9 @@ ABBREVIATIONS = frozenset(
     """.split()
 )
 # Abbreviations after which a capitalised word usually continues the sentence.
-_NON_FINAL = frozenset("mr mrs ms dr prof messrs mme mlle h.e st no nos para paras art arts vol vols p pp "
-                       "ch chap sect sec fig figs ann cf e.g i.e viz vs al approx".split())
+_NON_FINAL = frozenset("mr mrs ms dr prof messrs mme mlle h.e st cf e.g i.e viz vs al approx".split())
+# The others (no, para, art, vol, p, fig...) stand before a number ("No. 5", "para. 3", "vol. II"); before a
+# capitalised word they end a sentence ("She said no. It was ...").
 
 _EN_CAND = regex.compile(r"[.!?]+[\"'”’)\]]*(?=\s+)|;(?=\s*\((?:[a-z]{1,4}|\d{1,3})\)\s)")
 _STARTER = regex.compile(r"\s+[\"'“‘(\[]*[\p{Lu}\p{N}\p{Han}]")

@@ -33,6 +33,9 @@ def test_chinese(text, expected):
     ("(a) To ensure safety; (b) To act.", ["(a) To ensure safety;", "(b) To act."]),
     ("Is it so? Yes! \u201cQuoted.\u201d Done.", ["Is it so?", "Yes!", "\u201cQuoted.\u201d", "Done."]),
     ("It costs $1.5 million, i.e. more.", ["It costs $1.5 million, i.e. more."]),
+    # abbreviations that stand before numbers end a sentence before a capitalised word
+    ("She said no. It was late. See vol. II and fig. 3. Art. 12 applies.",
+     ["She said no.", "It was late.", "See vol. II and fig. 3.", "Art. 12 applies."]),
 ])
 def test_english(text, expected):
     assert split_en(text) == expected
