@@ -70,8 +70,9 @@ def main() -> None:
     print("| temperature | " + " | ".join(f"{k} log-loss" for k in fit_sets) + " | mean |")
     print("|---|" + "---|" * (len(fit_sets) + 1))
     best = (np.inf, 1.0)
+    al = Aligner(emb)  # one aligner, so every sentence is embedded once for all temperatures
     for t in TEMPERATURES:
-        al = Aligner(emb, replace(DEFAULT_CONFIG, temperature=t))
+        al.config = replace(DEFAULT_CONFIG, temperature=t)
         losses = [log_loss(*beads(al, docs)) for docs in fit_sets.values()]
         mean = float(np.mean(losses))
         best = min(best, (mean, t))
@@ -81,7 +82,7 @@ def main() -> None:
     print(f"check at temperature {t:g} (synthetic sets on seed {a.check_seed}):\n")
     print("| set | ECE (10 bins) | median confidence, right beads | median confidence, wrong beads | beads |")
     print("|---|---|---|---|---|")
-    al = Aligner(emb, replace(DEFAULT_CONFIG, temperature=t))
+    al.config = replace(DEFAULT_CONFIG, temperature=t)
     for name in a.check.split(","):
         docs = load(name, a.check_seed)
         if not docs:
