@@ -47,7 +47,7 @@ import regex
 from numpy.typing import NDArray
 
 from .dp import band_around, dp, fits, full_band, path_posteriors
-from .embed.base import Composable, Embedder, compose_runs, encode_batched, signature
+from .embed.base import DEFAULT_EMBEDDER, Composable, Embedder, compose_runs, encode_batched, signature
 from .errors import AlignmentError
 from .lexicon import coverage, find_lexicon
 from .model import Alignment, Bead, Segment, join_segments
@@ -93,8 +93,9 @@ class AlignConfig:
     # the document pair: for comparing documents that may not be translations at all (pairing), where an
     # estimate would find the best of unrelated pairs "matched"; REFERENCE holds the built-in embedders'
     reference: tuple[float, float, float, float] | None = None
-    # confidence = posterior probability of the bead with all log-weights divided by ``temperature``
-    temperature: float = 2.5  # fitted by scripts/calibrate.py on Text+Berg and synthetic UN sets
+    # confidence = posterior probability of the bead with all log-weights divided by ``temperature``;
+    # None: the embedder's, fitted by scripts/calibrate.py on Text+Berg and synthetic UN sets (TEMPERATURE)
+    temperature: float | None = None
 
     def shapes(self) -> list[tuple[int, int]]:
         out = [(1, 0), (0, 1)]
@@ -117,6 +118,12 @@ REFERENCE: dict[str, tuple[float, float, float, float]] = {
     "use-m3": (0.739, 0.087, 0.022, 0.067),
     "me5-small": (0.877, 0.019, 0.775, 0.023),
 }
+
+# Temperature of the confidence per embedder: the least log-loss of predicted beads over Text+Berg and the
+# synthetic UN sets of seed 1 (scripts/calibrate.py; checked on seed 2 and the UDHR, docs/aligner.md#confidence).
+# The ensemble's is clearly higher (mean log-loss 0.086 at 4, 0.098 at 2.5); me5-small's best, 3, is within 0.3%
+# of 2.5, and other embedders (sentence-transformers models) cannot be fitted here: they get use-m3's.
+TEMPERATURE: dict[str, float] = {"use-m3": 2.5, "use-m3+me5-small": 4.0}
 
 # Bead shapes before any document is seen (the first pass's prior, and the pseudo-counts the re-estimate
 # starts from): mostly 1-1, merges of two sentences on either side common, insertions and deletions rare.
@@ -725,7 +732,8 @@ class Aligner:
 
     def _confidences(self, L: _Lattice, model: _Model, n: int, m: int, steps) -> list[float]:
         """Log posterior probability of each bead of ``steps`` at the calibrated temperature."""
-        return path_posteriors(self._scores(L, model, self.config.temperature), L.shapes, L.lo, L.W, n, m, steps)
+        t = self.config.temperature or TEMPERATURE.get(self.embedder.name, TEMPERATURE[DEFAULT_EMBEDDER])
+        return path_posteriors(self._scores(L, model, t), L.shapes, L.lo, L.W, n, m, steps)
 
     def _uncertain(self, steps, post: list[float], n, m, radius: int = 1) -> tuple[NDArray, NDArray]:
         """Sentences within ``radius`` of a bead that is not a 1-1 with posterior >= 0.5."""

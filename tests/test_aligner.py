@@ -1,4 +1,5 @@
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -6,7 +7,7 @@ from conftest import ComposableTable, TableEmbedder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from align.aligner import AlignConfig, Aligner
+from align.aligner import DEFAULT_CONFIG, AlignConfig, Aligner
 from align.errors import AlignmentError
 from align.evaluate import count, scores
 from align.model import Segment
@@ -316,6 +317,27 @@ def test_posterior_confidence_falls_where_the_evidence_is_split():
     assert by[((0,), (0,))] > 0.9 and by[((3,), (4,))] > 0.9
     doubtful = [s for (bs, bt), s in by.items() if 1 in bs or 1 in bt or 2 in bt]
     assert doubtful and all(0.2 < s < 0.8 for s in doubtful), by
+
+
+def test_confidence_temperature_follows_the_embedder():
+    """Each built-in embedder's confidences use its own fitted temperature, others the default's, and an
+    explicit ``temperature`` wins."""
+    from align.aligner import TEMPERATURE
+
+    src = [Segment(t) for t in ("k1", "k2", "k3", "k4")]
+    tgt = [Segment(t) for t in ("k1", "k2", "k2", "k3", "k4")]
+
+    def scores(name, temperature=None):
+        emb = TableEmbedder()
+        emb.name = name
+        a = Aligner(emb, replace(DEFAULT_CONFIG, temperature=temperature)).align(src, tgt, "en", "en")
+        return [b.score for b in a.beads]
+
+    ensemble = "use-m3+me5-small"
+    assert TEMPERATURE[ensemble] != TEMPERATURE["use-m3"]
+    assert scores(ensemble) == scores("table", TEMPERATURE[ensemble])
+    assert scores("table") == scores("st:LaBSE") == scores("table", TEMPERATURE["use-m3"])
+    assert scores(ensemble) != scores("use-m3")
 
 
 def test_shape_prior_follows_the_document():
