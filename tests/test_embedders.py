@@ -93,8 +93,22 @@ def test_sentence_transformers_backend_with_converted_model(converted_e5, monkey
 def test_missing_local_model_is_a_clear_error(tmp_path, monkeypatch):
     pytest.importorskip("sentence_transformers")
     monkeypatch.delenv("TMBUILD_ALLOW_DOWNLOAD", raising=False)
-    with pytest.raises(EmbedderError, match="local model folder"):
-        get_embedder(f"st:{tmp_path / 'nowhere'}")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    for model, says in ((tmp_path / "nowhere", "no such model folder"),
+                        (tmp_path / "empty", "not a sentence-transformers model folder"),
+                        (tmp_path / "file.txt", "is a file, not a model folder"),
+                        ("./nowhere", "no such model folder"),
+                        ("sentence-transformers/LaBSE", "neither a folder nor a model in the local Hugging Face "
+                                                        "cache .* TMBUILD_ALLOW_DOWNLOAD=1"),
+                        ("LaBSE", "neither a folder nor a model in the local Hugging Face cache")):
+        with pytest.raises(EmbedderError, match=says) as err:
+            get_embedder(f"st:{model}")
+        assert "\n" not in str(err.value) and "convert-e5" in str(err.value)
 
 
 def test_use_m3_weights_are_cached_memory_mapped_and_checked(tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ a hub model once.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,8 +23,9 @@ class SentenceTransformerEmbedder:
     def __init__(self, model: str) -> None:
         st = require("sentence_transformers", "sentence-transformers", extra="st")
         online = os.environ.get("TMBUILD_ALLOW_DOWNLOAD") == "1"
+        source = _check_source(model, online)
         try:
-            self._model = st.SentenceTransformer(model, device="cpu", local_files_only=not online)
+            self._model = st.SentenceTransformer(source, device="cpu", local_files_only=not online)
         except Exception as e:  # noqa: BLE001 - sentence-transformers raises many kinds
             raise EmbedderError(
                 f"cannot load sentence-transformers model {model!r}: {type(e).__name__}: "
@@ -43,3 +45,36 @@ class SentenceTransformerEmbedder:
         vecs = self._model.encode(texts, batch_size=32, convert_to_numpy=True,
                                   normalize_embeddings=True, show_progress_bar=False)
         return normalise(vecs)
+
+
+# a Hugging Face hub id: NAME or ORG/NAME; anything else (/models/labse, ./labse, C:\labse) is a folder
+_HUB_ID = re.compile(r"(?:[A-Za-z0-9][\w.-]*/)?[A-Za-z0-9][\w.-]*")
+_FIX = ("give the folder of a sentence-transformers model (`tmbuild convert-e5 DIR` writes one), or the name of "
+        "a model in the local Hugging Face cache")
+
+
+def _check_source(model: str, online: bool) -> str:
+    """The folder or hub id to load ``model`` from; an :class:`EmbedderError` that says what is wrong where it
+    cannot be there, before sentence-transformers tries (its own errors speak of config keys, or of
+    huggingface.co, which tmbuild does not call without TMBUILD_ALLOW_DOWNLOAD)."""
+    path = os.path.expanduser(model)
+    if os.path.exists(path) or not _HUB_ID.fullmatch(model):
+        if not os.path.exists(path):
+            raise EmbedderError(f"no such model folder {model!r}: {_FIX}")
+        if not os.path.isdir(path):
+            raise EmbedderError(f"{model!r} is a file, not a model folder: {_FIX}")
+        if not any(os.path.exists(os.path.join(path, f)) for f in ("modules.json", "config.json")):
+            raise EmbedderError(f"{model!r} is not a sentence-transformers model folder (it has no modules.json "
+                                f"or config.json): {_FIX}")
+        return path
+    if online:
+        return model
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    # sentence-transformers also looks a bare name up under sentence-transformers/
+    ids = [model] if "/" in model else [model, f"sentence-transformers/{model}"]
+    if not any(os.path.isdir(os.path.join(HF_HUB_CACHE, "models--" + i.replace("/", "--"))) for i in ids):
+        raise EmbedderError(f"{model!r} is neither a folder nor a model in the local Hugging Face cache "
+                            f"({HF_HUB_CACHE}), and tmbuild does not download: {_FIX}, or set "
+                            "TMBUILD_ALLOW_DOWNLOAD=1 once to fetch it")
+    return model
