@@ -3,7 +3,10 @@
 Chinese sentences end at 。！？ (full- or half-width), at …… and at ？！ runs,
 with closing quotes and brackets kept on the sentence they close; an
 ellipsis before a comma or colon does not end one, and punctuation alone
-("。……后来") opens the next sentence. A ； ends a sentence where a new
+("。……后来") opens the next sentence. A quotation that ends in 。！？ runs on
+into the speech tag after it (“你来了？”他问道。 / “好！”她说，“走吧。”),
+as the English sentence does ("Are you here?" he asked.); a tag that
+introduces the next quotation (黛玉冷笑道：“……”) starts a sentence. A ； ends a sentence where a new
 sub-item label follows ("；(b)" / "；（二）"), since UN sub-paragraphs run on
 with semicolons.
 
@@ -34,10 +37,20 @@ _ZH_END = regex.compile(
 )
 
 
+# after a closing quote: a short clause with a verb of saying that ends or continues the sentence (not a colon:
+# that one introduces the next quotation)
+_ZH_QUOTES = "”’」』\"'"
+_SPEECH_TAG = regex.compile(
+    r"\s*[^\p{P}\s]{0,10}?(?:说|說|道|问|問|答|喊|叫|嚷|骂|罵|叹|嘆|笑|哭|吼|嘀咕|嘟囔|回答|补充|補充)"
+    r"(?:[了着著]|道)?\s*[。，,.]")
+
+
 def split_zh(text: str) -> list[str]:
     out, start = [], 0
     for m in _ZH_END.finditer(text):
         end = m.end()
+        if text[end - 1] in _ZH_QUOTES and _SPEECH_TAG.match(text, end):
+            continue  # “你来了？”他问道。: the tag finishes the sentence
         piece = text[start:end].strip()
         if piece and _has_words(piece):
             out.append(piece)

@@ -17,6 +17,12 @@ from align.segment import split_en, split_zh
     ("等等......：甲、乙。", ["等等......：甲、乙。"]),
     ("她点头。……后来呢？没人知道！", ["她点头。", "……后来呢？", "没人知道！"]),
     ("好。……", ["好。……"]),
+    # a quotation runs on into its speech tag, as in English ("Are you here?" he asked.)
+    ("“你来了？”他问道。“是的……”她低声说。", ["“你来了？”他问道。", "“是的……”她低声说。"]),
+    ("「你好！」她說，「請坐。」", ["「你好！」她說，「請坐。」"]),
+    # a tag that introduces the next quotation, or a clause that is not a tag, starts a sentence
+    ("忙道：“别生气！”黛玉冷笑道：“我生什么气？”", ["忙道：“别生气！”", "黛玉冷笑道：“我生什么气？”"]),
+    ("“再见。”她走了。", ["“再见。”", "她走了。"]),
 ])
 def test_chinese(text, expected):
     assert split_zh(text) == expected
