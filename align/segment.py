@@ -6,9 +6,9 @@ ellipsis before a comma or colon does not end one, and punctuation alone
 ("。……后来") opens the next sentence. A quotation that ends in 。！？ runs on
 into the speech tag after it (“你来了？”他问道。 / “好！”她说，“走吧。”),
 as the English sentence does ("Are you here?" he asked.); a tag that
-introduces the next quotation (黛玉冷笑道：“……”) starts a sentence. A ； ends a sentence where a new
-sub-item label follows ("；(b)" / "；（二）"), since UN sub-paragraphs run on
-with semicolons.
+introduces the next quotation (黛玉冷笑道：“……”) starts a sentence. A ；
+ends a sentence where a new sub-item label follows ("；(b)" / "；（二）"),
+since UN sub-paragraphs run on with semicolons.
 
 English sentences end at . ! ? followed by white space and something that
 can start a sentence, except after an abbreviation (Mr., No., para., e.g.),

@@ -93,7 +93,6 @@ def test_sentence_transformers_backend_with_converted_model(converted_e5, monkey
 def test_missing_local_model_is_a_clear_error(tmp_path, monkeypatch):
     pytest.importorskip("sentence_transformers")
     monkeypatch.delenv("TMBUILD_ALLOW_DOWNLOAD", raising=False)
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
     import huggingface_hub.constants
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
