@@ -70,10 +70,12 @@ def _check_source(model: str, online: bool) -> str:
     if online:
         return model
     from huggingface_hub.constants import HF_HUB_CACHE
+    from huggingface_hub.file_download import repo_folder_name
 
     # sentence-transformers also looks a bare name up under sentence-transformers/
     ids = [model] if "/" in model else [model, f"sentence-transformers/{model}"]
-    if not any(os.path.isdir(os.path.join(HF_HUB_CACHE, "models--" + i.replace("/", "--"))) for i in ids):
+    if not any(os.path.isdir(os.path.join(HF_HUB_CACHE, repo_folder_name(repo_id=i, repo_type="model")))
+               for i in ids):
         raise EmbedderError(f"{model!r} is neither a folder nor a model in the local Hugging Face cache "
                             f"({HF_HUB_CACHE}), and tmbuild does not download: {_FIX}, or set "
                             "TMBUILD_ALLOW_DOWNLOAD=1 once to fetch it")
