@@ -122,10 +122,7 @@ def apply_edit(beads: Sequence[Bead], edit: dict, n_src: int, n_tgt: int, when: 
     action = edit.get("action")
     if action not in ACTIONS:
         raise EditError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
-    try:
-        src, tgt = tuple(int(i) for i in edit.get("src", ())), tuple(int(i) for i in edit.get("tgt", ()))
-    except (TypeError, ValueError):
-        raise EditError("src and tgt are lists of sentence numbers") from None
+    src, tgt = _ids(edit.get("src", ()), "src"), _ids(edit.get("tgt", ()), "tgt")
     beads = list(beads)
     k = find(beads, src, tgt)
     b = beads[k]
@@ -194,18 +191,28 @@ def apply_edit(beads: Sequence[Bead], edit: dict, n_src: int, n_tgt: int, when: 
         if not 1 <= count <= len(beads) - k:
             raise EditError(f"count must be between 1 and {len(beads) - k}")
         made: list[Bead] = []
-        for nb in edit.get("beads") or ():
-            try:
-                made += _made(tuple(int(i) for i in nb.get("src", ())), tuple(int(i) for i in nb.get("tgt", ())),
-                              when)
-            except (AttributeError, TypeError, ValueError):
-                raise EditError("beads is a list of {\"src\": [...], \"tgt\": [...]}") from None
+        new = edit.get("beads") or ()
+        if not isinstance(new, list) or not all(isinstance(nb, dict) for nb in new):
+            raise EditError("beads is a list of {\"src\": [...], \"tgt\": [...]}")
+        for nb in new:
+            made += _made(_ids(nb.get("src", ()), "src"), _ids(nb.get("tgt", ()), "tgt"), when)
         out = beads[:k] + made + beads[k + count:]
     check_cover(out, n_src, n_tgt)
     return out
 
 
+MAX_SENTENCE = 10_000_000  # sentence numbers are below this (a document of ten million sentences)
+
+
 def _int(v: object, name: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, int):
+    if isinstance(v, bool) or not isinstance(v, int) or not -MAX_SENTENCE <= v <= MAX_SENTENCE:
         raise EditError(f"{name} must be a whole number")
     return v
+
+
+def _ids(v: object, name: str) -> tuple[int, ...]:
+    """A list of sentence numbers: whole numbers (not 0.5, not true), 0 or more, as JSON gives them."""
+    if not isinstance(v, (list, tuple)) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 <= i < MAX_SENTENCE for i in v):
+        raise EditError(f"src and tgt are lists of sentence numbers (whole numbers from 0; {name} is not)")
+    return tuple(v)

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 from conftest import ROOT, review_store
@@ -34,14 +35,25 @@ def served(tmp_path_factory):
     if not line.startswith("tmbuild serve: http://"):
         proc.kill()
         pytest.fail(f"tmbuild serve did not start: {line}{proc.stderr.read()}")
-    url = line.split()[2].rstrip("/")
+    tokened = line.split()[2]  # http://127.0.0.1:PORT/?token=...: the URL a user opens
+    url, token = tokened.split("/?token=")
+    assert len(token) >= 20
+    TOKENED["url"] = tokened
+    # scripts send the token in a header (urllib here); the browser gets it from the URL, then a cookie
+    opener = urllib.request.build_opener()
+    opener.addheaders = [("Authorization", f"token {token}")]
+    urllib.request.install_opener(opener)
     yield url, store
+    urllib.request.install_opener(urllib.request.build_opener())
     proc.terminate()
     proc.wait(timeout=30)
 
 
+TOKENED: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
-def browser():
+def browser(served):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -51,6 +63,7 @@ def browser():
                 "--lang=en-US", "--force-device-scale-factor=1"):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    driver.get(TOKENED["url"])  # as a user opens the printed URL: the page keeps the token in a cookie
     yield driver
     driver.quit()
 
@@ -100,7 +113,6 @@ def test_search_as_you_type_shows_highlighted_hits(served, browser):
 
 def test_fix_a_wrong_bead_with_the_keyboard_reload_and_export(served, browser, tmp_path):
     import json
-    import urllib.request
 
     from selenium.webdriver.common.by import By
 

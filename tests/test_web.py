@@ -158,3 +158,129 @@ def test_a_read_only_store_is_searched_and_shown_and_refuses_edits(built, tmp_pa
         r = _post(client, "/api/documents/1/edit", {"action": "unalign", "src": [0], "tgt": [0]})
         assert r.status_code == 400 and "read-only" in r.json()["error"]
     store.close()
+
+
+# ------------------------------------------------------------------ hardening: token, limits, malformed input
+
+TOKEN = "test-token-0123456789"
+
+
+@pytest.fixture()
+def guarded(built, tmp_path):
+    shutil.copytree(built, tmp_path / "store")
+    store = Store.open(tmp_path / "store")
+    with TestClient(create_app(store, token=TOKEN, port=8731), base_url=ORIGIN) as client:
+        client.store = store
+        yield client
+    store.close()
+
+
+def test_every_request_needs_the_token_which_the_first_page_keeps_in_a_cookie(guarded):
+    for path in ("/", "/documents/1", "/api/documents", "/api/search?q=x", "/static/app.js", "/api/export.tmx"):
+        r = guarded.get(path)
+        assert r.status_code == 403 and "token" in r.json()["error"], path
+    edit = {"action": "unalign", "src": [0], "tgt": [0]}
+    assert guarded.post("/api/documents/1/edit", json=edit).status_code == 403
+    assert guarded.get("/api/documents", params={"token": "wrong-token-000"}).status_code == 403
+    assert guarded.get("/api/documents", headers={"Authorization": f"token {TOKEN}"}).status_code == 200
+    r = guarded.get("/", params={"token": TOKEN})  # the URL tmbuild serve prints
+    assert r.status_code == 200 and "tmbuild-token-8731" in r.headers["set-cookie"]
+    assert "HttpOnly" in r.headers["set-cookie"] and "SameSite=Strict" in r.headers["set-cookie"]
+    assert guarded.get("/api/documents").status_code == 200  # the cookie now
+    assert _post(guarded, "/api/documents/1/edit", edit).status_code == 200
+
+
+def test_responses_carry_the_security_headers(guarded):
+    for r in (guarded.get("/", params={"token": TOKEN}), guarded.get("/api/documents"), guarded.get("/nowhere")):
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+        assert "script-src 'self'" in r.headers["content-security-policy"]
+        assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/api/documents/%C2%B2", "/api/documents/99999999999999999999999",
+                                  "/api/documents/%00", "/api/documents/1e3", "/api/documents/-1"])
+def test_malformed_document_numbers_are_404(app, path):
+    r = app.get(path)
+    assert r.status_code == 404 and "documents are numbered" in r.json()["error"]
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"action": "unalign", "src": [1e999], "tgt": [0]}',
+    b'{"action": "unalign", "src": [0.5], "tgt": [0]}',
+    b'{"action": "unalign", "src": [true], "tgt": [0]}',
+    b'{"action": "unalign", "src": [NaN], "tgt": [0]}',
+    b'{"action": "unalign", "src": [-1], "tgt": [0]}',
+    b'{"action": "replace", "src": [0], "tgt": [0], "beads": [[1]]}',
+    b'{"action": "split", "src": [0], "tgt": [0], "src_at": 1e999}',
+    b'{"a": ' * 5000 + b'1' + b'}' * 5000,
+    b'[' * 4000 + b']' * 4000,
+])
+def test_malformed_bodies_are_400_and_change_nothing(app, raw):
+    before = app.get("/api/documents/1").json()
+    r = app.post("/api/documents/1/edit", content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code in (400, 413) and r.json()["error"], raw[:60]
+    assert app.get("/api/documents/1").json() == before
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(app):
+    """By its Content-Length here; test_a_streamed_body_is_cut_off_at_the_limit sends one without."""
+    r = app.post("/api/documents/1/edit", content=b'{"x": "' + b"a" * 400_000 + b'"}',
+                 headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and "bytes" in r.json()["error"]
+    r = app.post("/api/documents/1/edit", content=b"x" * 200_000, headers={"Content-Type": "text/plain"})
+    assert r.status_code in (403, 413)
+
+
+@pytest.mark.parametrize("bound, good, bad", [
+    ("127.0.0.1", ["127.0.0.1:8731", "localhost:8731"], ["evil.example:8731", "127.0.0.2:8731"]),
+    ("127.0.0.2", ["127.0.0.2:8731"], ["evil.example", "localhost:8731", "127.0.0.1:8731"]),
+    ("::1", ["[::1]:8731", "localhost:8731"], ["evil.example:8731", "[::2]:8731"]),
+])
+def test_a_loopback_server_answers_only_to_its_own_address(built, tmp_path, bound, good, bad):
+    shutil.copytree(built, tmp_path / "store")
+    store = Store.open(tmp_path / "store", readonly=True)
+    with TestClient(create_app(store, host=bound), base_url=ORIGIN) as client:
+        for host in good:
+            assert client.get("/api/status", headers={"Host": host}).status_code == 200, host
+        for host in bad:
+            r = client.get("/api/status", headers={"Host": host})
+            assert r.status_code == 400 and "answers to" in r.json()["error"], host
+    store.close()
+
+
+def test_a_streamed_body_is_cut_off_at_the_limit(built, tmp_path):
+    """A real server (the test client reads a body whole before the app sees it): a chunked body with no
+    Content-Length is answered 413 once the limit is passed; the client never gets to send 4 MB."""
+    import select
+    import socket
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    shutil.copytree(built, tmp_path / "store")
+    proc = subprocess.Popen([sys.executable, "-m", "corpus", "serve", "--store", str(tmp_path / "store"), "--port",
+                             "0", "--no-token"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("tmbuild serve: http://"), line + proc.stderr.read()
+        port = int(line.split()[2].rstrip("/").rsplit(":", 1)[1])
+        sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        sock.sendall(b"POST /api/documents/1/edit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+                     b"\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"%x\r\n" % 65536 + b" " * 65536 + b"\r\n"
+        sent, answer = 0, b""
+        while sent < 4_000_000 and not answer:
+            try:
+                sock.sendall(chunk)
+                sent += 65536
+            except OSError:
+                break  # the server closed the connection: its answer is waiting
+            if select.select([sock], [], [], 0.01)[0]:
+                answer = sock.recv(65536)
+        answer = answer or sock.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 413"), (sent, answer[:200])
+        assert sent < 4_000_000
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

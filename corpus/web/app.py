@@ -4,25 +4,33 @@ Every endpoint calls the store methods the CLI calls (lookup, documents, edits, 
 no logic of its own. Handlers are coroutines that run one at a time on the server's event loop, so the one
 store connection is never used by two requests at once.
 
-Safety: segment text reaches the page as JSON and is put into it as text, never as markup; requests that
-change the store are POSTs with a JSON body whose ``Origin`` (when the browser sends one) is the app's own,
-and a server bound to the loopback address answers only to loopback host names (no DNS rebinding); only
-documents of the store can be read, by their number.
+Safety, as a local server should have it (:class:`Guard`): every page and API request carries the server's
+random token (the URL printed at start has it; the first page sets it as a cookie); a server bound to a
+loopback address answers only to that address (and ``localhost`` for 127.0.0.1 and ::1): no DNS rebinding;
+request bodies are a few KB at most, refused before more is read; every response says
+``Content-Security-Policy`` (own scripts and styles only, no frames), ``X-Frame-Options: DENY`` and
+``nosniff``. Segment text reaches the page as JSON and is put into it as text, never as markup; requests
+that change the store are POSTs with a JSON body whose ``Origin`` (when the browser sends one) is the app's
+own; only documents of the store can be read, by their number.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
+import re
+import secrets
 import socket
 import sys
 import tempfile
+from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -34,13 +42,25 @@ from ..review import EditError, StaleEdit
 from ..store import MAX_K, MODES, NotFound, Store, StoreBusy, StoreReadOnly
 
 STATIC = Path(__file__).with_name("static")
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 DEFAULT_PORT = 8731
 MAX_QUERY = 2_000  # characters of a search query
+MAX_BODY = 16 * 1024  # bytes of a request body (an edit is a few hundred)
+MAX_JSON_DEPTH = 16  # nesting of a request's JSON (an edit has 4 levels)
+MAX_DOC_DIGITS = 12  # a document number has at most this many digits
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                 b"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),  # the token in a page's URL never leaves in a Referer
+]
 
 
-def create_app(store: Store, *, host: str = "127.0.0.1") -> Starlette:
-    """The app over an open store (writable for edits; a read-only store is searched and shown)."""
+def create_app(store: Store, *, host: str = "127.0.0.1", token: str | None = None, port: int | None = None
+               ) -> Starlette:
+    """The app over an open store (writable for edits; a read-only store is searched and shown). ``host`` is
+    the address the server is bound to; ``token``, when given, is required on every request
+    (:class:`Guard`); ``port`` names its cookie (cookies do not tell ports apart)."""
 
     def page(name: str):
         async def endpoint(request: Request) -> Response:
@@ -108,6 +128,11 @@ def create_app(store: Store, *, host: str = "127.0.0.1") -> Starlette:
                 else 403 if isinstance(exc, _Forbidden) else 400)
         return JSONResponse({"error": str(exc)}, status_code=code)
 
+    async def broken(request: Request, exc: Exception) -> Response:
+        # no request should reach this: said in one line on the server's stderr, answered without a traceback
+        print(f"tmbuild serve: {request.method} {request.url.path}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return JSONResponse({"error": f"the server failed on this request ({type(exc).__name__})"}, status_code=500)
+
     routes = [
         Route("/", page("search.html")),
         Route("/documents", page("documents.html")),
@@ -121,11 +146,102 @@ def create_app(store: Store, *, host: str = "127.0.0.1") -> Starlette:
         Route("/api/export.tmx", export_tmx),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    middleware = []
-    if host in LOOPBACK:
-        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(LOOPBACK)))
+    middleware = [Middleware(Guard, hosts=allowed_hosts(host), token=token, port=port)]
     return Starlette(routes=routes, middleware=middleware,
-                     exception_handlers={TmbuildError: failed})  # its subclasses too
+                     exception_handlers={TmbuildError: failed, Exception: broken})  # their subclasses too
+
+
+def allowed_hosts(host: str) -> frozenset[str] | None:
+    """The ``Host`` names a server bound to ``host`` answers to: a loopback address answers to itself alone
+    (and ``localhost`` for 127.0.0.1 and ::1), whatever name a DNS record gives it; None (any name) for
+    other addresses, which the token protects."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        name = "127.0.0.1"
+    try:
+        ip = ipaddress.ip_address(name)
+    except ValueError:
+        return None
+    if not ip.is_loopback:
+        return None
+    literal = f"[{ip.compressed}]" if ip.version == 6 else ip.compressed
+    return frozenset({literal, "localhost"} if ip.compressed in ("127.0.0.1", "::1") else {literal})
+
+
+class Guard:
+    """ASGI middleware in front of every route: the ``Host`` check, the token, the body limit, the security
+    headers. A refused request gets a short JSON answer (4xx) and nothing of it reaches the app."""
+
+    def __init__(self, app, hosts: frozenset[str] | None, token: str | None, port: int | None) -> None:
+        self.app, self.hosts, self.token = app, hosts, token
+        self.cookie = f"tmbuild-token-{port}" if port else "tmbuild-token"
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+        async def secured(message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            await send(message)
+
+        host = headers.get("host", "")
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if self.hosts is not None and name.lower() not in self.hosts:
+            return await _refuse(secured, 400, f"this server answers to {' or '.join(sorted(self.hosts))}, not to "
+                                               f"the host name {host!r}")
+        set_cookie = False
+        if self.token is not None:
+            in_url = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [None])[0]
+            auth = headers.get("authorization", "")
+            given = auth.split(None, 1)[1].strip() if auth.lower().startswith(("token ", "bearer ")) else in_url
+            cookie = SimpleCookie()
+            try:
+                cookie.load(headers.get("cookie", ""))
+            except Exception:  # noqa: BLE001 - a malformed cookie header is no token
+                pass
+            held = cookie[self.cookie].value if self.cookie in cookie else None
+            if not any(t is not None and hmac.compare_digest(t.encode(), self.token.encode()) for t in (given, held)):
+                return await _refuse(secured, 403, "this server needs its token: open the URL that tmbuild serve "
+                                                   "printed (with ?token=...), or send Authorization: token TOKEN")
+            set_cookie = in_url is not None and given == in_url and held != in_url  # a page opened by its URL
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return await _refuse(secured, 413, f"the request body is over {MAX_BODY} bytes; an edit is smaller")
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > MAX_BODY:
+                    raise _TooLarge()
+            return message
+
+        async def answer(message) -> None:
+            if set_cookie and message["type"] == "http.response.start":
+                value = f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict"
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"set-cookie", value.encode("latin-1"))]}
+            await secured(message)
+
+        try:
+            await self.app(scope, limited, answer)
+        except _TooLarge:
+            await _refuse(secured, 413, f"the request body is over {MAX_BODY} bytes; an edit is smaller")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _refuse(send, status: int, message: str) -> None:
+    body = json.dumps({"error": message}).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class _Forbidden(TmbuildError):
@@ -134,8 +250,8 @@ class _Forbidden(TmbuildError):
 
 def _doc_id(request: Request) -> int:
     raw = request.path_params["doc_id"]
-    if not raw.isdigit():
-        raise NotFound(f"no document {raw!r} in this store (documents are numbered)")
+    if not re.fullmatch(rf"[0-9]{{1,{MAX_DOC_DIGITS}}}", raw):  # ASCII digits: "²" is a digit to str.isdigit
+        raise NotFound(f"no document {raw[:40]!r} in this store (documents are numbered)")
     return int(raw)
 
 
@@ -144,19 +260,48 @@ async def _json_body(request: Request, required: bool = True) -> dict:
     on another site can send neither this content type nor our origin)."""
     origin = request.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
-        raise _Forbidden(f"a request from {origin} may not change this store")
-    raw = await request.body()
+        raise _Forbidden(f"a request from {origin[:100]} may not change this store")
+    is_json = request.headers.get("content-type", "").split(";")[0].strip() == "application/json"
+    if not is_json and (required or request.headers.get("content-length", "0") != "0"):
+        raise _Forbidden("send the edit as JSON (Content-Type: application/json)")  # before reading the body
+    raw = await request.body()  # at most MAX_BODY bytes (Guard)
     if not raw and not required:
         return {}
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise _Forbidden("send the edit as JSON (Content-Type: application/json)")
+    if _depth(raw) > MAX_JSON_DEPTH:
+        raise EditError(f"the body nests deeper than {MAX_JSON_DEPTH} levels; an edit is a flat object")
     try:
-        body = json.loads(raw)
-    except ValueError as e:
-        raise EditError(f"the body is not JSON ({e})") from None
+        body = json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as e:
+        raise EditError(f"the body is not JSON ({str(e)[:100]})") from None
     if not isinstance(body, dict):
         raise EditError("the body is a JSON object")
     return body
+
+
+def _depth(raw: bytes) -> int:
+    """How deep ``[`` and ``{`` nest in ``raw`` (strings ignored), without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for c in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == 0x5C:  # backslash
+                escaped = True
+            elif c == 0x22:
+                in_string = False
+        elif c == 0x22:
+            in_string = True
+        elif c in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number")
 
 
 def _number(raw: str, name: str, kind: type, lo: float, hi: float):
@@ -179,13 +324,22 @@ def open_for_serving(store_dir: Path) -> Store:
         return Store.open(store_dir, readonly=True)
 
 
-def serve(store_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, ready=None) -> int:
-    """Run the app until interrupted: the store and the model loaded once, the URL printed when it answers."""
+def serve(store_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, ready=None, token: str | None = ""
+          ) -> int:
+    """Run the app until interrupted: the store and the model loaded once, the URL printed when it answers.
+    ``token``: "" for a new random one, None for none (anyone who reaches the port may edit)."""
     import uvicorn
 
-    if host not in LOOPBACK:
-        print(f"tmbuild: serving on {host}: anyone who can reach this machine can read and edit the store",
-              file=sys.stderr)
+    if token == "":
+        token = secrets.token_urlsafe(24)
+    if token is not None and not re.fullmatch(r"[A-Za-z0-9_.~-]{8,200}", token):
+        raise InputError("--token: 8 to 200 letters, digits, '-', '_', '.' or '~'")
+    if token is None:
+        print("tmbuild: serving without a token: anyone who can reach the port, other accounts of this machine "
+              "included, can read and edit the store", file=sys.stderr)
+    elif allowed_hosts(host) is None:
+        print(f"tmbuild: serving on {host}: anyone who can reach this machine and has the URL can read and edit "
+              "the store", file=sys.stderr)
     try:
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -195,7 +349,10 @@ def serve(store_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, re
     store = open_for_serving(store_dir)
     try:
         store.lookup("warm up", k=1, mode="semantic")  # loads the model now, not on the first query
-        url = f"http://{'[' + host.strip('[]') + ']' if ':' in host else host}:{sock.getsockname()[1]}/"
+        bound = sock.getsockname()[1]
+        url = f"http://{'[' + host.strip('[]') + ']' if ':' in host else host}:{bound}/"
+        if token:
+            url += f"?token={token}"
 
         class Server(uvicorn.Server):
             async def startup(self, sockets=None) -> None:
@@ -205,7 +362,8 @@ def serve(store_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, re
                     if ready:
                         ready(url)
 
-        config = uvicorn.Config(create_app(store, host=host), log_level="warning", lifespan="off")
+        config = uvicorn.Config(create_app(store, host=host, token=token, port=bound), log_level="warning",
+                                lifespan="off")
         Server(config).run(sockets=[sock])
     finally:
         store.close()

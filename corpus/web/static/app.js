@@ -14,7 +14,10 @@ async function api(path, body) {
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "class") e.className = v; else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
+    if (k === "class") e.className = v;
+    else if (k === "text") e.textContent = v;
+    else if (k === "style") e.style.cssText = v;  // through the CSSOM: the page's CSP allows no style attributes
+    else e.setAttribute(k, v);
   }
   for (const c of children) if (c !== null && c !== undefined) e.append(c);
   return e;
