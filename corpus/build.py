@@ -71,16 +71,17 @@ def inputs_fingerprint(found: tuple[list[Path], list[Unpaired]], embedder: Embed
     return h.hexdigest()
 
 
-def open_or_create(store_dir: Path, embedder: Embedder, src_lang: str = "zh", tgt_lang: str = "en") -> Store:
+def open_or_create(store_dir: Path, embedder: Embedder, src_lang: str = "zh", tgt_lang: str = "en",
+                   lock: WriterLock | None = None) -> Store:
     """The store in ``store_dir`` (created when missing), opened for writing: this process holds its writer
-    lock until the store is closed, so two builds never interleave."""
+    lock (``lock``, or taken here) until the store is closed, so two builds never interleave."""
     if store_dir.exists() and not store_dir.is_dir():
         raise StoreError(f"{store_dir}: is a file; give a folder for the store")
-    lock = WriterLock(store_dir)  # first: deciding "missing, create it" must not race another build
+    lock = lock or WriterLock(store_dir)  # first: deciding "missing, create it" must not race another build
     try:
         Store.discard_empty(store_dir)
     except BaseException:
-        lock.release()
+        lock.abandon()
         raise
     if Store.exists(store_dir):
         store = Store.open(store_dir, lock=lock)

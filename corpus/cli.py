@@ -17,7 +17,7 @@ from align.errors import InputError, TmbuildError
 
 from . import exports
 from .batch import AlignSettings
-from .files import STDIO, is_stdio, os_error_text
+from .files import STDIO, is_stdio, os_error_text, shown
 from .langtags import LangCodes
 from .pairing import DEFAULT_THRESHOLD
 from .pipeline import DEFAULT_ENGINE, ENGINES
@@ -180,7 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
                                    "lock while it runs (a store another process is changing is served read-only).")
     _store_arg(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=_number(int, 0), default=8731, help="port (default 8731; 0 picks a free one)")
+    p.add_argument("--port", type=_number(int, 0, 65535), default=8731,
+                   help="port (default 8731; 0 picks a free one)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--token", help="the token every request must carry (default: a new random one, printed in "
+                                   "the URL)")
+    g.add_argument("--no-token", action="store_true",
+                   help="require no token (anyone who can reach the port can read and edit the store)")
     _add_common(p)
     p.set_defaults(func=cmd_serve)
 
@@ -386,10 +392,10 @@ def cmd_pair(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
         return 0
     for p in report.pairs:
-        print(f"paired   {p.zh}  <->  {p.en}  score {p.score:.2f} by {p.method}"
-              + (f" ({p.detail})" if p.detail else ""))
+        print(f"paired   {shown(p.zh)}  <->  {shown(p.en)}  score {p.score:.2f} by {p.method}"
+              + (f" ({shown(p.detail)})" if p.detail else ""))
     for u in report.unpaired:
-        print(f"unpaired {u.path}" + (f" [{u.lang}]" if u.lang else "") + f": {u.reason}")
+        print(f"unpaired {shown(u.path)}" + (f" [{u.lang}]" if u.lang else "") + f": {shown(u.reason)}")
     print(f"{len(report.pairs)} pairs, {len(report.unpaired)} unpaired; "
           f"{report.aligned_candidates} candidate pairs aligned", file=sys.stderr)
     return 0
@@ -402,11 +408,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     report = build(args.paths, args.store, embedder=args.embedder, config=_aligner_config(args),
                    threshold=args.threshold, progress=not args.no_progress, workers=args.workers, ray=args.ray)
     for note in report.notes:
-        print(f"tmbuild: {args.store}: {note}", file=sys.stderr)
+        print(f"tmbuild: {shown(args.store)}: {shown(note)}", file=sys.stderr)
     for u in report.unpaired:
-        print(f"unpaired {u.path}: {u.reason}", file=sys.stderr)
+        print(f"unpaired {shown(u.path)}: {shown(u.reason)}", file=sys.stderr)
     for what, err in report.failed:
-        print(f"failed   {what}: {err}", file=sys.stderr)
+        print(f"failed   {shown(what)}: {shown(err)}", file=sys.stderr)
     print(report.summary(), file=sys.stderr)
     return 1 if report.failed else 0
 
@@ -472,6 +478,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             problems = store.check()
         for p in problems:
             print(f"{args.store}: still: {p}")
+    elif problems and not os.access(args.store, os.W_OK):
+        print(f"tmbuild: {args.store}: the store is read-only here: copy it to a writable folder and run tmbuild "
+              "check --repair there", file=sys.stderr)
     elif problems:
         print(f"tmbuild: {args.store}: tmbuild check --store {args.store} --repair rebuilds the indexes from the "
               "database", file=sys.stderr)
@@ -494,7 +503,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .web import serve
 
-    return serve(args.store, args.host, args.port)
+    return serve(args.store, args.host, args.port, token=None if args.no_token else (args.token or ""))
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -80,6 +80,9 @@ class PairReport:
                 "aligned_candidates": self.aligned_candidates}
 
 
+NOT_REGULAR = "skipped: not a regular file (a pipe, socket or device)"
+
+
 def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[Unpaired]]:
     """Files to read under ``paths`` (folders recursively, hidden files skipped) and what was left out."""
     files: list[Path] = []
@@ -99,8 +102,13 @@ def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[Unpaired]]:
                     elif f.suffix.lower() not in {".md5", ".json", ".gold", ".align"} and f.name != "SOURCE.md":
                         kind = f.suffix or "no suffix"
                         skipped.append(Unpaired(str(f), "", f"not a document type tmbuild reads ({kind})"))
+                elif not f.is_file() and not f.is_dir() and not any(
+                        part.startswith(".") for part in f.relative_to(p).parts):
+                    skipped.append(Unpaired(str(f), "", NOT_REGULAR))
         elif p.is_file():
             files.append(p)
+        elif p.exists() or p.is_symlink():
+            skipped.append(Unpaired(str(p), "", NOT_REGULAR if p.exists() else "a link to nothing"))
         else:
             skipped.append(Unpaired(str(p), "", "no such file or folder"))
     return files, skipped

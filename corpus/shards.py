@@ -15,11 +15,12 @@ builds.
 
 from __future__ import annotations
 
-import json
 import math
 import multiprocessing as mp
 import os
+import shutil
 import sqlite3
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +29,10 @@ import numpy as np
 
 from align.errors import StoreError
 
+from .files import file_sums
 from .store import (
     DB_NAME,
     MIN_PER_LIST,
-    STATE_NAME,
     TRAIN_PER_LIST,
     Store,
     blob_vecs,
@@ -39,6 +40,8 @@ from .store import (
     index_plan,
     new_ivf,
 )
+from .store.store import write_state
+from .store.vectors import TRAINING_ORDER
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +119,15 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
                  f"{n} pairs",) if nlist < wanted else ()
         hnsw = kind == "ivf-hnsw"
         db = store_dir / DB_NAME
-        work = store_dir / "shards.tmp"
-        work.mkdir(exist_ok=True)
+        # a new folder of this process's own: nothing planted in the store folder is written through
+        work = Path(tempfile.mkdtemp(prefix=".shards-", dir=store_dir))
         files = []
+        sums: dict[str, dict] = {}
+        data_sums: dict[str, dict] = {}
         bounds = np.linspace(lo_id, hi_id + 1, shards + 1).astype(np.int64)
         for side in ("src", "tgt"):
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-            sample = [r[0] for r in con.execute(f"SELECT {side}_vec FROM pairs ORDER BY RANDOM() LIMIT ?",
+            sample = [r[0] for r in con.execute(f"SELECT {side}_vec FROM pairs {TRAINING_ORDER} LIMIT ?",
                                                 (TRAIN_PER_LIST * nlist,))]
             con.close()
             index = new_ivf(dim, nlist, hnsw)
@@ -139,24 +144,24 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
                 shard_files = [_fill_shard(j) for j in jobs]
             merged = faiss.read_index(trained)
             ivfdata = store_dir / f"index-{side}.ivfdata"
-            tmp_data = store_dir / f"index-{side}.ivfdata.tmp"
+            tmp_data = work / f"index-{side}.ivfdata"
             with _quiet():  # faiss prints "resizing ..." from C++ on standard output
                 merge_ondisk(merged, shard_files, str(tmp_data))
             os.replace(tmp_data, ivfdata)
             # the index records where its lists live; point it at the final file name
             invlists = faiss.downcast_InvertedLists(faiss.extract_index_ivf(merged).invlists)
             invlists.filename = str(ivfdata)
-            tmp_index = store_dir / f"index-{side}.faiss.tmp"
+            tmp_index = work / f"index-{side}.faiss"
             faiss.write_index(merged, str(tmp_index))
+            sums[side] = file_sums(tmp_index)
+            data_sums[side] = file_sums(ivfdata)
             os.replace(tmp_index, store_dir / f"index-{side}.faiss")
             files += [str(store_dir / f"index-{side}.faiss"), str(ivfdata)]
         state = {"generation": gen, "kind": "ivf-ondisk", "nlist": nlist, "ntotal": n, "trained_on": n,
-                 "shards": shards, "quantizer": "hnsw" if hnsw else "flat", "ids": ids}
-        (store_dir / (STATE_NAME + ".tmp")).write_text(json.dumps(state), encoding="utf-8")
-        os.replace(store_dir / (STATE_NAME + ".tmp"), store_dir / STATE_NAME)
-        for f in work.iterdir():
-            f.unlink()
-        work.rmdir()
+                 "shards": shards, "quantizer": "hnsw" if hnsw else "flat", "ids": ids, "sums": sums,
+                 "data_sums": data_sums}
+        write_state(store_dir, state)
+        shutil.rmtree(work)
         return ShardReport(n, nlist, shards, tuple(files), f"IVF{nlist}{'_HNSW32' if hnsw else ''},SQ8", notes)
     finally:
         writer.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ import regex
 
 from align.embed import get_embedder
 from align.embed.base import encode_batched, signature
-from align.errors import InputError
+from align.errors import InputError, StoreError
 from align.model import TranslationUnit, join_segments
 from tmx import TmxUnit, read_tmx
 
@@ -22,7 +23,7 @@ from .exports import TMBUILD_PROPS, one_line, unit_record, write_tmx_units
 from .files import binary_output, is_stdio, text_output
 from .langtags import LangCodes, primary, tag_lang
 from .review import REVIEW_STATES
-from .store import Store
+from .store import Store, WriterLock
 
 SPLITS = ("train", "dev", "test")
 
@@ -204,7 +205,8 @@ def export_mt(store: Store, *, moses: Path | None = None, tsv: Path | None = Non
     or ``jsonl`` is standard output (one split only)."""
     if not any((moses, tsv, jsonl, parquet)):
         raise InputError("say where to write: --moses PREFIX, --tsv FILE, --jsonl FILE or --parquet FILE")
-    if split is not None and (len(split) != 3 or abs(sum(split) - 1) > 1e-6 or min(split) < 0):
+    if split is not None and (len(split) != 3 or not all(math.isfinite(x) and x >= 0 for x in split)
+                              or abs(sum(split) - 1) > 1e-6):
         raise InputError("--split takes three fractions that add up to 1, e.g. 0.98,0.01,0.01")
     if not 0 <= filters.min_ratio <= filters.max_ratio:
         raise InputError(f"--min-ratio {filters.min_ratio} is above --max-ratio {filters.max_ratio}")
@@ -332,21 +334,9 @@ def _imported_unit(u: TmxUnit, i: int, s: tuple[str, str], t: tuple[str, str], n
                            emb, extra=json.dumps(extra, ensure_ascii=False) if extra else "", review=review)
 
 
-def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, progress: bool = False) -> ImportReport:
-    """Add the units of a TMX file to a store (created when missing); the file is their provenance.
-
-    Nothing is written when no unit has text in both of the store's languages.
-    """
-    from .build import content_hash, open_or_create
-
-    tmx_path = Path(tmx_path)
-    header, tmx_units = read_tmx(tmx_path)
-    Store.discard_empty(store_dir)
-    exists = Store.exists(store_dir)
-    langs = ("zh", "en")
-    if exists:
-        with Store.open(store_dir, readonly=True) as probe:
-            langs = (probe.src_lang, probe.tgt_lang)
+def _importable(tmx_path: Path, header, tmx_units, langs: tuple[str, str]):
+    """The report so far and the units with text in both of the store's languages ``langs``; an error when
+    there are none."""
     rep = ImportReport(units=len(tmx_units), from_tmbuild=header.creationtool == "tmbuild")
     found: list[tuple[TmxUnit, tuple[str, str], tuple[str, str]]] = []
     seen_langs: dict[str, int] = {}
@@ -366,14 +356,42 @@ def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, pro
         have = ", ".join(sorted(seen_langs)) or "no language variants"
         raise InputError(f"{tmx_path}: none of its {len(tmx_units)} units has text in both {langs[0]} and "
                          f"{langs[1]}, the languages of the store (the file has: {have}); nothing imported")
-    if exists:
-        store = Store.open(store_dir)
-        if embedder:
-            store.check_embedder(signature(get_embedder(embedder)))
-        emb = store.embedder()
-    else:
-        emb = get_embedder(embedder or "use-m3")
-        store = open_or_create(Path(store_dir), emb)
+    return rep, found
+
+
+def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, progress: bool = False) -> ImportReport:
+    """Add the units of a TMX file to a store (created when missing); the file is their provenance.
+
+    Nothing is written when no unit has text in both of the store's languages.
+    """
+    from .build import content_hash, open_or_create
+
+    tmx_path = Path(tmx_path)
+    store_dir = Path(store_dir)
+    header, tmx_units = read_tmx(tmx_path)
+    if store_dir.exists() and not store_dir.is_dir():
+        raise StoreError(f"{store_dir}: is a file; give a folder for the store")
+    # the writer lock first: a stray file is cleaned up, and "missing, create it" decided, by its holder alone
+    lock = WriterLock(store_dir)
+    try:
+        Store.discard_empty(store_dir)
+        exists = Store.exists(store_dir)
+        langs = ("zh", "en")
+        if exists:
+            with Store.open(store_dir, readonly=True) as probe:
+                langs = (probe.src_lang, probe.tgt_lang)
+        rep, found = _importable(tmx_path, header, tmx_units, langs)
+        if exists:
+            store = Store.open(store_dir, lock=lock)
+            if embedder:
+                store.check_embedder(signature(get_embedder(embedder)))
+            emb = store.embedder()
+        else:
+            emb = get_embedder(embedder or "use-m3")
+            store = open_or_create(store_dir, emb, lock=lock)
+    except BaseException:
+        lock.abandon()
+        raise
     try:
         key = f"tmx:{tmx_path.resolve()}"
         h = content_hash(tmx_path)

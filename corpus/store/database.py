@@ -8,6 +8,8 @@ always be rebuilt from it. One process changes a store at a time
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import sqlite3
 import sys
@@ -18,9 +20,10 @@ from pathlib import Path
 
 from align.errors import StoreError
 
+from ..files import STORE_MARK, is_store_file_name
 from . import lexical
 
-DB_NAME = "store.sqlite"
+DB_NAME = STORE_MARK
 LOCK_NAME = ".tmbuild.lock"  # held by the one process that changes the store (flock); readers ignore it
 WAIT_SECONDS = 3600.0  # how long a writer waits for another one to finish
 SCHEMA_VERSION = "1"
@@ -99,10 +102,25 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def refuse_links(path: Path) -> None:
+    """A store whose own files include a symbolic link (a store archive someone sent: ``store.sqlite-wal`` or
+    the lock pointing at a file of yours) is refused before anything is opened: SQLite and a lock would write
+    through it."""
+    try:
+        names = [e.name for e in os.scandir(path) if e.is_symlink() and is_store_file_name(e.name)]
+    except OSError:
+        return  # no folder yet, or not readable: the open that follows says so
+    if names:
+        raise StoreError(f"{path / sorted(names)[0]}: is a symbolic link; a store's files are never links, and "
+                         "tmbuild does not write through one: remove it (or copy the file it points to in its "
+                         "place)")
+
+
 def connect(path: Path, readonly: bool) -> sqlite3.Connection:
     """A connection to the store's database, with the lexical index's SQL function registered. It may be used
     from another thread than the one that opened it (the web app's server), one call at a time."""
     db = path / DB_NAME
+    refuse_links(path)
     try:
         if readonly:
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30, check_same_thread=False)
@@ -130,11 +148,13 @@ def discard_empty(path: Path) -> bool:
     """Remove a database file that holds nothing at all (an empty file, or one killed before its first rows
     were written), so a store can be created there; True when one was removed."""
     db = path / DB_NAME
+    refuse_links(path)
     if not db.is_file():
-        leftovers = [Path(f"{db}{x}") for x in ("-journal", "-wal", "-shm") if Path(f"{db}{x}").is_file()]
-        for f in leftovers:  # SQLite's side files without their database: a creation killed early
-            f.unlink()
-        return bool(leftovers)
+        leftovers = [Path(f"{db}{x}").name for x in ("-journal", "-wal", "-shm") if Path(f"{db}{x}").exists()]
+        if leftovers:  # SQLite never writes these before its database: the database was moved or deleted
+            raise StoreError(f"{path}: holds {', '.join(leftovers)} but no {DB_NAME} (was it moved or deleted?); "
+                             f"put {DB_NAME} back, or move these files away to start a new store there")
+        return False
     if db.stat().st_size:
         try:
             con = sqlite3.connect(str(db), timeout=30)  # the caller holds the writer lock; recovers a log
@@ -179,11 +199,25 @@ class WriterLock:
     def __init__(self, path: Path, wait: float = WAIT_SECONDS) -> None:
         import fcntl
 
+        self.created = False
+        self.made_folder = not path.exists()
         try:
             path.mkdir(parents=True, exist_ok=True)
-            self.fd = os.open(path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+            refuse_links(path)
+            flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+            try:
+                self.fd = os.open(path / LOCK_NAME, flags)
+            except FileNotFoundError:
+                self.fd = os.open(path / LOCK_NAME, flags | os.O_CREAT | os.O_EXCL, 0o644)
+                self.created = True
+        except FileExistsError:  # created by another process in between: open it as it is
+            self.fd = os.open(path / LOCK_NAME, flags)
         except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise StoreError(f"{path / LOCK_NAME}: is a symbolic link; tmbuild does not write through one: "
+                                 "remove it") from None
             raise read_only_error(path, e.strerror) from e
+        self.path = path
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -211,5 +245,16 @@ class WriterLock:
         if self.fd >= 0:
             os.close(self.fd)  # closing the descriptor releases the flock
             self.fd = -1
+
+    def abandon(self) -> None:
+        """Release a lock taken for a store that was then refused: the lock file goes too when this process
+        created it in a folder that holds no store (nothing is left behind by a refused ``--store``)."""
+        if self.fd >= 0 and self.created and not (self.path / DB_NAME).exists():
+            with contextlib.suppress(OSError):
+                os.unlink(self.path / LOCK_NAME)  # still holding the flock: no other writer is inside
+            if self.made_folder:
+                with contextlib.suppress(OSError):
+                    self.path.rmdir()  # only when empty
+        self.release()
 
 

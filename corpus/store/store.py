@@ -24,17 +24,20 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import regex
 from numpy.typing import NDArray
 
 from align.errors import StoreError
 from align.model import Segment, TranslationUnit
 
+from ..files import replacing, sums_problem
 from . import lexical
 from .database import (
     ADDED_COLUMNS,
@@ -56,7 +59,10 @@ from .ranking import KINDS, MODES, Hit, rank
 from .reviews import Reviews
 from .tokens import TokenIndex, TokenIndexError
 from .vectors import (
+    NORM_TOLERANCE,
     TRAIN_PER_LIST,
+    TRAINING_ORDER,
+    IndexDamaged,
     VectorIndex,
     as_stored,
     blob_vecs,
@@ -81,6 +87,30 @@ COUNT_CAP = 1_000  # segments containing a query are counted up to this (countin
 CONTAINING_BY_TOKENS = 8  # concordance queries of this many tokens try the fuzzy index's lists first
 CONTAINING_MOST = 100_000  # ... when its shortest list holds at most this many segments
 RENDER_MAX_TOKENS = 12  # longer queries are sentences, not phrases: no renderings
+
+
+def write_state(path: Path, state: dict) -> None:
+    """``index.json``: which database state the index files reflect, and their checksums (whole or not at
+    all, never through a link)."""
+    try:
+        with replacing(path / STATE_NAME) as f:
+            f.write(json.dumps(state).encode("utf-8"))
+    except OSError as e:
+        raise index_write_error(path / STATE_NAME, e) from None
+
+
+_TEMPORARY = regex.compile(r"\.(?:(?:index|tokens)-[a-z]+\.[a-z]+|index\.json)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp"
+                           r"|\.shards-[A-Za-z0-9_]+")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return pid != os.getpid()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +141,15 @@ class Store(Reviews):
         self.src_lang, self.tgt_lang = m["src_lang"], m["tgt_lang"]
         self.notes: list[str] = []  # what opening the store did (repairs)
         self.dropped_reviews = 0  # reviewed pairs of documents replaced since the store was opened
+        if not readonly:
+            self._remove_stale_temporaries()
         self.extra_sql = self._migrate()
         self._embedder = None
         self._indexes: dict[str, VectorIndex] = {}
         self._ids: list[int] = [0, 0, 0]  # id_fingerprint of what the indexes hold
         self._dirty = False
         self.index_lags = False  # read-only, and the index files are not the database's: searched in memory
+        self.index_damage: str | None = None  # why the vector index files were found damaged (then not used)
         self._tokens: dict[str, TokenIndex] = {}
         self.tokens_problem: str | None = None  # why the fuzzy index files were not used (then: built anew)
         db_ids = id_fingerprint(self.con)  # what the index files must hold (a scan of the ids: once per open)
@@ -161,6 +194,22 @@ class Store(Reviews):
         self.lexical = lexical.present(self.con)
         return self.column["extra"]
 
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary files and folders a killed writer left (``.index-src.faiss.PID.RANDOM.tmp``,
+        ``.shards-*``): only this store's writers make them, each under the writer lock this process now holds,
+        so one whose process is gone is stale. Links and other files are left alone."""
+        for entry in os.scandir(self.path):
+            m = _TEMPORARY.fullmatch(entry.name)
+            if not m or (m["pid"] and _alive(int(m["pid"]))):
+                continue
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)
+                elif entry.is_dir(follow_symlinks=False) and entry.name.startswith(".shards-"):
+                    shutil.rmtree(entry.path)
+            except OSError:
+                pass  # left for a later writer
+
     @classmethod
     def discard_empty(cls, path: str | Path) -> bool:
         """Remove a database file that holds nothing at all, so a store can be created there."""
@@ -183,7 +232,7 @@ class Store(Reviews):
             if any(f.name != LOCK_NAME for f in path.iterdir()):
                 raise StoreError(f"{path}: folder is not empty and holds no store; give a new or empty folder")
         except StoreError:
-            lock.release()
+            lock.abandon()
             raise
         con = connect(path, readonly=False)
         with con:
@@ -203,7 +252,7 @@ class Store(Reviews):
         path = Path(path)
         if not cls.exists(path):
             if lock:
-                lock.release()
+                lock.abandon()
             raise StoreError(f"{path}: no tmbuild store here; build one with: tmbuild build DOCS --store {path}")
         if not readonly and lock is None:
             lock = WriterLock(path, wait)
@@ -211,7 +260,7 @@ class Store(Reviews):
             return cls._open(path, readonly, lock)
         except BaseException:
             if lock:
-                lock.release()
+                lock.abandon()
             raise
 
     @classmethod
@@ -243,38 +292,130 @@ class Store(Reviews):
             lexical.rebuild(self.con)
 
     def repair(self) -> list[str]:
-        """Rebuild every index from the database (lexical, fuzzy and vector indexes); what was done."""
+        """Rebuild every index from the database (lexical, fuzzy and vector indexes); what was done. Stored
+        vectors that are damaged are embedded again from their pair's text first (never indexed as they are);
+        a document whose stored text is damaged is marked changed, so that the next build aligns it again."""
+        done = []
+        bad = self.damaged_rows()
+        vectors = sorted({i for i, what in bad if what == "vector"})
+        texts = sorted({i for i, what in bad if what == "text"})
+        if vectors:
+            rows = [r for rows in pairs_by_id(self.con, "id, src_text, tgt_text", vectors) for r in rows]
+            emb = self.embedder()
+            src = emb.encode([r[1] for r in rows])
+            tgt = emb.encode([r[2] for r in rows])
+            with self.con:
+                self.con.executemany("UPDATE pairs SET src_vec=?, tgt_vec=? WHERE id=?",
+                                     [(vec_blob(s), vec_blob(t), r[0]) for r, s, t in zip(rows, src, tgt)])
+            done.append(f"embedded again the damaged stored vectors of {len(rows)} pair{'s' * (len(rows) != 1)}")
+        if texts:
+            docs = [r[0] for r in self.con.execute(
+                f"SELECT DISTINCT doc_id FROM pairs WHERE id IN ({','.join('?' * len(texts))})", texts)]
+            with self.con:
+                self.con.executemany("UPDATE documents SET content_hash='damaged' WHERE id=?", [(d,) for d in docs])
+            done.append(f"{len(texts)} pair{'s' * (len(texts) != 1)} of document{'s' * (len(docs) != 1)} "
+                        f"{', '.join(map(str, docs))} have damaged text: marked changed, the next tmbuild build of "
+                        "their files aligns them again (an imported file: import it again)")
         self.repair_lexical()
         self._indexes = self._build_indexes()
         self._tokens = self._build_tokens()
+        self.index_damage = None
         self.flush()
         n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
-        return [f"rebuilt the lexical index, the fuzzy index and the vector indexes from the {n} pairs in the "
-                "database"]
+        return done + [f"rebuilt the lexical index, the fuzzy index and the vector indexes from the {n} pairs in "
+                       "the database"]
 
     def check(self, sample: int = 200) -> list[str]:
         """What is wrong with the store, read-only (empty when nothing): SQLite's integrity check of the
-        database, FTS5's of the lexical index against the pairs, the vector indexes' ids against the
-        database's and a sample of their vectors against the stored ones, the fuzzy index's checksums and a
-        sample of pairs found by their own text. Reads everything: the check
-        ``tmbuild check`` runs; opening a store runs the cheap part."""
+        database; every row read (text that decodes and matches its normal form, vectors of the store's
+        dimension, finite and of unit length); FTS5's check of the lexical index against the pairs; the vector
+        and fuzzy index files against their checksums and the database's ids, and a sample of pairs found by
+        their own vectors and text. The same answer every time: the check ``tmbuild check`` runs."""
         problems = [f"database: {r[0]}" for r in self.con.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        bad = self.damaged_rows()
+        for what in ("text", "vector"):
+            ids = [i for i, w in bad if w == what]
+            if ids:
+                problems.append(f"database: {len(ids)} pair{'s' * (len(ids) != 1)} with damaged stored {what}"
+                                f"{'s' * (what == 'vector')} (ids {', '.join(map(str, ids[:10]))}"
+                                f"{', ...' if len(ids) > 10 else ''})")
         if not self.lexical:
             problems.append("lexical index: missing (a store from an earlier tmbuild opened read-only)")
         elif (why := self._lexical_problem()) is not None:
             problems.append(f"lexical index: does not match the pairs ({why})")
         elif not lexical.sample_agrees(self.con, sample):
             problems.append("lexical index: does not find stored segments by their own text")
-        if self.index_lags:
+        db_ids = id_fingerprint(self.con)
+        if self.index_damage:
+            problems.append(f"vector index: damaged ({self.index_damage})")
+        elif (why := self._index_files_problem()) is not None:
+            problems.append(f"vector index: damaged ({why})")
+        elif self.index_lags:
             problems.append("vector index: the index files are not the database's (a build is running or was "
                             "stopped)")
-        db_ids = id_fingerprint(self.con)
-        if self._ids != db_ids or any(ix.ntotal != db_ids[0] for ix in self._indexes.values()):
+        elif self._ids != db_ids or any(ix.ntotal != db_ids[0] for ix in self._indexes.values()):
             problems.append(f"vector index: holds {self._indexes['src'].ntotal} pairs, the database {db_ids[0]}")
         elif not self._vectors_agree(sample) or not self._quantised_vectors_agree(min(sample, 64)):
             problems.append("vector index: its vectors differ from the stored ones")
         problems += [f"fuzzy index: {p}" for p in self._token_problems(min(sample, 64))]
         return problems
+
+    def _index_files_problem(self) -> str | None:
+        """The index files' bytes against the checksums ``index.json`` records (every byte read), or None."""
+        state = self._state()
+        if state.get("generation") != self._generation():
+            return None  # not the database's: said as lagging, not as damage
+        sums, data_sums = state.get("sums") or {}, state.get("data_sums") or {}
+        for side in ("src", "tgt"):
+            for f, record in ((self.path / f"index-{side}.faiss", sums.get(side)),
+                              (self.path / f"index-{side}.ivfdata", data_sums.get(side))):
+                if record is None and f.suffix == ".ivfdata":
+                    continue
+                if record is None:
+                    return f"{f.name}: no checksums recorded (written by an earlier tmbuild; --repair writes them)"
+                try:
+                    why = sums_problem(f, record)
+                except OSError as e:
+                    why = e.strerror or str(e)
+                if why:
+                    return f"{f.name}: {why}"
+        return None
+
+    def damaged_rows(self) -> list[tuple[int, str]]:
+        """(pair id, "text" or "vector") of every pair whose stored row is damaged: text that is not UTF-8 or
+        does not give its stored normal form, a vector of another length, not finite, or not of unit length.
+        Reads every row."""
+        bad: list[tuple[int, str]] = []
+        cur = self.con.cursor()
+        cur.row_factory = None
+        old = self.con.text_factory
+        self.con.text_factory = bytes  # decoded here, row by row: one damaged row names itself
+        try:
+            cur.execute("SELECT id, src_text, tgt_text, src_norm, tgt_norm, src_vec, tgt_vec FROM pairs")
+            while rows := cur.fetchmany(10_000):
+                vecs = []
+                for r in rows:
+                    try:
+                        st, tt, sn, tn = (bytes(x).decode("utf-8") for x in r[1:5])
+                        if normalise_text(st) != sn or normalise_text(tt) != tn:
+                            raise ValueError("normal form")
+                    except (ValueError, TypeError):
+                        bad.append((r[0], "text"))
+                    vecs.append((r[0], r[5], r[6]))
+                size = 2 * self.dim
+                ok = [v for v in vecs if isinstance(v[1], bytes) and isinstance(v[2], bytes)
+                      and len(v[1]) == size and len(v[2]) == size]
+                bad += [(v[0], "vector") for v in vecs if v not in ok]
+                if ok:
+                    arr = np.frombuffer(b"".join(v[1] + v[2] for v in ok), np.float16).reshape(len(ok), 2, self.dim)
+                    arr = arr.astype(np.float32)
+                    with np.errstate(invalid="ignore", over="ignore"):
+                        norms = np.linalg.norm(arr, axis=2)
+                    wrong = ~np.isfinite(arr).all(axis=(1, 2)) | (np.abs(norms - 1) > NORM_TOLERANCE).any(axis=1)
+                    bad += [(ok[k][0], "vector") for k in np.flatnonzero(wrong)]
+        finally:
+            self.con.text_factory = old
+        return sorted(set(bad))
 
     def _token_problems(self, sample: int) -> list[str]:
         out = [damage for side in ("src", "tgt") if (damage := TokenIndex.damaged(self._token_stem(side)))]
@@ -292,9 +433,11 @@ class Store(Reviews):
         except StoreError:
             return None  # a read-only disk: the sample check below is what can be done
         try:
-            return lexical.integrity_problem(con)
+            why = lexical.integrity_problem(con)
         finally:
             con.close()
+        # a read-only database file (the folder is writable): the sample check is what can be done
+        return None if why and "readonly" in why else why
 
     def close(self) -> None:
         try:
@@ -328,9 +471,16 @@ class Store(Reviews):
 
     def _state(self) -> dict:
         try:
-            return json.loads((self.path / STATE_NAME).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            state = json.loads((self.path / STATE_NAME).read_text(encoding="utf-8"))
+        except FileNotFoundError:
             return {}
+        except (OSError, ValueError) as e:
+            self.index_damage = f"{STATE_NAME} unreadable ({e})"
+            return {}
+        if not isinstance(state, dict):
+            self.index_damage = f"{STATE_NAME} is not an object"
+            return {}
+        return state
 
     def _load_indexes(self, db_ids: list[int]) -> None:
         state = self._state()
@@ -339,28 +489,60 @@ class Store(Reviews):
         ok = state.get("generation") == gen and all(f.is_file() for f in files.values())
         if ok and state.get("ids", None if self.readonly else []) not in (None, db_ids):
             ok = False  # the index holds other pairs than the database: another writer, a lost update
+        damage = None
         if ok:
+            sums = state.get("sums") or {}
             try:
                 self._indexes = {side: VectorIndex.load(f, self.dim, state["kind"], state.get("nlist", 0),
-                                                   mmap=self.readonly) for side, f in files.items()}
-                ok = all(ix.ntotal == db_ids[0] for ix in self._indexes.values()) and self._vectors_agree()
+                                                   mmap=self.readonly, sums=sums.get(side))
+                                 for side, f in files.items()}
+                if not all(ix.ntotal == db_ids[0] for ix in self._indexes.values()):
+                    ok = False
+                elif not all(sums.get(side) for side in files) and not self._vectors_agree():
+                    # no checksums (an earlier tmbuild's files): a sample of the vectors instead
+                    ok, damage = False, "its vectors differ from the stored ones"
                 self._ids = db_ids
-            except Exception:  # noqa: BLE001 - a damaged index file is rebuilt below
-                ok = False
+            except IndexDamaged as e:
+                ok, damage = False, str(e)
+            except Exception as e:  # noqa: BLE001 - an unreadable index file is damaged: rebuilt below
+                ok, damage = False, f"unreadable ({str(e).strip().splitlines()[-1] if str(e).strip() else e})"
         if not ok:
+            self._indexes = {}  # never answer from the files that failed
+            damage = damage or self.index_damage
+            self.index_damage = damage
             if self.readonly:
-                if not self._indexes:
-                    self._indexes = self._build_indexes()  # in memory only
+                self._indexes = self._build_indexes()  # exact search in memory, from the stored vectors
                 self.index_lags = True
-                self.notes.append("the index lags behind the database (a build is running or was stopped); "
-                                  "results may miss the newest pairs")
+                self.notes.append(
+                    f"the vector index is damaged ({damage}); searching the stored vectors instead: "
+                    f"tmbuild check --store {self.path} --repair rebuilds it" if damage else
+                    "the index lags behind the database (a build is running or was stopped); results may miss "
+                    "the newest pairs")
                 return
             n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
-            if gen or n:
+            if damage:
+                self.notes.append(f"repaired the vector index: it was damaged ({damage}); rebuilt it from the "
+                                  f"{n} pairs in the database")
+            elif gen or n:
                 self.notes.append(f"repaired the index: rebuilt it from the {n} pairs in the database "
                                   "(an earlier build stopped before saving it)")
             self._indexes = self._build_indexes()
             self.flush()
+
+    def _vector_search(self, side: str, q: NDArray[np.float32], k: int) -> tuple[NDArray, NDArray]:
+        """``k`` nearest stored vectors of ``side``; an index found damaged by its answer is replaced by one
+        built from the stored vectors (in memory; saved too when the store is writable) and asked again."""
+        try:
+            return self._indexes[side].search(q, k)
+        except IndexDamaged as e:
+            self.index_damage = str(e)
+            self._indexes = self._build_indexes()
+            self.notes.append(f"the vector index was damaged ({e}); rebuilt it from the stored vectors")
+            if not self.readonly:
+                self._dirty = True
+            else:
+                self.index_lags = True
+            return self._indexes[side].search(q, k)
 
     def _vectors_agree(self, sample: int = 16) -> bool:
         """Whether a sample of the flat indexes' vectors are the database's (bytes damaged in an index file
@@ -402,7 +584,7 @@ class Store(Reviews):
             index = self._indexes[side]
             vecs = blob_vecs([rows[i][col] for i in ids], self.dim)
             expected = np.einsum("ij,ij->i", vecs, index.index.sa_decode(index.index.sa_encode(vecs)))
-            sims, found = index.search(vecs, QUANTISED_CHECK_K)
+            sims, found = index.index.search(vecs, QUANTISED_CHECK_K)  # unclipped: compared with the codes
             for want, exp, s_row, f_row in zip(ids, expected, sims, found):
                 mine = s_row[f_row == want]
                 if mine.size and abs(float(mine[0]) - exp) <= QUANTISED_TOLERANCE:
@@ -480,7 +662,7 @@ class Store(Reviews):
             ix = VectorIndex.choose(n, self.dim)
             if ix.kind != "flat":
                 rows = self.con.execute(
-                    f"SELECT {side}_vec FROM pairs ORDER BY RANDOM() LIMIT ?", (TRAIN_PER_LIST * ix.nlist,))
+                    f"SELECT {side}_vec FROM pairs {TRAINING_ORDER} LIMIT ?", (TRAIN_PER_LIST * ix.nlist,))
                 ix.train(blob_vecs([r[0] for r in rows], self.dim))
             cur = self.con.execute(f"SELECT id, {side}_vec FROM pairs ORDER BY id")
             while True:
@@ -497,19 +679,12 @@ class Store(Reviews):
         """Write the index files for the current database generation (temporary file, then rename)."""
         if self.readonly:
             return
-        for side, ix in self._indexes.items():
-            ix.save(self.path / f"index-{side}.faiss")
+        sums = {side: ix.save(self.path / f"index-{side}.faiss") for side, ix in self._indexes.items()}
         self._save_tokens()
         ix = self._indexes["src"]
         state = {"generation": self._generation(), "kind": ix.kind, "nlist": ix.nlist, "ntotal": ix.ntotal,
-                 "trained_on": getattr(self, "_trained_on", ix.ntotal), "ids": self._ids}
-        tmp = self.path / (STATE_NAME + ".tmp")
-        try:
-            tmp.write_text(json.dumps(state), encoding="utf-8")
-            os.replace(tmp, self.path / STATE_NAME)
-        except OSError as e:
-            tmp.unlink(missing_ok=True)
-            raise index_write_error(self.path / STATE_NAME, e) from None
+                 "trained_on": getattr(self, "_trained_on", ix.ntotal), "ids": self._ids, "sums": sums}
+        write_state(self.path, state)
         if ix.kind != "ivf-ondisk":
             for side in ("src", "tgt"):
                 (self.path / f"index-{side}.ivfdata").unlink(missing_ok=True)
@@ -704,10 +879,9 @@ class Store(Reviews):
         sims: dict[int, float] = {}
         if mode == "semantic" or (mode == "auto" and len(found) < k):
             q = vector if vector is not None else self.embedder().encode([text])
-            index = self._indexes[side]
-            n = min(k + len(found), index.ntotal)
+            n = min(k + len(found), self._indexes[side].ntotal)
             if n:
-                scores, ids = index.search(np.asarray(q, np.float32).reshape(1, -1), n)
+                scores, ids = self._vector_search(side, np.asarray(q, np.float32).reshape(1, -1), n)
                 sims = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
             for i, sim in sims.items():
                 if sim >= min_sim and i not in found:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import uuid
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -44,6 +43,7 @@ import numpy as np
 import regex
 from numpy.typing import NDArray
 
+from ..files import replacing
 from .matching import SPACE, WORD
 
 VERSION = 1
@@ -359,17 +359,20 @@ class TokenIndex:
     def load(cls, stem: Path, state: dict, mmap: bool = True) -> TokenIndex:
         """The index saved under ``stem`` for ``state``; :class:`TokenIndexError` when it is not there or is of
         another state."""
-        head, arrays = _read(stem.with_suffix(".delta"), mmap=False)
+        head, arrays = _read(stem.with_suffix(".delta"), mmap=False, verify=True)
         if any(head.get(k) != v for k, v in state.items()):
             raise TokenIndexError("of another state of the database")
-        bhead, base = _read(stem.with_suffix(".base"), mmap=mmap)
+        bhead, base = _read(stem.with_suffix(".base"), mmap=mmap, verify=True)
         if bhead.get("base") != head.get("base") or bhead.get("by_chars") != head.get("by_chars"):
             raise TokenIndexError("delta and base do not belong together")
-        ix = cls(bool(head["by_chars"]), Postings(*(base[k] for k in _BASE)), str(head["base"]))
-        ix.dead = np.asarray(arrays["dead"], np.int64)
-        if len(arrays["d_seg_ids"]):
-            ix._delta = [tuple(np.asarray(arrays[k]) for k in _DELTA[1:])]
-            ix._delta_postings = None
+        try:
+            ix = cls(bool(head["by_chars"]), Postings(*(base[k] for k in _BASE)), str(head["base"]))
+            ix.dead = np.asarray(arrays["dead"], np.int64)
+            if len(arrays["d_seg_ids"]):
+                ix._delta = [tuple(np.asarray(arrays[k]) for k in _DELTA[1:])]
+                ix._delta_postings = None
+        except KeyError as e:
+            raise TokenIndexError(f"damaged header (no {e})") from None
         return ix
 
     @staticmethod
@@ -391,18 +394,12 @@ def _write(path: Path, head: dict, arrays: dict[str, NDArray]) -> None:
         at += -(-a.nbytes // ALIGN) * ALIGN
     header = json.dumps({"version": VERSION, **head, "arrays": meta}).encode("utf-8")
     start = -(-(len(MAGIC) + 8 + len(header)) // ALIGN) * ALIGN
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(MAGIC + len(header).to_bytes(8, "little") + header)
-            for name, a in arrays.items():
-                f.seek(start + meta[name]["at"])
-                f.write(np.ascontiguousarray(a).data)
-            f.truncate(start + at)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with replacing(path) as f:  # whole or not at all, never through a link
+        f.write(MAGIC + len(header).to_bytes(8, "little") + header)
+        for name, a in arrays.items():
+            f.seek(start + meta[name]["at"])
+            f.write(np.ascontiguousarray(a).data)
+        f.truncate(start + at)
 
 
 def _read(path: Path, mmap: bool, verify: bool = False) -> tuple[dict, dict[str, NDArray]]:
@@ -417,8 +414,18 @@ def _read(path: Path, mmap: bool, verify: bool = False) -> tuple[dict, dict[str,
         raise TokenIndexError("missing") from None
     except (OSError, ValueError) as e:
         raise TokenIndexError(f"unreadable ({e})") from None
-    if head.get("version") != VERSION:
-        raise TokenIndexError(f"version {head.get('version')}, this tmbuild reads {VERSION}")
+    if not isinstance(head, dict) or head.get("version") != VERSION:
+        raise TokenIndexError(f"version {head.get('version') if isinstance(head, dict) else '?'}, this tmbuild "
+                              f"reads {VERSION}")
+    try:
+        return head, _arrays(path, head, size, data, mmap, verify)
+    except TokenIndexError:
+        raise
+    except (KeyError, TypeError, ValueError, OverflowError) as e:  # a header damaged into other valid JSON
+        raise TokenIndexError(f"damaged header ({e})") from None
+
+
+def _arrays(path: Path, head: dict, size: int, data: bytes, mmap: bool, verify: bool) -> dict[str, NDArray]:
     start = -(-(len(MAGIC) + 8 + size) // ALIGN) * ALIGN
     total = path.stat().st_size - start
     arrays = {}
@@ -437,4 +444,4 @@ def _read(path: Path, mmap: bool, verify: bool = False) -> tuple[dict, dict[str,
         if verify and zlib.crc32(a.data if a.size else b"") != m["crc"]:
             raise TokenIndexError(f"bytes of {name} damaged")
         arrays[name] = a
-    return head, arrays
+    return arrays

@@ -11,7 +11,6 @@ store has grown 4x since training. Vectors are kept in the database as float16
 from __future__ import annotations
 
 import math
-import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,12 +20,24 @@ from numpy.typing import NDArray
 
 from align.errors import StoreError
 
+from ..files import BlockSums, file_sums, replacing, sums_problem
+
 IVF_MIN = 200_000
 HNSW_MIN = 2_000_000
 NPROBE = 32
 HNSW_EF_SEARCH = 128  # centroids the HNSW quantizer visits per query (>= NPROBE)
 TRAIN_PER_LIST = 64  # k-means sample per inverted list
+NORM_TOLERANCE = 0.01  # a stored (float16) embedding's length may be this far from 1
 MIN_PER_LIST = 39  # faiss's k-means warns with fewer training points per inverted list
+VERIFY_ON_OPEN = 256 << 20  # index files up to this size are checked against their checksums at every open
+# float error allowed beyond [-1, 1] before a similarity is taken for damage: exact (flat) indexes, and
+# 8-bit codes (IVF SQ8 answers up to about 1.004 for a vector's own code)
+SIMILARITY_SLACK = {"flat": 1e-3, "quantised": 0.05}
+
+
+class IndexDamaged(StoreError):
+    """An index file whose bytes are not those written (checksums), or that answers what no intact index
+    can (a similarity outside [-1, 1])."""
 
 
 class VectorIndex:
@@ -59,27 +70,42 @@ class VectorIndex:
             self.index.remove_ids(np.asarray(ids, dtype=np.int64))
 
     def search(self, q: NDArray[np.float32], k: int) -> tuple[NDArray, NDArray]:
-        return self.index.search(np.ascontiguousarray(q, dtype=np.float32), k)
+        """The ``k`` nearest (cosine similarities, ids) of each query vector (made unit length here);
+        :class:`IndexDamaged` when the index answers a similarity that unit vectors cannot have (damaged bytes
+        read back as vectors)."""
+        q = np.asarray(q, dtype=np.float32).reshape(-1, self.dim)
+        q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+        sims, ids = self.index.search(np.ascontiguousarray(q), k)
+        real = sims[ids >= 0]
+        slack = SIMILARITY_SLACK["flat" if self.kind == "flat" else "quantised"]
+        if real.size and not (np.isfinite(real).all() and np.abs(real).max() <= 1 + slack):
+            raise IndexDamaged(f"the {self.kind} vector index answered a similarity of "
+                               f"{float(np.nanmax(np.abs(real))):.3g}: its bytes are damaged")
+        return np.clip(sims, -1.0, 1.0), ids
 
     @property
     def ntotal(self) -> int:
         return int(self.index.ntotal)
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path) -> dict:
+        """Write the index to ``path`` (whole or not at all); its checksums (:func:`corpus.files.file_sums`)."""
         import faiss
 
-        tmp = path.with_name(path.name + ".tmp")
         try:
             # through a Python file: faiss's own writer only prints a failed close (a full disk) and goes on
-            with open(tmp, "wb") as f:
-                faiss.write_index(self.index, faiss.PyCallbackIOWriter(f.write))
-            os.replace(tmp, path)
+            with replacing(path) as f:
+                sums = BlockSums(f)
+                faiss.write_index(self.index, faiss.PyCallbackIOWriter(sums.write))
         except (RuntimeError, OSError) as e:
-            tmp.unlink(missing_ok=True)
             raise index_write_error(path, e) from None
+        return sums.record()
 
     @staticmethod
-    def load(path: Path, dim: int, kind: str, nlist: int, mmap: bool = False) -> VectorIndex:
+    def load(path: Path, dim: int, kind: str, nlist: int, mmap: bool = False, sums: dict | None = None
+             ) -> VectorIndex:
+        """The index in ``path``, its bytes checked against ``sums`` (:class:`IndexDamaged` when they differ).
+        A memory-mapped file larger than ``VERIFY_ON_OPEN`` is checked by ``tmbuild check`` only (and by every
+        search's similarities)."""
         import faiss
 
         ix = VectorIndex.__new__(VectorIndex)
@@ -87,10 +113,29 @@ class VectorIndex:
         # a trained IVF file is memory-mapped for readers; a merged on-disk index maps its lists itself
         # (and crashes faiss 1.15 when asked for IO_FLAG_MMAP on top)
         flags = faiss.IO_FLAG_MMAP if (mmap and kind in ("ivf", "ivf-hnsw")) else 0
-        ix.index = faiss.read_index(str(path), flags) if flags else faiss.read_index(str(path))
+        if flags or kind == "ivf-ondisk":
+            if sums is not None and path.stat().st_size <= VERIFY_ON_OPEN:
+                check_file(path, sums)
+            ix.index = faiss.read_index(str(path), flags) if flags else faiss.read_index(str(path))
+        else:
+            data = path.read_bytes()
+            if sums is not None and (why := sums_problem(data, sums)):
+                raise IndexDamaged(f"{path.name}: {why}")
+            ix.index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
         if kind != "flat":
             set_search_params(ix.index)
         return ix
+
+
+def check_file(path: Path, sums: dict | None) -> None:
+    """:class:`IndexDamaged` when the file's bytes differ from its recorded checksums."""
+    if why := sums_problem(path, sums):
+        raise IndexDamaged(f"{path.name}: {why}")
+
+
+def record_sums(path: Path) -> dict:
+    """The checksums of an index file written by faiss itself (the sharded on-disk index)."""
+    return file_sums(path)
 
 
 def index_write_error(path: Path, e: BaseException) -> StoreError:
@@ -135,6 +180,9 @@ def set_search_params(index) -> None:
 
 
 _ID_MIX = (2654435761, 4294967291)  # id -> (id * a) mod p: a cheap hash of the set of ids an index holds
+# the pairs an IVF index is trained on: spread over the store like a random sample, but the same at every
+# build, so that two builds of one store give the same index and the same answers
+TRAINING_ORDER = f"ORDER BY (id * {_ID_MIX[0]}) % {_ID_MIX[1]}"
 
 
 def id_fingerprint(con: sqlite3.Connection) -> list[int]:
@@ -157,12 +205,19 @@ def vec_blob(v: NDArray[np.float32]) -> bytes:
 
 
 def blob_vecs(blobs: Sequence[bytes], dim: int) -> NDArray[np.float32]:
+    """Stored vectors as unit float32 rows. A damaged one (a blob of another length, not finite, or far from
+    unit length: ``tmbuild check`` names it) becomes a zero row, which no query comes near: an index built
+    from the database never holds it as if it were the pair's embedding."""
     if not blobs:
         return np.zeros((0, dim), np.float32)
-    arr = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), dim).astype(np.float32)
-    return arr / np.maximum(np.linalg.norm(arr, axis=1, keepdims=True), 1e-12)
-
-
+    size = 2 * dim
+    whole = b"".join(b if isinstance(b, bytes) and len(b) == size else bytes(size) for b in blobs)
+    arr = np.frombuffer(whole, dtype=np.float16).reshape(len(blobs), dim).astype(np.float32)
+    with np.errstate(invalid="ignore", over="ignore"):
+        norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    bad = ~np.isfinite(norms[:, 0]) | (np.abs(norms[:, 0] - 1) > NORM_TOLERANCE)
+    arr[bad] = 0.0
+    return arr / np.maximum(np.where(bad[:, None], 1.0, norms), 1e-12)
 
 
 def as_stored(vecs: NDArray[np.float32], dim: int) -> NDArray[np.float32]:
