@@ -182,6 +182,9 @@ def test_every_request_needs_the_token_which_the_first_page_keeps_in_a_cookie(gu
     edit = {"action": "unalign", "src": [0], "tgt": [0]}
     assert guarded.post("/api/documents/1/edit", json=edit).status_code == 403
     assert guarded.get("/api/documents", params={"token": "wrong-token-000"}).status_code == 403
+    page = guarded.get("/documents", headers={"Accept": "text/html,*/*"})  # a browser: a page that says why
+    assert page.status_code == 403 and "open the URL that tmbuild serve printed" in page.text
+    assert page.headers["content-type"].startswith("text/html")
     assert guarded.get("/api/documents", headers={"Authorization": f"token {TOKEN}"}).status_code == 200
     r = guarded.get("/", params={"token": TOKEN})  # the URL tmbuild serve prints
     assert r.status_code == 200 and "tmbuild-token-8731" in r.headers["set-cookie"]

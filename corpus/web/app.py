@@ -24,6 +24,7 @@ import secrets
 import socket
 import sys
 import tempfile
+from html import escape as _escape
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -204,7 +205,8 @@ class Guard:
             held = cookie[self.cookie].value if self.cookie in cookie else None
             if not any(t is not None and hmac.compare_digest(t.encode(), self.token.encode()) for t in (given, held)):
                 return await _refuse(secured, 403, "this server needs its token: open the URL that tmbuild serve "
-                                                   "printed (with ?token=...), or send Authorization: token TOKEN")
+                                                   "printed (with ?token=...), or send Authorization: token TOKEN",
+                                     html="text/html" in headers.get("accept", ""))
             set_cookie = in_url is not None and given == in_url and held != in_url  # a page opened by its URL
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
@@ -237,10 +239,17 @@ class _TooLarge(Exception):
     pass
 
 
-async def _refuse(send, status: int, message: str) -> None:
-    body = json.dumps({"error": message}).encode("utf-8")
+async def _refuse(send, status: int, message: str, html: bool = False) -> None:
+    """A refusal before the app: JSON for scripts, a one-line page for a browser that asked for a page."""
+    if html:
+        kind = b"text/html; charset=utf-8"
+        body = (f'<!doctype html><meta charset="utf-8"><title>tmbuild</title><p>{_escape(message)}</p>'
+                ).encode()
+    else:
+        kind = b"application/json"
+        body = json.dumps({"error": message}).encode("utf-8")
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
 
