@@ -21,7 +21,7 @@ from .files import STDIO, is_stdio, os_error_text, shown
 from .langtags import LangCodes
 from .pairing import DEFAULT_THRESHOLD
 from .pipeline import DEFAULT_ENGINE, ENGINES
-from .store import FUZZY_MIN, MAX_K, MIN_SIMILARITY, MODES
+from .store import FUZZY_MIN, MAX_K, MIN_SIMILARITY, MODES, RELATED_SIMILARITY
 from .transfer import Filters
 
 
@@ -151,10 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=_number(int, 1, MAX_K), default=10, metavar="N",
                    help=f"how many results, 1 to {MAX_K} (default 10)")
     p.add_argument("--mode", choices=MODES, default="auto",
-                   help="kinds of match: auto (all, the vectors only when the others find fewer than N), or one "
-                        "kind with exact matches (default auto)")
-    p.add_argument("--min-similarity", type=_number(float, -1.0, 1.0, "a cosine"), default=MIN_SIMILARITY,
-                   metavar="X", help=f"drop semantic neighbours below this cosine (default {MIN_SIMILARITY})")
+                   help="kinds of match: auto (exact, concordance, fuzzy; segments similar in meaning apart, for "
+                        f"a sentence from a cosine of {RELATED_SIMILARITY}, for a term only when nothing else is "
+                        "found), or one kind with exact matches (default auto)")
+    p.add_argument("--min-similarity", type=_number(float, -1.0, 1.0, "a cosine"), default=None,
+                   metavar="X", help=f"drop semantic neighbours below this cosine (default {RELATED_SIMILARITY} "
+                                     f"in auto mode, {MIN_SIMILARITY} with --mode semantic)")
     p.add_argument("--min-match", type=_number(float, 1.0, 100.0, "a percentage"), default=FUZZY_MIN,
                    metavar="PCT", help=f"lowest fuzzy match percentage (default {FUZZY_MIN:.0f})")
     p.add_argument("--lang", choices=("zh", "en", "auto"), default="auto", help="language of the query")
@@ -449,13 +451,13 @@ def _print_lookup(found) -> None:
     if found.renderings:
         print("translations: " + ", ".join(f"{t} ({n})" for t, n in found.renderings[:8]))
     for n, h in enumerate(found.hits, 1):
-        match = "exact" if h.exact else f"{h.fuzzy:.0f}%"
-        sim = f"  sim {h.similarity:.2f}" if h.similarity is not None else ""
+        if h.kind == "semantic" and (n == 1 or found.hits[n - 2].kind != "semantic"):
+            print("similar in meaning (no lexical match; nearest by embedding):")
         where = f"{h.doc} (paragraph {h.paragraph})"
         if h.count > 1:
             others = len(h.documents) - 1
             where += f" and {h.count - 1} more" + (f" in {others} other document{'s' * (others > 1)}" if others else "")
-        print(f"{n:>2}. {h.kind:<11} match {match:>5}{sim}  align {h.score:.2f}  {where}")
+        print(f"{n:>2}. {h.kind:<11} {h.label:>12}  align {h.score:.2f}  {where}")
         print(f"    {mark(h.text, h.spans)}")
         print(f"    -> {mark(h.translation, h.translation_spans)}")
 
@@ -466,8 +468,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     with Store.open(args.store, readonly=True) as store:
         problems = store.check()
         stats = store.stats()
+        current = store.normal_form_current
     for p in problems:
         print(f"{args.store}: {p}")
+    if args.repair and not problems and not current:  # an earlier tmbuild's store: its normal form brought up
+        with Store.open(args.store) as store:
+            for note in store.notes:
+                print(f"tmbuild: {args.store}: {note}", file=sys.stderr)
     if problems and args.repair:
         if any(p.startswith("database:") for p in problems):
             print(f"tmbuild: {args.store}: the database itself is damaged; the indexes are rebuilt from what it "

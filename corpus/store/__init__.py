@@ -10,12 +10,13 @@ from .database import DB_NAME, LOCK_NAME, StoreBusy, StoreReadOnly, WriterLock, 
 from .matching import fuzzy_match, normalise_text
 from .ranking import KINDS, MODES, Hit, rank
 from .reviews import NotFound
-from .store import FUZZY_MIN, MAX_K, MIN_SIMILARITY, STATE_NAME, Lookup, Store, StoreStats
+from .store import FUZZY_MIN, MAX_K, MIN_SIMILARITY, RELATED_SIMILARITY, STATE_NAME, Lookup, Store, StoreStats
 from .vectors import MIN_PER_LIST, TRAIN_PER_LIST, blob_vecs, id_fingerprint, index_plan, new_ivf
 
 __all__ = [
     "DB_NAME", "FUZZY_MIN", "KINDS", "LOCK_NAME", "MAX_K", "MIN_PER_LIST", "MIN_SIMILARITY", "MODES",
-    "NotFound", "STATE_NAME", "TRAIN_PER_LIST", "Hit", "Lookup", "Store", "StoreBusy", "StoreReadOnly", "StoreStats",
+    "RELATED_SIMILARITY", "NotFound", "STATE_NAME", "TRAIN_PER_LIST", "Hit", "Lookup", "Store", "StoreBusy",
+    "StoreReadOnly", "StoreStats",
     "WriterLock", "blob_vecs",
     "fuzzy_match", "id_fingerprint", "index_plan", "new_ivf", "normalise_text", "rank", "read_only_error",
 ]

@@ -10,13 +10,20 @@ from collections.abc import Sequence
 
 import regex
 
+from ..chinese import canonical_table
+
 WORD = regex.compile(r"\w+|[^\w\s]")  # the tokens of languages written with spaces
 SPACE = regex.compile(r"\s+")
 
 
+NORMAL_FORM = "2"  # stores record the form their *_norm columns are in (2: one Chinese whatever the script)
+
+
 def normalise_text(text: str) -> str:
-    """The form exact matches and the lexical index use: NFKC, case-folded, white space collapsed."""
-    return SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+    """The form exact matches, the lexical and fuzzy indexes and renderings use: NFKC, case-folded, white
+    space collapsed, and Traditional or variant Han characters in their Simplified form, character for
+    character (:func:`corpus.chinese.canonical`), so that 人權 and 人权 are one text."""
+    return SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold().translate(canonical_table())
 
 
 def by_characters(lang: str) -> bool:
@@ -73,6 +80,7 @@ def normalised_with_offsets(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     where: list[int] = []
     space = True  # drops leading white space
+    table = canonical_table()
     for i, ch in enumerate(text):
         if ch.isspace():
             if not space:
@@ -81,7 +89,7 @@ def normalised_with_offsets(text: str) -> tuple[str, list[int]]:
             space = True
             continue
         space = False
-        for c in unicodedata.normalize("NFKC", ch).casefold():
+        for c in unicodedata.normalize("NFKC", ch).casefold().translate(table):
             out.append(c)
             where.append(i)
     while out and out[-1] == " ":

@@ -8,6 +8,9 @@ Kinds, in the order a CAT user expects them:
 3. ``fuzzy``: CAT edit similarity of the whole segment at or above the threshold; highest first.
 4. ``semantic``: nearest by embedding; most similar first, none below ``min_similarity``.
 
+A match percentage (:attr:`Hit.match`) is given for exact and fuzzy matches only, as CAT tools give it; a
+concordance hit "contains" the query, a semantic one is "similar" with its cosine.
+
 A pair found by several kinds is listed once, under the first. Pairs with the same text and translation
 (the same sentence in several documents) become one hit with a count and their documents.
 """
@@ -46,8 +49,24 @@ class Hit:
     def exact(self) -> bool:
         return self.kind == "exact"
 
+    @property
+    def match(self) -> float | None:
+        """The match percentage as CAT tools give it: for exact and fuzzy matches only (a concordance hit
+        contains the query, a semantic one is near in meaning: neither is a percentage of the segment)."""
+        return 100.0 if self.kind == "exact" else self.fuzzy if self.kind == "fuzzy" else None
+
+    @property
+    def label(self) -> str:
+        """How a match is shown: ``100%``, ``87%``, ``contains``, ``similar 0.62``."""
+        if self.match is not None:
+            return f"{self.match:.0f}%"
+        if self.kind == "concordance":
+            return "contains"
+        return f"similar {self.similarity:.2f}" if self.similarity is not None else "similar"
+
     def as_dict(self) -> dict:
         d = {k: getattr(self, k) for k in self.__slots__}
+        d["match"], d["label"] = self.match, self.label
         d["document"] = self.doc
         d["spans"] = [list(s) for s in self.spans]
         d["translation_spans"] = [list(s) for s in self.translation_spans]
@@ -55,17 +74,21 @@ class Hit:
         return d
 
 
-def _order(h: Hit) -> tuple:
+def _order(h: Hit, prefer: Callable[[Hit], bool]) -> tuple:
     rank = KINDS.index(h.kind)
     if h.kind == "semantic":
-        return rank, -(h.similarity or 0.0), -h.score, h.pair_id
-    return rank, -h.fuzzy, -h.score, h.pair_id
+        return rank, -(h.similarity or 0.0), not prefer(h), -h.score, h.pair_id
+    return rank, -h.fuzzy, not prefer(h), -h.score, h.pair_id
 
 
 def rank(candidates: Iterable[Hit], k: int, min_similarity: float = 0.0,
-         same: Callable[[Hit], Hashable] | None = None) -> list[Hit]:
+         same: Callable[[Hit], Hashable] | None = None, prefer: Callable[[Hit], bool] | None = None
+         ) -> list[Hit]:
     """The first ``k`` hits of ``candidates`` (of any kinds, in any order), ranked and collapsed. Hits are
-    the same pair when ``same`` gives them the same key (by default: text and translation, normalised)."""
+    the same pair when ``same`` gives them the same key (by default: text and translation, normalised).
+    Among hits that match equally well, those ``prefer`` says yes to come first (the query's own script:
+    of a sentence stored in Simplified and Traditional, a Traditional query is shown the Traditional one)."""
+    prefer = prefer or (lambda h: True)
     best: dict[int, Hit] = {}
     for h in candidates:
         if h.kind == "semantic" and (h.similarity or 0.0) < min_similarity:
@@ -80,7 +103,7 @@ def rank(candidates: Iterable[Hit], k: int, min_similarity: float = 0.0,
                                   spans=first.spans or other.spans)
     same = same or (lambda h: (normalise_text(h.text), normalise_text(h.translation)))
     groups: dict[Hashable, list[Hit]] = {}  # in rank order: the first of each group is the hit shown
-    for h in sorted(best.values(), key=_order):
+    for h in sorted(best.values(), key=lambda h: _order(h, prefer)):
         groups.setdefault(same(h), []).append(h)
     out = []
     for group in itertools.islice(groups.values(), k):

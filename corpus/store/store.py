@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,6 +38,7 @@ from numpy.typing import NDArray
 from align.errors import StoreError
 from align.model import Segment, TranslationUnit
 
+from ..chinese import traditional_only
 from ..files import replacing, sums_problem
 from . import lexical
 from .database import (
@@ -54,7 +56,7 @@ from .database import (
     sample_pairs,
 )
 from .database import discard_empty as _discard_empty
-from .matching import Fuzzy, by_characters, find_spans, normalise_text, tokens
+from .matching import NORMAL_FORM, Fuzzy, by_characters, find_spans, normalise_text, tokens
 from .ranking import KINDS, MODES, Hit, rank
 from .reviews import Reviews
 from .tokens import TokenIndex, TokenIndexError
@@ -76,6 +78,10 @@ from .vectors import (
 STATE_NAME = "index.json"
 MAX_K = 10_000
 MIN_SIMILARITY = 0.3  # semantic neighbours below this cosine are noise (unrelated UN sentences score 0.1-0.3)
+# auto mode shows semantic neighbours from this cosine on (scripts/bench_semantic.py: the threshold that best
+# separates related from unrelated sentences, 0.30 Chinese and 0.36 English; docs/lookup.md), and for term
+# queries only when no lexical match was found: for terms the embedding does not separate the two
+RELATED_SIMILARITY = 0.36
 FUZZY_MIN = 70.0  # CAT match percentage from which a segment is a fuzzy match
 FUZZY_AUTO_TOKENS = 5  # auto mode looks for fuzzy matches of queries this long (words, or characters)
 VECTORS_CHECK_ALL = 500  # flat indexes of up to this many pairs have every vector checked on open
@@ -101,6 +107,20 @@ def write_state(path: Path, state: dict) -> None:
 
 _TEMPORARY = regex.compile(r"\.(?:(?:index|tokens)-[a-z]+\.[a-z]+|index\.json)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp"
                            r"|\.shards-[A-Za-z0-9_]+")
+
+
+def _most_used(forms: Counter, plain: str) -> str:
+    """The form of a rendering that most translations use; on a tie, the plain one (Simplified, lower case)
+    when it is among them."""
+    top = max(forms.values())
+    tied = [f for f, n in forms.items() if n == top]
+    return plain if plain in tied else tied[0]
+
+
+def normal_form_of(con: sqlite3.Connection) -> str | None:
+    """The normal form a store's ``*_norm`` columns are in (None: the first one, before ``normal_form``)."""
+    row = con.execute("SELECT value FROM meta WHERE key='normal_form'").fetchone()
+    return row[0] if row else None
 
 
 def _alive(pid: int) -> bool:
@@ -192,6 +212,18 @@ class Store(Reviews):
                 self.repair_lexical()
                 self.notes.append("repaired the lexical index: rebuilt it from the pairs in the database")
         self.lexical = lexical.present(self.con)
+        self.normal_form_current = normal_form_of(self.con) == NORMAL_FORM
+        self._norms_changed = False
+        if not self.normal_form_current and not self.readonly:
+            changed = self._renormalise()
+            self.normal_form_current, self._norms_changed = True, changed > 0
+            if changed:
+                self.notes.append(f"normalised the text of {changed} pairs anew: Traditional and Simplified "
+                                  "Chinese now match as one text")
+        elif not self.normal_form_current and self.con.execute("SELECT 1 FROM pairs LIMIT 1").fetchone():
+            self.notes.append("this store was written by an earlier tmbuild and is opened read-only: Traditional "
+                              "Chinese is matched as written until a writable open (tmbuild check --repair, or "
+                              "a build) brings it up to date")
         return self.column["extra"]
 
     def _remove_stale_temporaries(self) -> None:
@@ -209,6 +241,22 @@ class Store(Reviews):
                     shutil.rmtree(entry.path)
             except OSError:
                 pass  # left for a later writer
+
+    def _renormalise(self) -> int:
+        """Each pair's normal forms anew (:func:`.matching.normalise_text` of this tmbuild), in one
+        transaction; the lexical index follows through its triggers. How many pairs changed."""
+        updates = []
+        for rows in iter(functools.partial(
+                self.con.execute("SELECT id, src_text, tgt_text, src_norm, tgt_norm FROM pairs").fetchmany,
+                10_000), []):
+            for i, st, tt, sn, tn in rows:
+                ns, nt = normalise_text(st), normalise_text(tt)
+                if (ns, nt) != (sn, tn):
+                    updates.append((ns, nt, i))
+        with self.con:
+            self.con.executemany("UPDATE pairs SET src_norm=?, tgt_norm=? WHERE id=?", updates)
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('normal_form', ?)", (NORMAL_FORM,))
+        return len(updates)
 
     @classmethod
     def discard_empty(cls, path: str | Path) -> bool:
@@ -240,7 +288,7 @@ class Store(Reviews):
             con.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("schema", SCHEMA_VERSION), ("embedder", embedder_signature), ("embedder_name", embedder_name),
                 ("dim", str(dim)), ("src_lang", src_lang), ("tgt_lang", tgt_lang), ("generation", "0"),
-                ("created", now())])
+                ("created", now()), ("normal_form", NORMAL_FORM)])
         con.close()
         return cls.open(path, lock=lock)
 
@@ -397,7 +445,7 @@ class Store(Reviews):
                 for r in rows:
                     try:
                         st, tt, sn, tn = (bytes(x).decode("utf-8") for x in r[1:5])
-                        if normalise_text(st) != sn or normalise_text(tt) != tn:
+                        if self.normal_form_current and (normalise_text(st) != sn or normalise_text(tt) != tn):
                             raise ValueError("normal form")
                     except (ValueError, TypeError):
                         bad.append((r[0], "text"))
@@ -607,6 +655,8 @@ class Store(Reviews):
         needed."""
         state = {"generation": self._generation(), "ids": db_ids}
         try:
+            if self._norms_changed:
+                raise TokenIndexError("of the text's earlier normal form")
             self._tokens = {side: TokenIndex.load(self._token_stem(side), state) for side in ("src", "tgt")}
             if self._tokens_agree(TOKENS_CHECK):
                 return
@@ -877,7 +927,9 @@ class Store(Reviews):
                 counts["fuzzy"] += 1
                 found.setdefault(i, ("fuzzy", None, pct))
         sims: dict[int, float] = {}
-        if mode == "semantic" or (mode == "auto" and len(found) < k):
+        if mode == "auto" and min_similarity is None:
+            min_sim = RELATED_SIMILARITY
+        if mode == "semantic" or (mode == "auto" and (fuzzy.length >= FUZZY_AUTO_TOKENS or not found)):
             q = vector if vector is not None else self.embedder().encode([text])
             n = min(k + len(found), self._indexes[side].ntotal)
             if n:
@@ -901,7 +953,12 @@ class Store(Reviews):
         def same(h: Hit) -> tuple[str, str]:  # the stored normal forms: identical pairs collapse into one hit
             return rows[h.pair_id]["norm"], rows[h.pair_id]["translation_norm"]
 
-        for h in rank(cands, k, min_sim, same):  # the match percentage and spans of the hits shown
+        hant = traditional_only(text)
+
+        def own_script(h: Hit) -> bool:
+            return traditional_only(h.text) == hant
+
+        for h in rank(cands, k, min_sim, same, own_script):  # the match percentage and spans of the hits shown
             pct = fuzzy.score(rows[h.pair_id]["norm"]) if h.kind in ("concordance", "semantic") else h.fuzzy
             spans = tuple(find_spans(h.text, norm)) if h.kind in ("exact", "concordance") else ()
             hits.append(replace(h, fuzzy=pct, spans=spans))
@@ -984,9 +1041,17 @@ class Store(Reviews):
         translations = {i: rows[i]["translation"] for i in conc if i in rows}
         guess = guess_renderings(text, list(translations.values()), tlang, frequency, embed)
         chosen = dict(zip(translations, guess.chosen))
+        # each rendering as the translations write it (case, script), its most used form: the guess works on
+        # normal forms, where 人权 and 人權, Ebola and ebola are one
+        forms: dict[str, Counter] = {}
+        for i, c in chosen.items():
+            if c:
+                for a, b in find_spans(translations[i], c)[:1]:
+                    forms.setdefault(c, Counter())[translations[i][a:b]] += 1
+        shown = [(_most_used(forms[c], c) if c in forms else c, n) for c, n in guess.renderings]
         hits = [replace(h, translation_spans=tuple(find_spans(h.translation, chosen[h.pair_id])[:1]))
                 if chosen.get(h.pair_id) else h for h in hits]
-        return guess.renderings, hits
+        return shown, hits
 
     def _capped_count(self, side: str, norm: str, cap: int) -> int:
         """Segments of ``side`` holding ``norm``, up to ``cap``; ``cap`` when only a scan could say."""

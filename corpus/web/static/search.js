@@ -6,8 +6,7 @@ const mode = document.getElementById("mode");
 let timer = null, inflight = null;
 
 function hitBox(h) {
-  const match = h.kind === "exact" ? "exact" : h.kind === "semantic" && h.similarity !== null
-    ? `similarity ${h.similarity.toFixed(2)}` : `${Math.round(h.fuzzy)}%`;
+  const match = h.label;  // 100% or 87% (exact, fuzzy), contains (concordance), similar 0.62 (semantic)
   const where = h.document_id
     ? el("a", {href: `/documents/${h.document_id}#pair-${h.pair_id}`, text: h.document}) : h.document;
   const more = h.count > 1 ? ` · ${h.count} identical pairs in ${h.documents.length} document(s)` : "";
@@ -41,7 +40,13 @@ async function run() {
       r.append("translations: ");
       for (const x of data.renderings.slice(0, 10)) r.append(el("span", {class: "rendering", text: `${x.text} (${x.count})`}));
     }
-    document.getElementById("hits").replaceChildren(...data.hits.map(hitBox));
+    const lexical = data.hits.filter(h => h.kind !== "semantic"), near = data.hits.filter(h => h.kind === "semantic");
+    const boxes = lexical.map(hitBox);
+    if (near.length) {  // shown apart: near in meaning is not a match of the text
+      boxes.push(el("h2", {class: "apart", text: "Similar in meaning (no lexical match; nearest by embedding)"}));
+      boxes.push(...near.map(hitBox));
+    }
+    document.getElementById("hits").replaceChildren(...boxes);
   } catch (e) {
     if (e.name !== "AbortError") err.textContent = e.message;
   }
