@@ -12,6 +12,11 @@ those translations (1-5 words, or 1-8 Chinese characters) is scored by
 Each translation's rendering is the best-scored span it holds (or the longer unit that span is a fragment
 of); the distinct renderings are listed with how
 many hits use each, most used first.
+
+Spans start and end on word boundaries: English words whole; Chinese words where jieba puts them (its
+dictionary and HMM, on the Simplified normal form, with its search mode's words inside longer words: 腐败 in
+反腐败), so 成员国 or 设施 are never cut into 员国 or 设, and a span never starts or ends with a function word
+of its own (的, 和, "the", "of").
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import regex
 
-from .matching import by_characters, normalise_text
+from .matching import by_characters, find_spans, normalise_text
 
 MAX_WORDS = 5
 MAX_CHARS = 8
@@ -35,7 +41,12 @@ _STOP = frozenset("""a an the of and or to in on at by for with from as its thei
 those which who whom whose is are was were be been being has have had do does not no nor but if than then so
 such also into upon over under about between among within without per via it they he she we you i""".split())
 _WORDS = regex.compile(r"\w+(?:[-'’]\w+)*")
-_HAN = regex.compile(r"\p{Han}+")
+# Chinese function words a rendering neither starts nor ends with
+_ZH_STOP = frozenset("的 和 与 及 或 在 了 是 对 为 于 以 并 而 等 之 其".split()
+                     + "将 被 把 也 都 由 从 向 就 所 使 该 各 这 那 个 中".split())
+MIN_MEANING = 0.45  # a span that one hit alone holds is shown only when its meaning is this near the query's
+# runs of Chinese, digits inside them included (第7378次会议)
+_HAN = regex.compile(r"[\p{Han}0-9]*\p{Han}[\p{Han}0-9]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +60,15 @@ def candidates(translation: str, lang: str) -> set[str]:
     out: set[str] = set()
     if by_characters(lang):
         for run in _HAN.findall(translation):
-            for i in range(len(run)):
-                for n in range(1, min(MAX_CHARS, len(run) - i) + 1):
-                    out.add(run[i:i + n])
+            cuts = zh_boundaries(run)
+            for a, i in enumerate(cuts):
+                if run[i:i + 1] in _ZH_STOP and i + 1 in cuts:
+                    continue  # starts with a function word of its own
+                for j in cuts[a + 1:]:
+                    if j - i > MAX_CHARS:
+                        break
+                    if not (run[j - 1:j] in _ZH_STOP and j - 1 in cuts):
+                        out.add(run[i:j])
         return out
     for clause in regex.split(r"[^\w\s'’-]+", translation):
         words = _WORDS.findall(clause)
@@ -62,6 +79,28 @@ def candidates(translation: str, lang: str) -> set[str]:
                 if words[i + n - 1] not in _STOP:
                     out.add(" ".join(words[i:i + n]))
     return out
+
+
+@lru_cache(maxsize=65_536)
+def zh_boundaries(run: str) -> tuple[int, ...]:
+    """Where words of a run of Han characters start and end, sorted: jieba's segmentation, and its search
+    mode's words inside longer ones (腐败 inside 反腐败, 人道 inside 人道主义), never inside a two-character
+    word (成员国 has 成员 and 成员国; 员国 is no span)."""
+    cuts = {0, len(run)}
+    for _, a, b in _jieba().tokenize(run, mode="search", HMM=True):
+        cuts.update((a, b))
+    return tuple(sorted(cuts))
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
 
 
 def guess_renderings(query: str, translations: Sequence[str], lang: str,
@@ -88,11 +127,20 @@ def guess_renderings(query: str, translations: Sequence[str], lang: str,
         sims = vecs[1:] @ vecs[0]
         for c, s in zip(short, sims):
             score[c] += MEANING_WEIGHT * float(s)
+    meaning = dict(zip(short, map(float, sims))) if embed is not None else {}
+
+    def strong(c: str) -> bool:
+        """Evidence enough to show ``c``: two hits or more hold it, or (one hit) its meaning is the query's.
+        A wrong rendering is worse than none."""
+        return support[c] >= 2 or meaning.get(c, -1.0) >= MIN_MEANING
+
     best = sorted(score, key=lambda c: (-score[c], -length(c), c))
     chosen: list[str | None] = []
     for cs in per:
         c = next((c for c in best if c in cs), None)
-        chosen.append(c and _extend(c, [x for x in best if x in cs], support, df, joiner))
+        if c is not None:
+            c = _extend(c, [x for x in best if x in cs], support, df, joiner)
+        chosen.append(c if c is not None and strong(c) else None)
     counts = Counter(c for c in chosen if c)
     order = sorted(counts, key=lambda c: (-counts[c], -score.get(c, 0.0)))
     return Guess([(c, counts[c]) for c in order], chosen)
@@ -100,15 +148,15 @@ def guess_renderings(query: str, translations: Sequence[str], lang: str,
 
 def _extend(c: str, present: list[str], support: Counter, df: dict[str, int], joiner: str) -> str:
     """The whole unit ``c`` is a fragment of, where the translation holds it: a longer candidate that holds
-    ``c`` and accounts for most of its uses, among the hits and in the store (埃博 -> 埃博拉, "nations system"
-    -> "united nations system"); a lone Chinese character is a fragment of the best longer candidate
-    holding it (贫 -> 贫穷)."""
+    ``c`` and accounts for most of its uses among the hits (two or more: one hit is no evidence of a unit)
+    and in the store (埃博 -> 埃博拉, "nations system" -> "united nations system"); a lone Chinese character
+    is a fragment of the best longer candidate holding it (贫 -> 贫穷)."""
     while True:
         longer = [x for x in present if len(x) > len(c) and _contains(x, c, joiner)]
         if not joiner and len(c) == 1:
             nxt = longer[0] if longer else None  # ``present`` is best first
         else:
-            nxt = next((x for x in longer if support[x] >= EXTEND_SHARE * support[c]
+            nxt = next((x for x in longer if support[c] >= 2 and support[x] >= EXTEND_SHARE * support[c]
                         and df.get(x, 0) >= EXTEND_SHARE * df.get(c, 1)), None)
         if nxt is None:
             return c
@@ -119,3 +167,25 @@ def _contains(longer: str, shorter: str, joiner: str) -> bool:
     if not joiner:
         return shorter in longer
     return f" {shorter} " in f" {longer} "
+
+
+def locate(translation: str, rendering: str, lang: str) -> tuple[int, int] | None:
+    """Where ``rendering`` (normal form) stands in ``translation`` as a whole unit: the first occurrence whose
+    ends are word boundaries (not "budget" inside "budgetary", not 会员国 inside 非会员国 when the text has it
+    alone too), in the original text's offsets; the first occurrence when none is."""
+    spans = find_spans(translation, rendering)
+    if not spans:
+        return None
+    norm = normalise_text(translation)
+    at, k = norm.find(rendering), 0
+    while at >= 0:
+        end = at + len(rendering)
+        if by_characters(lang):
+            run = next((m for m in _HAN.finditer(norm) if m.start() <= at and end <= m.end()), None)
+            whole = run is None or {at - run.start(), end - run.start()} <= set(zh_boundaries(run.group()))
+        else:
+            whole = not (at > 0 and norm[at - 1].isalnum()) and not (end < len(norm) and norm[end].isalnum())
+        if whole and k < len(spans):
+            return spans[k]
+        at, k = norm.find(rendering, end), k + 1
+    return spans[0]

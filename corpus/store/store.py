@@ -93,6 +93,8 @@ COUNT_CAP = 1_000  # segments containing a query are counted up to this (countin
 CONTAINING_BY_TOKENS = 8  # concordance queries of this many tokens try the fuzzy index's lists first
 CONTAINING_MOST = 100_000  # ... when its shortest list holds at most this many segments
 RENDER_MAX_TOKENS = 12  # longer queries are sentences, not phrases: no renderings
+# a query of this many words (characters) that is most (SENTENCE_COVER) of a stored segment is a sentence
+SENTENCE_WORDS, SENTENCE_CHARS, SENTENCE_COVER = 6, 12, 0.8
 
 
 def write_state(path: Path, state: dict) -> None:
@@ -107,6 +109,9 @@ def write_state(path: Path, state: dict) -> None:
 
 _TEMPORARY = regex.compile(r"\.(?:(?:index|tokens)-[a-z]+\.[a-z]+|index\.json)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp"
                            r"|\.shards-[A-Za-z0-9_]+")
+
+
+_SENTENCE_END = regex.compile(r"[.!?。！？][\"'”’)）]*$")
 
 
 def _most_used(forms: Counter, plain: str) -> str:
@@ -963,7 +968,14 @@ class Store(Reviews):
             spans = tuple(find_spans(h.text, norm)) if h.kind in ("exact", "concordance") else ()
             hits.append(replace(h, fuzzy=pct, spans=spans))
         found_renderings: list[tuple[str, int]] = []
-        if renderings and conc and len(tokens(norm, qlang)) <= RENDER_MAX_TOKENS:
+        # a phrase's renderings; a sentence (ending as one, long, or most of a stored segment of a sentence's
+        # length) is no phrase
+        n_tokens = len(tokens(norm, qlang))
+        covers = any(len(norm) >= SENTENCE_COVER * len(rows[i]["norm"]) for i, (kind, _, _) in found.items()
+                     if i in rows and kind in ("exact", "concordance"))
+        sentence = (_SENTENCE_END.search(norm) or n_tokens > RENDER_MAX_TOKENS
+                    or (covers and n_tokens >= (SENTENCE_CHARS if by_characters(qlang) else SENTENCE_WORDS)))
+        if renderings and conc and not sentence:
             found_renderings, hits = self._renderings(text, qlang, tlang, other, conc, rows, hits)
         return Lookup(text, side, qlang, hits, counts, found_renderings)
 
@@ -1026,7 +1038,7 @@ class Store(Reviews):
 
     def _renderings(self, text: str, qlang: str, tlang: str, other: str, conc: list[int], rows: dict,
                     hits: list[Hit]) -> tuple[list[tuple[str, int]], list[Hit]]:
-        from .phrases import guess_renderings
+        from .phrases import guess_renderings, locate
 
         cap = 2 * len(conc) + 20  # beyond this a span is common: its association is low whatever the count
 
@@ -1043,14 +1055,13 @@ class Store(Reviews):
         chosen = dict(zip(translations, guess.chosen))
         # each rendering as the translations write it (case, script), its most used form: the guess works on
         # normal forms, where 人权 and 人權, Ebola and ebola are one
+        where = {i: locate(translations[i], c, tlang) for i, c in chosen.items() if c}
         forms: dict[str, Counter] = {}
-        for i, c in chosen.items():
-            if c:
-                for a, b in find_spans(translations[i], c)[:1]:
-                    forms.setdefault(c, Counter())[translations[i][a:b]] += 1
+        for i, span in where.items():
+            if span:
+                forms.setdefault(chosen[i], Counter())[translations[i][span[0]:span[1]]] += 1
         shown = [(_most_used(forms[c], c) if c in forms else c, n) for c, n in guess.renderings]
-        hits = [replace(h, translation_spans=tuple(find_spans(h.translation, chosen[h.pair_id])[:1]))
-                if chosen.get(h.pair_id) else h for h in hits]
+        hits = [replace(h, translation_spans=(where[h.pair_id],)) if where.get(h.pair_id) else h for h in hits]
         return shown, hits
 
     def _capped_count(self, side: str, norm: str, cap: int) -> int:
