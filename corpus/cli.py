@@ -164,6 +164,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("terms", help="term candidates of a memory, with their translations: a glossary",
+                       description="Extract bilingual term candidates from a store: word sequences of one side "
+                                   "ranked by termhood (C-value), how consistently the memory translates them and "
+                                   "how many segments hold them, each with its renderings and examples. Writes a "
+                                   "TBX glossary and OmegaT's tab-separated glossary; prints a table (or JSON).")
+    _store_arg(p)
+    p.add_argument("--lang", choices=("zh", "en"), default=None,
+                   help="the side whose terms are extracted (default the store's source language)")
+    p.add_argument("--min-freq", type=_number(int, 1), default=3, metavar="N",
+                   help="segments a term must occur in (default 3)")
+    p.add_argument("--limit", type=_number(int, 1, 100_000), default=200, metavar="N",
+                   help="how many candidates (default 200)")
+    p.add_argument("--doc", action="append", default=[], metavar="NAME",
+                   help="count only these documents (symbol, key or file path; repeatable)")
+    p.add_argument("--tbx", metavar="FILE", help="write the candidates as a TBX glossary ('-' for stdout)")
+    p.add_argument("--tsv", metavar="FILE", help="write them as OmegaT's tab-separated glossary (UTF-8 .txt)")
+    p.add_argument("--json", action="store_true", help="print the candidates as JSON")
+    _add_common(p)
+    p.set_defaults(func=cmd_terms)
+
     p = sub.add_parser("check", help="check a store's database and indexes, and repair the indexes",
                        description="Check the database (SQLite's integrity check), the lexical index against "
                                    "the pairs, the fuzzy index's checksums and the vector indexes against the "
@@ -460,6 +480,30 @@ def _print_lookup(found) -> None:
         print(f"{n:>2}. {h.kind:<11} {h.label:>12}  align {h.score:.2f}  {where}")
         print(f"    {mark(h.text, h.spans)}")
         print(f"    -> {mark(h.translation, h.translation_spans)}")
+
+
+def cmd_terms(args: argparse.Namespace) -> int:
+    from .store import Store
+    from .terms import extract, write_tbx, write_tsv
+
+    with Store.open(args.store, readonly=True) as store:
+        found = extract(store, lang=args.lang, min_freq=args.min_freq, limit=args.limit, documents=args.doc,
+                        progress=not args.no_progress)
+        src, tgt = store.src_lang, store.tgt_lang
+    if args.tbx:
+        n = write_tbx(found, args.tbx, src, tgt)
+        print(f"wrote {n} term entries to {args.tbx} (TBX)", file=sys.stderr)
+    if args.tsv:
+        n = write_tsv(found, args.tsv, src)
+        print(f"wrote {n} terms to {args.tsv} (OmegaT glossary)", file=sys.stderr)
+    if args.json:
+        print(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=1))
+    elif not (is_stdio(args.tbx) or is_stdio(args.tsv)):
+        for c in found:
+            also = ", ".join(f"{t} ({n})" for t, n in c.renderings[1:3])
+            print(f"{c.score:8.1f}  {c.term}\t{c.target}\tin {c.frequency} segments, {c.consistency:.0%} so"
+                  + (f"; also {also}" if also else ""))
+    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -1,0 +1,230 @@
+"""Term candidates from a memory: the glossary a terminologist reviews and gives a CAT tool.
+
+A memory knows how each phrase was translated; this module hands that over as a glossary
+(``tmbuild terms``). Candidates are the word sequences of one side of the store:
+
+* English: 1-4 whole words within a clause, not starting or ending with a function word;
+* Chinese: 2-10 characters between the word boundaries jieba finds in the Simplified normal form (its
+  search mode's words inside longer ones included: 腐败 in 反腐败, 难民 in 难民署), not starting or ending
+  with a function word of its own;
+
+counted by the segments that hold them (``frequency``). Termhood is the C-value (Frantzi, Ananiadou and
+Mima 2000): ``log2(1 + words) * (f(a) - mean f of the longer candidates holding a)``, so that a sequence
+that only ever occurs inside a longer one (理事会 inside 安全理事会, "Security" inside "Security
+Council") scores low, and a long sequence that recurs scores high. The best ``shortlist`` by C-value are
+looked up as a translator would (:meth:`corpus.store.Store.lookup`, concordance): their renderings, how
+consistently the hits are rendered by the first one (``consistency``: its share of the hits), and example
+pairs. The score is ``C-value * consistency * coverage`` (coverage: the share of the hits that have a
+rendering at all): a frequent term translated one way comes first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import regex
+
+from .store.matching import by_characters
+from .store.phrases import _STOP, _ZH_STOP, _jieba, zh_boundaries
+
+MAX_EN_WORDS = 4
+MIN_ZH_CHARS, MAX_ZH_CHARS = 2, 10
+_WORD = regex.compile(r"\w+(?:[-'’]\w+)*")
+_CLAUSE = regex.compile(r"[^\w\s'’-]+")
+_HAN_RUN = regex.compile(r"\p{Han}+")
+_LETTER = regex.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True, slots=True)
+class TermCandidate:
+    """One term and how the memory translates it."""
+    term: str  # as the segments write it (its most used form)
+    lang: str
+    target: str  # the rendering most hits use, as the translations write it
+    renderings: tuple[tuple[str, int], ...]  # every rendering, with how many hits use it
+    frequency: int  # segments holding the term
+    consistency: float  # share of the rendered hits that use ``target``
+    coverage: float  # share of the hits that have a rendering
+    cvalue: float
+    score: float
+    examples: tuple[tuple[str, str, str], ...] = field(default=())  # (segment, translation, document)
+
+    def as_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in self.__slots__}
+        d["renderings"] = [{"text": t, "count": n} for t, n in self.renderings]
+        d["examples"] = [{"text": s, "translation": t, "document": doc} for s, t, doc in self.examples]
+        return d
+
+
+def sequences(norm: str, lang: str) -> set[str]:
+    """The candidate word sequences of one normalised segment."""
+    out: set[str] = set()
+    if by_characters(lang):
+        for run in _HAN_RUN.findall(norm):
+            cuts = zh_boundaries(run)
+            for a, i in enumerate(cuts):
+                if run[i:i + 1] in _ZH_STOP and i + 1 in cuts:
+                    continue
+                for j in cuts[a + 1:]:
+                    if j - i > MAX_ZH_CHARS:
+                        break
+                    if j - i >= MIN_ZH_CHARS and not (run[j - 1:j] in _ZH_STOP and j - 1 in cuts):
+                        out.add(run[i:j])
+        return out
+    for clause in _CLAUSE.split(norm):
+        words = _WORD.findall(clause)
+        for i, first in enumerate(words):
+            if first in _STOP or not _LETTER.search(first):
+                continue
+            for n in range(1, min(MAX_EN_WORDS, len(words) - i) + 1):
+                last = words[i + n - 1]
+                if last not in _STOP and _LETTER.search(last):
+                    out.add(" ".join(words[i:i + n]))
+    return out
+
+
+def _length(term: str, lang: str) -> int:
+    """Words in a candidate (Chinese: as jieba cuts it)."""
+    if by_characters(lang):
+        return len(list(_jieba().cut(term, HMM=True)))
+    return len(term.split())
+
+
+def cvalues(freq: Counter, lang: str) -> dict[str, float]:
+    """The C-value of every candidate of ``freq`` (its segment counts): longer candidates holding a shorter one
+    lower its termhood by their mean frequency."""
+    joiner = "" if by_characters(lang) else " "
+    holders: dict[str, list[int]] = {}
+    for term, f in freq.items():
+        parts = list(_jieba().cut(term, HMM=True)) if not joiner else term.split()
+        for i in range(len(parts)):
+            for j in range(i + 1, len(parts) + 1):
+                if j - i < len(parts):
+                    sub = joiner.join(parts[i:j])
+                    if sub in freq:
+                        holders.setdefault(sub, []).append(f)
+    out = {}
+    for term, f in freq.items():
+        longer = holders.get(term, [])
+        nested = sum(longer) / len(longer) if longer else 0.0
+        out[term] = math.log2(1 + _length(term, lang)) * max(f - nested, 0.0)
+    return out
+
+
+def extract(store, lang: str | None = None, min_freq: int = 3, limit: int = 200, shortlist: int | None = None,
+            documents: Sequence[str] = (), progress: bool = False) -> list[TermCandidate]:
+    """Term candidates of ``store``'s side in ``lang`` (default: its source language), best first: at most
+    ``limit``, each held by ``min_freq`` segments or more, from the ``shortlist`` (default twice ``limit``) best
+    by C-value; ``documents`` (names or symbols) limit the segments counted."""
+    lang = lang or store.src_lang
+    side = store.query_side("", lang)
+    counts = _frequencies(store, side, lang, documents)
+    freq = Counter({t: f for t, f in counts.items() if f >= min_freq})
+    cv = cvalues(freq, lang)
+    short = sorted(cv, key=lambda t: (-cv[t], -freq[t], t))[:shortlist or 2 * limit]
+    out = []
+    from tqdm import tqdm
+
+    for term in tqdm(short, desc="terms", unit="term", disable=not progress):
+        found = store.lookup(term, k=50, lang=lang, mode="concordance")
+        if not found.renderings:
+            continue
+        rendered = sum(n for _, n in found.renderings)
+        hits = max(found.counts.get("concordance", 0) + found.counts.get("exact", 0), rendered)
+        consistency = found.renderings[0][1] / rendered
+        coverage = rendered / min(hits, 50) if hits else 0.0
+        forms = Counter(h.text[a:b] for h in found.hits for a, b in h.spans[:1])
+        shown = forms.most_common(1)[0][0] if forms else term
+        examples = tuple((h.text, h.translation, h.doc) for h in found.hits if h.translation_spans)[:3]
+        out.append(TermCandidate(shown, lang, found.renderings[0][0], tuple(found.renderings), freq[term],
+                                 round(consistency, 3), round(min(coverage, 1.0), 3), round(cv[term], 2),
+                                 round(cv[term] * consistency * min(coverage, 1.0), 2), examples))
+    out.sort(key=lambda c: (-c.score, -c.frequency, c.term))
+    return out[:limit]
+
+
+def _frequencies(store, side: str, lang: str, documents: Sequence[str]) -> Counter:
+    """How many segments of ``side`` hold each candidate sequence (each segment text once per document)."""
+    where, args = "", []
+    if documents:
+        marks = ",".join("?" * len(documents))
+        where = (f" WHERE d.symbol IN ({marks}) OR d.key IN ({marks}) OR d.src_path IN ({marks}) "
+                 f"OR d.tgt_path IN ({marks})")
+        args = list(documents) * 4
+    rows = store.con.execute(f"SELECT p.{side}_norm FROM pairs p JOIN documents d ON p.doc_id = d.id{where}", args)
+    freq: Counter = Counter()
+    for (norm,) in rows:
+        freq.update(sequences(norm, lang))
+    if documents and not freq:
+        from align.errors import InputError
+
+        raise InputError(f"no segments in the documents {', '.join(documents)}; tmbuild documents lists them")
+    return freq
+
+
+# ------------------------------------------------------------------ writers
+
+
+def write_tbx(candidates: Iterable[TermCandidate], path, src_lang: str, tgt_lang: str) -> int:
+    """A TBX glossary (translate-toolkit's TBX writer, which OmegaT and other CAT tools read): one term entry
+    per candidate, the term in its language and the target in the other, with a note of its frequency,
+    consistency and renderings. Candidates may be of either side: each entry puts the store's source language
+    first. Returns the number of entries."""
+    from translate.storage import tbx
+
+    from .files import binary_output
+
+    store = tbx.tbxfile()
+    store.setsourcelanguage(src_lang)
+    store.settargetlanguage(tgt_lang)
+    n = 0
+    for c in candidates:
+        source, target = _ordered(c, src_lang)
+        unit = store.addsourceunit(source)
+        unit.target = target
+        unit.addnote(note(c), origin="developer")
+        n += 1
+    with binary_output(path) as out:
+        data = bytes(store)
+        if hasattr(out, "write"):
+            out.write(data)
+        else:
+            from pathlib import Path
+
+            Path(out).write_bytes(data)
+    return n
+
+
+def write_tsv(candidates: Iterable[TermCandidate], path, src_lang: str) -> int:
+    """The tab-separated glossary OmegaT reads from a project's ``glossary/`` folder (UTF-8, ``.txt``):
+    source term, target term, comment; the store's source language first."""
+    from .files import text_output
+
+    n = 0
+    with text_output(path) as f:
+        for c in candidates:
+            source, target = _ordered(c, src_lang)
+            f.write(f"{_cell(source)}\t{_cell(target)}\t{_cell(note(c))}\n")
+            n += 1
+    return n
+
+
+def _ordered(c: TermCandidate, src_lang: str) -> tuple[str, str]:
+    """(source, target) in the store's order, whichever side the term came from."""
+    return (c.term, c.target) if c.lang.split("-")[0] == src_lang.split("-")[0] else (c.target, c.term)
+
+
+def note(c: TermCandidate) -> str:
+    others = ", ".join(f"{t} ({n})" for t, n in c.renderings[1:4])
+    return (f"tmbuild: in {c.frequency} segments; {c.consistency:.0%} rendered so"
+            + (f"; also {others}" if others else ""))
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split())
+
+
+__all__ = ["TermCandidate", "cvalues", "extract", "sequences", "write_tbx", "write_tsv"]
