@@ -15,7 +15,9 @@ Council") scores low, and a long sequence that recurs scores high. The best ``sh
 looked up as a translator would (:meth:`corpus.store.Store.lookup`, concordance): their renderings, how
 consistently the hits are rendered by the first one (``consistency``: its share of the hits), and example
 pairs. The score is ``C-value * consistency * coverage`` (coverage: the share of the hits that have a
-rendering at all): a frequent term translated one way comes first.
+rendering at all): a frequent term translated one way comes first. For Chinese the C-value is weighed by
+:func:`specificity` (the term's rate here against jieba's general-language frequencies), so that words frequent
+in any text (包括, 其他) give way to the memory's own.
 """
 
 from __future__ import annotations
@@ -34,8 +36,11 @@ MAX_EN_WORDS = 4
 MIN_ZH_CHARS, MAX_ZH_CHARS = 2, 10
 _WORD = regex.compile(r"\w+(?:[-'’]\w+)*")
 _CLAUSE = regex.compile(r"[^\w\s'’-]+")
-_HAN_RUN = regex.compile(r"\p{Han}+")
+_HAN_RUN = regex.compile(r"[\p{Han}0-9]*\p{Han}[\p{Han}0-9]*")  # digits inside: 2015年后发展议程
+FRAGMENT_SHARE = 0.9  # a sequence found inside one longer candidate this often is that candidate's fragment
+SPECIFIC_RATIO = 100.0  # Chinese: a word this much more frequent here than in general language is fully specific
 _LETTER = regex.compile(r"[^\W\d_]")
+_DIGIT = regex.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +71,15 @@ def sequences(norm: str, lang: str) -> set[str]:
         for run in _HAN_RUN.findall(norm):
             cuts = zh_boundaries(run)
             for a, i in enumerate(cuts):
-                if run[i:i + 1] in _ZH_STOP and i + 1 in cuts:
-                    continue
+                if (run[i:i + 1] in _ZH_STOP and i + 1 in cuts) or (i and run[i - 1].isdigit()):
+                    continue  # a function word, or what follows a number (年 of 2015年): no term starts there
                 for j in cuts[a + 1:]:
                     if j - i > MAX_ZH_CHARS:
                         break
-                    if j - i >= MIN_ZH_CHARS and not (run[j - 1:j] in _ZH_STOP and j - 1 in cuts):
-                        out.add(run[i:j])
+                    span = run[i:j]
+                    if (j - i >= MIN_ZH_CHARS and not (run[j - 1:j] in _ZH_STOP and j - 1 in cuts)
+                            and not _DIGIT.search(span)):  # dates and numbers are no glossary terms
+                        out.add(span)
         return out
     for clause in _CLAUSE.split(norm):
         words = _WORD.findall(clause)
@@ -95,11 +102,12 @@ def _length(term: str, lang: str) -> int:
 
 def cvalues(freq: Counter, lang: str) -> dict[str, float]:
     """The C-value of every candidate of ``freq`` (its segment counts): longer candidates holding a shorter one
-    lower its termhood by their mean frequency."""
+    lower its termhood by their mean frequency; a fragment (one longer candidate holds it in at least
+    ``FRAGMENT_SHARE`` of its segments: 联合 of 联合国, "Nations" of "United Nations") scores 0."""
     joiner = "" if by_characters(lang) else " "
     holders: dict[str, list[int]] = {}
     for term, f in freq.items():
-        parts = list(_jieba().cut(term, HMM=True)) if not joiner else term.split()
+        parts = list(term) if not joiner else term.split()  # Chinese: every character span
         for i in range(len(parts)):
             for j in range(i + 1, len(parts) + 1):
                 if j - i < len(parts):
@@ -109,9 +117,27 @@ def cvalues(freq: Counter, lang: str) -> dict[str, float]:
     out = {}
     for term, f in freq.items():
         longer = holders.get(term, [])
+        if longer and max(longer) >= FRAGMENT_SHARE * f:
+            out[term] = 0.0
+            continue
         nested = sum(longer) / len(longer) if longer else 0.0
         out[term] = math.log2(1 + _length(term, lang)) * max(f - nested, 0.0)
     return out
+
+
+def specificity(term: str, freq: int, segments: int, lang: str) -> float:
+    """How much more a term is of this memory than of the language at large, 0.1 to 1: for Chinese, its rate
+    here (per token, about 40 tokens a segment) against its rate in jieba's general-language dictionary
+    (包括, 其他, 工作 are frequent everywhere: low; 安全理事会, 人权 are this memory's: 1). Other languages: 1
+    (no general word frequencies are at hand)."""
+    if not by_characters(lang):
+        return 1.0
+    dt = _jieba().dt
+    general = dt.FREQ.get(term, 0) / dt.total
+    here = freq / max(40 * segments, 1)
+    if general <= 0:
+        return 1.0
+    return min(1.0, max(0.1, math.log(max(here / general, 1.0)) / math.log(SPECIFIC_RATIO)))
 
 
 def extract(store, lang: str | None = None, min_freq: int = 3, limit: int = 200, shortlist: int | None = None,
@@ -121,10 +147,10 @@ def extract(store, lang: str | None = None, min_freq: int = 3, limit: int = 200,
     by C-value; ``documents`` (names or symbols) limit the segments counted."""
     lang = lang or store.src_lang
     side = store.query_side("", lang)
-    counts = _frequencies(store, side, lang, documents)
+    counts, segments = _frequencies(store, side, lang, documents)
     freq = Counter({t: f for t, f in counts.items() if f >= min_freq})
-    cv = cvalues(freq, lang)
-    short = sorted(cv, key=lambda t: (-cv[t], -freq[t], t))[:shortlist or 2 * limit]
+    cv = {t: v * specificity(t, freq[t], segments, lang) for t, v in cvalues(freq, lang).items()}
+    short = [t for t in sorted(cv, key=lambda t: (-cv[t], -freq[t], t)) if cv[t] > 0][:shortlist or 2 * limit]
     out = []
     from tqdm import tqdm
 
@@ -146,8 +172,8 @@ def extract(store, lang: str | None = None, min_freq: int = 3, limit: int = 200,
     return out[:limit]
 
 
-def _frequencies(store, side: str, lang: str, documents: Sequence[str]) -> Counter:
-    """How many segments of ``side`` hold each candidate sequence (each segment text once per document)."""
+def _frequencies(store, side: str, lang: str, documents: Sequence[str]) -> tuple[Counter, int]:
+    """How many segments of ``side`` hold each candidate sequence, and how many segments there are."""
     where, args = "", []
     if documents:
         marks = ",".join("?" * len(documents))
@@ -156,13 +182,15 @@ def _frequencies(store, side: str, lang: str, documents: Sequence[str]) -> Count
         args = list(documents) * 4
     rows = store.con.execute(f"SELECT p.{side}_norm FROM pairs p JOIN documents d ON p.doc_id = d.id{where}", args)
     freq: Counter = Counter()
+    segments = 0
     for (norm,) in rows:
         freq.update(sequences(norm, lang))
+        segments += 1
     if documents and not freq:
         from align.errors import InputError
 
         raise InputError(f"no segments in the documents {', '.join(documents)}; tmbuild documents lists them")
-    return freq
+    return freq, segments
 
 
 # ------------------------------------------------------------------ writers

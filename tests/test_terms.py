@@ -35,7 +35,7 @@ def test_c_value_lowers_what_only_occurs_inside_a_longer_term():
     freq = Counter({"security council": 10, "council": 12, "security": 10, "human rights": 8})
     cv = cvalues(freq, "en")
     assert cv["security council"] > cv["security"]  # "security" occurs only inside "security council"
-    assert cv["security"] == 0.0 and cv["council"] > 0  # council also occurs alone (12 > 10)
+    assert cv["security"] == 0.0 and cv["council"] > 0  # a fragment; council also occurs alone (12 > 10)
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,7 @@ def test_the_term_list_s_frequent_terms_are_among_the_candidates(use_m3, tmp_pat
         missing, total = [], 0
         for lang in ("zh", "en"):
             side = s.query_side("", lang)
-            cands = {t for t, f in _frequencies(s, side, lang, ()).items() if f >= 3}
+            cands = {t for t, f in _frequencies(s, side, lang, ())[0].items() if f >= 3}
             norms = [n for (n,) in s.con.execute(f"SELECT {side}_norm FROM pairs")]
             for lg, term, _ in load_terms():
                 t = normalise_text(term)
