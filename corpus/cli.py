@@ -180,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="count only these documents (symbol, key or file path; repeatable)")
     p.add_argument("--tbx", metavar="FILE", help="write the candidates as a TBX glossary ('-' for stdout)")
     p.add_argument("--tsv", metavar="FILE", help="write them as OmegaT's tab-separated glossary (UTF-8 .txt)")
+    p.add_argument("--accepted-only", action="store_true",
+                   help="the terms accepted on the terms page (tmbuild serve), not new candidates")
     p.add_argument("--json", action="store_true", help="print the candidates as JSON")
     _add_common(p)
     p.set_defaults(func=cmd_terms)
@@ -484,11 +486,14 @@ def _print_lookup(found) -> None:
 
 def cmd_terms(args: argparse.Namespace) -> int:
     from .store import Store
-    from .terms import extract, write_tbx, write_tsv
+    from .terms import accepted, extract, write_tbx, write_tsv
 
     with Store.open(args.store, readonly=True) as store:
-        found = extract(store, lang=args.lang, min_freq=args.min_freq, limit=args.limit, documents=args.doc,
-                        progress=not args.no_progress)
+        if args.accepted_only:
+            found = accepted(store)
+        else:
+            found = extract(store, lang=args.lang, min_freq=args.min_freq, limit=args.limit, documents=args.doc,
+                            progress=not args.no_progress)
         src, tgt = store.src_lang, store.tgt_lang
     if args.tbx:
         n = write_tbx(found, args.tbx, src, tgt)
@@ -501,8 +506,9 @@ def cmd_terms(args: argparse.Namespace) -> int:
     elif not (is_stdio(args.tbx) or is_stdio(args.tsv)):
         for c in found:
             also = ", ".join(f"{t} ({n})" for t, n in c.renderings[1:3])
+            mark = f"  [{c.status}]" if c.status else ""
             print(f"{c.score:8.1f}  {c.term}\t{c.target}\tin {c.frequency} segments, {c.consistency:.0%} so"
-                  + (f"; also {also}" if also else ""))
+                  + (f"; also {also}" if also else "") + mark)
     return 0
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from .store.matching import by_characters
+from .store.matching import by_characters, normalise_text
 from .store.phrases import _STOP, _ZH_STOP, _jieba, zh_boundaries
 
 MAX_EN_WORDS = 4
@@ -56,6 +56,7 @@ class TermCandidate:
     cvalue: float
     score: float
     examples: tuple[tuple[str, str, str], ...] = field(default=())  # (segment, translation, document)
+    status: str = ""  # a terminologist's decision: "accepted", "rejected" or none
 
     def as_dict(self) -> dict:
         d = {k: getattr(self, k) for k in self.__slots__}
@@ -169,7 +170,65 @@ def extract(store, lang: str | None = None, min_freq: int = 3, limit: int = 200,
                                  round(consistency, 3), round(min(coverage, 1.0), 3), round(cv[term], 2),
                                  round(cv[term] * consistency * min(coverage, 1.0), 2), examples))
     out.sort(key=lambda c: (-c.score, -c.frequency, c.term))
-    return out[:limit]
+    decided = decisions(store, lang)
+    return [_with_decision(c, decided.get(normalise_text(c.term))) for c in out[:limit]]
+
+
+STATUSES = ("accepted", "rejected")
+MAX_TERM = 500  # characters of a term or its target
+
+
+def _with_decision(c: TermCandidate, d: tuple[str, str, str] | None) -> TermCandidate:
+    from dataclasses import replace
+
+    return replace(c, status=d[0], target=d[2]) if d else c
+
+
+def decisions(store, lang: str | None = None) -> dict[str, tuple[str, str, str]]:
+    """The terminologist's decisions: normal form of the term -> (status, term, target); of ``lang`` only
+    when given. A store from before the table has none."""
+    if not getattr(store, "has_terms", False):
+        return {}
+    sql, args = "SELECT norm, status, term, target, lang FROM terms", []
+    if lang:
+        sql, args = sql + " WHERE lang=?", [lang.split("-")[0]]
+    return {r[0]: (r[1], r[2], r[3]) for r in store.con.execute(sql, args)}
+
+
+def decide(store, lang: str, term: str, target: str, status: str) -> dict:
+    """Record (or with ``status`` "", forget) a decision on ``term``; what is now stored."""
+    from align.errors import InputError, StoreError
+
+    from .store.database import now
+
+    if store.readonly or not getattr(store, "has_terms", False):
+        raise StoreError(f"{store.path}: opened read-only; decisions need a writable store")
+    if status not in (*STATUSES, ""):
+        raise InputError(f"status is one of {', '.join(STATUSES)} (or empty to undo), not {status!r}")
+    for name, text in (("term", term), ("target", target)):
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TERM:
+            raise InputError(f"{name} is text of 1 to {MAX_TERM} characters")
+    lang = str(lang).split("-")[0]
+    if lang not in (store.src_lang.split("-")[0], store.tgt_lang.split("-")[0]):
+        raise InputError(f"this store holds {store.src_lang} and {store.tgt_lang}, not {lang}")
+    term, target = " ".join(term.split()), " ".join(target.split())
+    with store.con:
+        if status:
+            store.con.execute("INSERT OR REPLACE INTO terms VALUES (?,?,?,?,?,?)",
+                              (lang, normalise_text(term), term, target, status, now()))
+        else:
+            store.con.execute("DELETE FROM terms WHERE lang=? AND norm=?", (lang, normalise_text(term)))
+    return {"lang": lang, "term": term, "target": target, "status": status}
+
+
+def accepted(store) -> list[TermCandidate]:
+    """The accepted terms, as candidates to write (both sides' decisions)."""
+    out = []
+    for lang, term, target in store.con.execute(
+            "SELECT lang, term, target FROM terms WHERE status='accepted' ORDER BY decided, term") if getattr(
+            store, "has_terms", False) else ():
+        out.append(TermCandidate(term, lang, target, ((target, 0),), 0, 1.0, 1.0, 0.0, 0.0, (), "accepted"))
+    return out
 
 
 def _frequencies(store, side: str, lang: str, documents: Sequence[str]) -> tuple[Counter, int]:
@@ -246,6 +305,8 @@ def _ordered(c: TermCandidate, src_lang: str) -> tuple[str, str]:
 
 
 def note(c: TermCandidate) -> str:
+    if not c.frequency:
+        return f"tmbuild: {c.status}"
     others = ", ".join(f"{t} ({n})" for t, n in c.renderings[1:4])
     return (f"tmbuild: in {c.frequency} segments; {c.consistency:.0%} rendered so"
             + (f"; also {others}" if others else ""))
@@ -255,4 +316,5 @@ def _cell(text: str) -> str:
     return " ".join(text.split())
 
 
-__all__ = ["TermCandidate", "cvalues", "extract", "sequences", "write_tbx", "write_tsv"]
+__all__ = ["TermCandidate", "accepted", "cvalues", "decide", "decisions", "extract", "sequences", "write_tbx",
+           "write_tsv"]

@@ -179,3 +179,36 @@ def _screenshot(browser, bead) -> None:
     dest = ROOT / "docs" / "img" / "review.png"
     dest.parent.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(dest))
+
+
+def test_terms_are_accepted_rejected_and_edited_with_the_keyboard(served, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    url, store = served
+    browser.get(url + "/terms")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "tr.term.selected"), "the term candidates")
+    rows = browser.find_elements(By.CSS_SELECTOR, "tr.term")
+    first, second, third = (r.find_element(By.CSS_SELECTOR, ".termtext").text for r in rows[:3])
+    press(browser, "a")  # accept the first; the selection moves on
+    press(browser, "r")  # reject the second
+    wait_for(browser, lambda d: "rejected" in d.find_elements(By.CSS_SELECTOR, "tr.term")[1].get_attribute("class"),
+             "the rejected term")
+    press(browser, "e")  # edit the third's translation
+    box = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "input.edit"), "the edit field")[0]
+    box.clear()
+    box.send_keys("an edited translation\n")
+    wait_for(browser, lambda d: "accepted" in d.find_elements(By.CSS_SELECTOR, "tr.term")[2].get_attribute("class"),
+             "the edited term")
+    browser.refresh()  # kept in the store, not in the page
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "tr.term.selected"), "the candidates again")
+    rows = {r.find_element(By.CSS_SELECTOR, ".termtext").text: r for r in browser.find_elements(By.CSS_SELECTOR,
+                                                                                                "tr.term")}
+    assert "accepted" in rows[first].get_attribute("class") and "rejected" in rows[second].get_attribute("class")
+    assert rows[third].find_element(By.CSS_SELECTOR, ".target").text == "an edited translation"
+    out = tmp_path / "g.txt"
+    r = subprocess.run([sys.executable, "-m", "corpus", "terms", "--store", str(store), "--accepted-only", "--tsv",
+                        str(out)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 0, r.stderr  # a reader beside the server
+    got = [line.split("\t")[:2] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [first, rows[first].find_element(By.CSS_SELECTOR, ".target").text] in got
+    assert [third, "an edited translation"] in got and not any(t == second for t, _ in got)

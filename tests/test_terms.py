@@ -151,3 +151,31 @@ def test_the_term_list_s_frequent_terms_are_among_the_candidates(use_m3, tmp_pat
         s.close()
     # 问责 occurs twice alone and otherwise only inside 问责制, a word jieba does not cut
     assert total > 80 and missing == ["问责"], missing
+
+
+def test_decisions_are_kept_in_the_store_and_exported(udhr, tmp_path):
+    import shutil
+
+    from corpus.terms import accepted, decide, decisions
+
+    store = tmp_path / "s"
+    shutil.copytree(udhr, store)
+    with Store.open(store) as s:
+        found = extract(s, min_freq=2, limit=10)
+        decide(s, "zh", found[0].term, found[0].target, "accepted")
+        decide(s, "zh", found[1].term, found[1].target, "rejected")
+        decide(s, "zh", found[2].term, "the right to", "accepted")  # an edited target
+        with pytest.raises(Exception, match="status is one of"):
+            decide(s, "zh", found[3].term, found[3].target, "maybe")
+        again = {c.term: c for c in extract(s, min_freq=2, limit=10)}
+    assert again[found[0].term].status == "accepted" and again[found[1].term].status == "rejected"
+    assert again[found[2].term].target == "the right to"
+    with Store.open(store, readonly=True) as s:
+        assert len(decisions(s, "zh")) == 3
+        assert [(c.term, c.target) for c in accepted(s)] == [(found[0].term, found[0].target),
+                                                             (found[2].term, "the right to")]
+    r = subprocess.run([sys.executable, "-m", "corpus", "terms", "--store", str(store), "--accepted-only",
+                        "--tsv", str(tmp_path / "g.txt")], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    rows = [line.split("\t")[:2] for line in (tmp_path / "g.txt").read_text(encoding="utf-8").splitlines()]
+    assert rows == [[found[0].term, found[0].target], [found[2].term, "the right to"]]

@@ -66,12 +66,17 @@ CREATE TABLE IF NOT EXISTS edits(
     id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     time TEXT NOT NULL, action TEXT NOT NULL, before TEXT NOT NULL, undone INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS edits_doc ON edits(doc_id);
+-- a terminologist's decisions on term candidates (tmbuild terms, the terms page): accepted or rejected, and
+-- the target as accepted (edited or as the memory renders it)
+CREATE TABLE IF NOT EXISTS terms(
+    lang TEXT NOT NULL, norm TEXT NOT NULL, term TEXT NOT NULL, target TEXT NOT NULL, status TEXT NOT NULL,
+    decided TEXT NOT NULL, PRIMARY KEY(lang, norm)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS pairs_src_norm ON pairs(src_norm);
 CREATE INDEX IF NOT EXISTS pairs_tgt_norm ON pairs(tgt_norm);
 """
 
 
-TABLES = {"meta", "documents", "pairs", "sentences", "edits"}  # the store's own (and the lexical index's)
+TABLES = {"meta", "documents", "pairs", "sentences", "edits", "terms"}  # the store's own (and the lexical index's)
 
 
 def sample_pairs(con: sqlite3.Connection, columns: str, n: int) -> list[tuple]:

@@ -189,17 +189,18 @@ class Store(Reviews):
         read-only)."""
         have = {(t, r[1]) for t in ("pairs", "documents") for r in self.con.execute(f"PRAGMA table_info({t})")}
         tables = {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if not self.readonly and (set(ADDED_COLUMNS) - have or not {"sentences", "edits"} <= tables):
+        if not self.readonly and (set(ADDED_COLUMNS) - have or not {"sentences", "edits", "terms"} <= tables):
             with self.con:
                 for (table, col), (decl, _) in ADDED_COLUMNS.items():
                     if (table, col) not in have:
                         self.con.execute(f"ALTER TABLE {table} ADD COLUMN {col} {decl}")
                         have.add((table, col))
             self.con.executescript(SCHEMA)  # the tables added since (IF NOT EXISTS)
-            tables |= {"sentences", "edits"}
+            tables |= {"sentences", "edits", "terms"}
         self.column = {col: (f"{'p' if table == 'pairs' else 'd'}.{col}" if (table, col) in have else default)
                        for (table, col), (_, default) in ADDED_COLUMNS.items()}
         self.reviewable = {"sentences", "edits"} <= tables
+        self.has_terms = "terms" in tables
         if not self.readonly:
             if not lexical.present(self.con):
                 n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]

@@ -124,6 +124,50 @@ def create_app(store: Store, *, host: str = "127.0.0.1", token: str | None = Non
         return FileResponse(path, media_type="application/x-tmx+xml", filename=name,
                             background=BackgroundTask(path.unlink, missing_ok=True))
 
+    term_lists: dict[tuple, list] = {}  # extracted candidates by (lang, limit, database generation)
+
+    async def terms_list(request: Request) -> Response:
+        from ..terms import decisions, extract
+
+        q = request.query_params
+        lang = q.get("lang", store.src_lang.split("-")[0])
+        if lang not in (store.src_lang.split("-")[0], store.tgt_lang.split("-")[0]):
+            raise InputError(f"lang is {store.src_lang} or {store.tgt_lang}, not {lang[:20]!r}")
+        limit = _number(q.get("limit", "100"), "limit", int, 1, 1000)
+        key = (lang, limit, store.stats().generation)
+        if key not in term_lists:
+            term_lists.clear()
+            term_lists[key] = extract(store, lang=lang, limit=limit)
+        decided = decisions(store, lang)
+        from ..store import normalise_text
+        from ..terms import _with_decision
+
+        found = [_with_decision(c, decided.get(normalise_text(c.term))) for c in term_lists[key]]
+        statuses = [d[0] for d in decided.values()]
+        return JSONResponse({"terms": [c.as_dict() for c in found], "accepted": statuses.count("accepted"),
+                             "rejected": statuses.count("rejected")})
+
+    async def terms_decide(request: Request) -> Response:
+        from ..terms import decide
+
+        body = await _json_body(request)
+        return JSONResponse(decide(store, body.get("lang", ""), body.get("term"), body.get("target"),
+                                   body.get("status", "")))
+
+    async def terms_tbx(request: Request) -> Response:
+        from ..terms import accepted, write_tbx
+
+        with tempfile.NamedTemporaryFile(suffix=".tbx", delete=False) as f:
+            path = Path(f.name)
+        try:
+            write_tbx(accepted(store), path, store.src_lang, store.tgt_lang)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return FileResponse(path, media_type="application/x-tbx+xml",
+                            filename=f"{store.path.name or 'store'}-terms.tbx",
+                            background=BackgroundTask(path.unlink, missing_ok=True))
+
     async def failed(request: Request, exc: Exception) -> Response:
         code = (404 if isinstance(exc, NotFound) else 409 if isinstance(exc, StaleEdit)
                 else 403 if isinstance(exc, _Forbidden) else 400)
@@ -138,6 +182,10 @@ def create_app(store: Store, *, host: str = "127.0.0.1", token: str | None = Non
         Route("/", page("search.html")),
         Route("/documents", page("documents.html")),
         Route("/documents/{doc_id}", page("review.html")),
+        Route("/terms", page("terms.html")),
+        Route("/api/terms", terms_list),
+        Route("/api/terms/decide", terms_decide, methods=["POST"]),
+        Route("/api/terms.tbx", terms_tbx),
         Route("/api/status", status),
         Route("/api/search", search),
         Route("/api/documents", documents),
