@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import regex
 
 from .store.matching import by_characters, normalise_text
-from .store.phrases import _STOP, _ZH_STOP, _jieba, zh_boundaries
+from .store.phrases import _STOP, _jieba, zh_spans
 
 MAX_EN_WORDS = 4
 MIN_ZH_CHARS, MAX_ZH_CHARS = 2, 10
@@ -70,17 +70,9 @@ def sequences(norm: str, lang: str) -> set[str]:
     out: set[str] = set()
     if by_characters(lang):
         for run in _HAN_RUN.findall(norm):
-            cuts = zh_boundaries(run)
-            for a, i in enumerate(cuts):
-                if (run[i:i + 1] in _ZH_STOP and i + 1 in cuts) or (i and run[i - 1].isdigit()):
-                    continue  # a function word, or what follows a number (年 of 2015年): no term starts there
-                for j in cuts[a + 1:]:
-                    if j - i > MAX_ZH_CHARS:
-                        break
-                    span = run[i:j]
-                    if (j - i >= MIN_ZH_CHARS and not (run[j - 1:j] in _ZH_STOP and j - 1 in cuts)
-                            and not _DIGIT.search(span)):  # dates and numbers are no glossary terms
-                        out.add(span)
+            # no digits (dates and numbers are no glossary terms), nor a start after one (年 of 2015年)
+            out.update(span for i, span in zh_spans(run, MAX_ZH_CHARS, MIN_ZH_CHARS)
+                       if not _DIGIT.search(span) and not (i and run[i - 1].isdigit()))
         return out
     for clause in _CLAUSE.split(norm):
         words = _WORD.findall(clause)

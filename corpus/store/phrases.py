@@ -22,7 +22,7 @@ of its own (的, 和, "the", "of").
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -60,15 +60,7 @@ def candidates(translation: str, lang: str) -> set[str]:
     out: set[str] = set()
     if by_characters(lang):
         for run in _HAN.findall(translation):
-            cuts = zh_boundaries(run)
-            for a, i in enumerate(cuts):
-                if run[i:i + 1] in _ZH_STOP and i + 1 in cuts:
-                    continue  # starts with a function word of its own
-                for j in cuts[a + 1:]:
-                    if j - i > MAX_CHARS:
-                        break
-                    if not (run[j - 1:j] in _ZH_STOP and j - 1 in cuts):
-                        out.add(run[i:j])
+            out.update(span for _, span in zh_spans(run, MAX_CHARS))
         return out
     for clause in regex.split(r"[^\w\s'’-]+", translation):
         words = _WORDS.findall(clause)
@@ -79,6 +71,20 @@ def candidates(translation: str, lang: str) -> set[str]:
                 if words[i + n - 1] not in _STOP:
                     out.add(" ".join(words[i:i + n]))
     return out
+
+
+def zh_spans(run: str, most: int, least: int = 1) -> Iterator[tuple[int, str]]:
+    """(start, span) of each span of a run of Chinese between word boundaries (:func:`zh_boundaries`), of
+    ``least`` to ``most`` characters, not starting or ending with a function word of its own (的, 和)."""
+    cuts = zh_boundaries(run)
+    for a, i in enumerate(cuts):
+        if run[i:i + 1] in _ZH_STOP and i + 1 in cuts:
+            continue
+        for j in cuts[a + 1:]:
+            if j - i > most:
+                break
+            if j - i >= least and not (run[j - 1:j] in _ZH_STOP and j - 1 in cuts):
+                yield i, run[i:j]
 
 
 @lru_cache(maxsize=65_536)
