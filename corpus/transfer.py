@@ -43,7 +43,8 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence",
     review = store.column["review"]
     rows = store.con.execute(
         "SELECT p.src_text, p.tgt_text, p.src_lang, p.tgt_lang, p.score, p.bead_kind, p.paragraph, p.bead_index, "
-        f"p.embedder, d.symbol, d.src_path, d.key, {store.extra_sql}, {review} FROM pairs p "
+        f"p.embedder, d.symbol, d.src_path, d.key, {store.extra_sql}, {review}, p.added, "
+        f"{store.column['reviewed']} FROM pairs p "
         "JOIN documents d ON p.doc_id = d.id "
         + (f"WHERE {review} != 'automatic' " if reviewed_only else "")
         + "ORDER BY d.id, p.bead_index, p.id")
@@ -52,7 +53,7 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence",
             if r[4] < min_score:
                 continue
             yield StoredUnit(TranslationUnit(r[0], r[1], r[2], r[3], r[4], r[5], _doc_name(r), r[6], r[7], r[8],
-                                             extra=r[12] or "", review=r[13]), r[11])
+                                             extra=_dated(r[12], r[14], r[15] or r[14]), review=r[13]), r[11])
         return
     if segtype != "paragraph":
         raise InputError(f"--segtype is sentence or paragraph, not {segtype!r}")
@@ -68,9 +69,12 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence",
         kinds = "+".join(g[5] for g in group) if len(group) > 1 else first[5]
         reviews = {g[13] for g in group}  # a paragraph is as reviewed as its least reviewed pair
         review = "automatic" if "automatic" in reviews else "corrected" if "corrected" in reviews else "confirmed"
+        added = [g[14] for g in group if g[14]]
+        changed = [g[15] or g[14] for g in group if g[15] or g[14]]
         return StoredUnit(TranslationUnit(join_segments([g[0] for g in group], first[2]),
                                           join_segments([g[1] for g in group], first[3]), first[2], first[3],
                                           score, kinds, _doc_name(first), first[6], first[7], first[8],
+                                          extra=_dated("", min(added, default=None), max(changed, default=None)),
                                           review=review), first[11])
 
     for r in rows:
@@ -83,6 +87,22 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence",
     out = flush()
     if out:
         yield out
+
+
+def _dated(extra: str | None, added: str | None, changed: str | None) -> str:
+    """A pair's ``extra`` with the dates TMX gives it: when it was stored and when it last changed (its
+    review), unless it carries its own (an imported unit keeps its file's dates). Two exports of an unchanged
+    store write the same dates."""
+    data = json.loads(extra) if extra else {}
+    for key, when in (("creationdate", added), ("changedate", changed)):
+        if when and not data.get(key):
+            data[key] = tmx_date_of(when)
+    return json.dumps(data, ensure_ascii=False) if data else ""
+
+
+def tmx_date_of(iso: str) -> str:
+    """The store's ISO time (2026-12-03T08:03:00Z) as TMX writes dates (20261203T080300Z)."""
+    return iso.replace("-", "").replace(":", "")
 
 
 def _doc_name(r) -> str:

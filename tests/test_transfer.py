@@ -337,3 +337,25 @@ def test_traditional_pairs_keep_their_tag_and_convert_only_when_asked(tmp_path):
     assert [(r["src"], r["src_lang"]) for r in recs][0] == ("會議於下午六時結束。", "zh-Hant")
     recs = [json.loads(x) for x in (tmp_path / "conv.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(r["src"], r["src_lang"]) for r in recs][0] == ("会议于下午六时结束。", "zh")
+
+
+def test_tmx_dates_are_the_pairs_own_and_two_exports_agree(tmp_path):
+    """creationdate is when a pair was stored, changedate when it was last reviewed: not the export's time
+    (CAT tools keep the newest match and filter by age)."""
+    import time
+
+    s = Store.create(tmp_path / "s", "fake@1", "fake", 8)
+    units = [TranslationUnit("会议开幕。", "The meeting opened.", "zh", "en", 0.9, "1-1", "D", 0, 0),
+             TranslationUnit("会议闭幕。", "The meeting rose.", "zh", "en", 0.9, "1-1", "D", 0, 1)]
+    v = np.eye(2, 8, dtype=np.float32)
+    s.add_document("d", "h", units, v, v)
+    with s.con:
+        s.con.execute("UPDATE pairs SET added='2025-05-06T07:08:09Z'")
+        s.con.execute("UPDATE pairs SET review='confirmed', reviewed='2026-01-02T03:04:05Z' WHERE bead_index=1")
+    export_tmx(s, tmp_path / "a.tmx")
+    time.sleep(1.1)  # a second export a second later: the units' dates do not move
+    export_tmx(s, tmp_path / "b.tmx")
+    s.close()
+    a, b = (read_tmx(tmp_path / n)[1] for n in ("a.tmx", "b.tmx"))
+    assert [(u.creationdate, u.changedate) for u in a] == [(u.creationdate, u.changedate) for u in b] == [
+        ("20250506T070809Z", "20250506T070809Z"), ("20250506T070809Z", "20260102T030405Z")]
