@@ -35,13 +35,18 @@ class BuildReport:
     notes: list[str] = field(default_factory=list)
     dropped_reviews: int = 0  # reviewed pairs of documents that changed and were aligned again
     warnings: list[str] = field(default_factory=list)  # about documents aligned (large ones), printed as found
+    pruned: list[str] = field(default_factory=list)  # documents removed by --prune (their files are gone)
+    pruned_pairs: int = 0
+    pruned_reviews: int = 0
 
     def summary(self) -> str:
         dropped = (f"; {self.dropped_reviews} reviewed pairs of changed documents dropped (they were aligned "
                    "again)") if self.dropped_reviews else ""
+        pruned = (f"; {len(self.pruned)} documents whose files are no longer among the inputs removed "
+                  f"({self.pruned_pairs} pairs, {self.pruned_reviews} of them reviewed)") if self.pruned else ""
         return (f"{self.paired} document pairs found: {self.added_documents} added, {self.replaced_documents} "
                 f"replaced, {self.unchanged_documents} unchanged, {len(self.failed)} failed; "
-                f"{self.pairs_added} translation pairs added; {len(self.unpaired)} inputs unpaired{dropped}")
+                f"{self.pairs_added} translation pairs added; {len(self.unpaired)} inputs unpaired{dropped}{pruned}")
 
 
 def content_hash(*paths: str | Path) -> str:
@@ -96,8 +101,9 @@ def open_or_create(store_dir: Path, embedder: Embedder, src_lang: str = "zh", tg
 
 def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEFAULT_EMBEDDER,
           config: AlignConfig = DEFAULT_CONFIG, threshold: float = DEFAULT_THRESHOLD,
-          progress: bool = False, workers: int = 1, ray: bool | str = False) -> BuildReport:
-    """Pair, align and store every document pair under ``paths``.
+          progress: bool = False, workers: int = 1, ray: bool | str = False, prune: bool = False) -> BuildReport:
+    """Pair, align and store every document pair under ``paths``; with ``prune``, remove the stored documents
+    (aligned ones, not imported files) whose files are no longer among the inputs.
 
     ``workers`` > 1 embeds and aligns in that many local processes; ``ray``
     (True, or a cluster address) on Ray Data. Either way this process alone
@@ -105,11 +111,11 @@ def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEF
     single-process build.
     """
     with thread_limit():  # one BLAS thread in this process: parallelism comes from the workers
-        return _build(paths, store_dir, embedder, config, threshold, progress, workers, ray)
+        return _build(paths, store_dir, embedder, config, threshold, progress, workers, ray, prune)
 
 
 def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, config: AlignConfig,
-           threshold: float, progress: bool, workers: int, ray: bool | str) -> BuildReport:
+           threshold: float, progress: bool, workers: int, ray: bool | str, prune: bool = False) -> BuildReport:
     from .parallel import Executor, Job
 
     emb = get_embedder(embedder) if isinstance(embedder, str) else embedder
@@ -130,6 +136,7 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
             report.unpaired = list(pairing.unpaired)
             report.paired = len(pairing.pairs)
             jobs, statuses = [], {}
+            inputs = {path_text(Path(f).resolve()) for f in found[0]}
             for pair in pairing.pairs:
                 key = path_text(f"{Path(pair.zh).resolve()}|{Path(pair.en).resolve()}")
                 try:
@@ -190,6 +197,7 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
             if upgraded:
                 report.notes.append(f"{upgraded} documents stored by an earlier tmbuild were aligned again, to keep "
                                     "their sentences for review (tmbuild serve)")
+            _prune(store, inputs, report, prune)
             cached = json.dumps({"fingerprint": fingerprint, **pairing.as_dict()})
             if not report.failed and store.meta(PAIRING_KEY) != cached:
                 store.set_meta(PAIRING_KEY, cached)
@@ -197,6 +205,28 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
     finally:
         store.close()
     return report
+
+
+def _prune(store: Store, inputs: set[str], report: BuildReport, prune: bool) -> None:
+    """Stored documents (aligned from files) whose files are no longer among this build's input files:
+    removed with ``prune``, else counted in a note that says how to remove them. A file that is there but
+    failed to read or pair this time is still an input: its document stays."""
+    keys = dict(store.con.execute("SELECT id, key FROM documents"))
+
+    def present(key: str) -> bool:  # the key is "ZH|EN", both resolved paths (which may hold a | themselves)
+        return any(key[:i] in inputs and key[i + 1:] in inputs for i, c in enumerate(key) if c == "|")
+
+    gone = [d for d in store.documents() if d["origin"] == "aligned" and not present(keys[d["id"]])]
+    if not gone:
+        return
+    if not prune:
+        report.notes.append(f"{len(gone)} stored documents are not among these inputs (tmbuild build --prune "
+                            "removes them; tmbuild documents lists them)")
+        return
+    for d in gone:
+        report.pruned_pairs += store.delete_document(keys[d["id"]])
+        report.pruned_reviews += d["reviewed"]
+        report.pruned.append(d["name"])
 
 
 def _cached_pairing(store: Store, fingerprint: str) -> PairReport | None:

@@ -135,10 +135,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ray", nargs="?", const=True, default=False, metavar="ADDRESS",
                    help="align on Ray Data: a local Ray by default, or the cluster at ADDRESS (pip install "
                         "'tmbuild[ray]')")
+    p.add_argument("--prune", action="store_true",
+                   help="remove the stored documents whose files are no longer among the inputs")
     _aligner_args(p, build=True)
     _embedder_arg(p)
     _add_common(p)
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("documents", help="list the documents of a store",
+                       description="Every document of a store: its number, name, files, pairs, reviewed pairs, "
+                                   "mean confidence and when it was added.")
+    _store_arg(p)
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+    _add_common(p)
+    p.set_defaults(func=cmd_documents)
+
+    p = sub.add_parser("remove", help="remove documents and their pairs from a store",
+                       description="Remove documents (by number, symbol, name or file path, as tmbuild documents "
+                                   "lists them) and all their pairs; every index follows.")
+    _store_arg(p)
+    p.add_argument("documents", nargs="+", metavar="DOC", help="document number, symbol, name or file path")
+    _add_common(p)
+    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("search", help="look a phrase or sentence up in the memory, in either language",
                        description="Stored segments for QUERY in its own language, each with its translation, "
@@ -430,7 +448,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     _existing(args.paths)
     report = build(args.paths, args.store, embedder=args.embedder, config=_aligner_config(args),
-                   threshold=args.threshold, progress=not args.no_progress, workers=args.workers, ray=args.ray)
+                   threshold=args.threshold, progress=not args.no_progress, workers=args.workers, ray=args.ray,
+                   prune=args.prune)
     for note in report.notes:
         print(f"tmbuild: {shown(args.store)}: {shown(note)}", file=sys.stderr)
     for u in report.unpaired:
@@ -482,6 +501,52 @@ def _print_lookup(found) -> None:
         print(f"{n:>2}. {h.kind:<11} {h.label:>12}  align {h.score:.2f}  {where}")
         print(f"    {mark(h.text, h.spans)}")
         print(f"    -> {mark(h.translation, h.translation_spans)}")
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    from .store import Store
+
+    with Store.open(args.store, readonly=True) as store:
+        docs = store.documents()
+    if args.json:
+        print(json.dumps(docs, ensure_ascii=False, indent=1))
+        return 0
+    for d in docs:
+        files = " | ".join(shown(x) for x in (d["src_path"], d["tgt_path"]) if x)
+        score = f"{d['mean_score']:.4f}" if d["mean_score"] is not None else "-"
+        print(f"{d['id']:>5}  {shown(d['name'])}  {d['pairs']} pairs, {d['reviewed']} reviewed, confidence {score}, "
+              f"added {d['added']}  {files}")
+    print(f"{len(docs)} documents", file=sys.stderr)
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .store import Store
+
+    with Store.open(args.store) as store:
+        docs = store.documents()
+        keys = {r[0]: r[1] for r in store.con.execute("SELECT id, key FROM documents")}
+        chosen: dict[int, dict] = {}
+        for want in args.documents:
+            real = str(Path(want).resolve()) if not want.isdigit() else ""
+            hits = [d for d in docs if want == str(d["id"]) or want in (d["symbol"], d["name"], keys[d["id"]])
+                    or want in (d["src_path"], d["tgt_path"])
+                    or (real and real in (str(Path(d["src_path"]).resolve()) if d["src_path"] else "",
+                                          str(Path(d["tgt_path"]).resolve()) if d["tgt_path"] else ""))]
+            if not hits:
+                raise InputError(f"{args.store}: no document {want!r}; tmbuild documents --store {args.store} lists "
+                                 "them (nothing was removed)")
+            if len(hits) > 1:
+                raise InputError(f"{args.store}: {want!r} names {len(hits)} documents (numbers "
+                                 f"{', '.join(str(d['id']) for d in hits)}); give a number (nothing was removed)")
+            chosen[hits[0]["id"]] = hits[0]
+        pairs = reviewed = 0
+        for doc_id, d in chosen.items():
+            pairs += store.delete_document(keys[doc_id])
+            reviewed += d["reviewed"]
+            print(f"removed {doc_id}  {shown(d['name'])} ({d['pairs']} pairs)", file=sys.stderr)
+    print(f"{args.store}: removed {len(chosen)} documents, {pairs} pairs ({reviewed} reviewed)", file=sys.stderr)
+    return 0
 
 
 def cmd_terms(args: argparse.Namespace) -> int:
