@@ -61,13 +61,13 @@ from .ranking import KINDS, MODES, Hit, rank
 from .reviews import Reviews
 from .tokens import TokenIndex, TokenIndexError
 from .vectors import (
-    NORM_TOLERANCE,
     TRAIN_PER_LIST,
     TRAINING_ORDER,
     IndexDamaged,
     VectorIndex,
     as_stored,
     blob_vecs,
+    damaged_vectors,
     id_fingerprint,
     ids_delta,
     index_plan,
@@ -447,7 +447,6 @@ class Store(Reviews):
         try:
             cur.execute("SELECT id, src_text, tgt_text, src_norm, tgt_norm, src_vec, tgt_vec FROM pairs")
             while rows := cur.fetchmany(10_000):
-                vecs = []
                 for r in rows:
                     try:
                         st, tt, sn, tn = (bytes(x).decode("utf-8") for x in r[1:5])
@@ -455,18 +454,10 @@ class Store(Reviews):
                             raise ValueError("normal form")
                     except (ValueError, TypeError):
                         bad.append((r[0], "text"))
-                    vecs.append((r[0], r[5], r[6]))
-                size = 2 * self.dim
-                ok = [v for v in vecs if isinstance(v[1], bytes) and isinstance(v[2], bytes)
-                      and len(v[1]) == size and len(v[2]) == size]
-                bad += [(v[0], "vector") for v in vecs if v not in ok]
-                if ok:
-                    arr = np.frombuffer(b"".join(v[1] + v[2] for v in ok), np.float16).reshape(len(ok), 2, self.dim)
-                    arr = arr.astype(np.float32)
-                    with np.errstate(invalid="ignore", over="ignore"):
-                        norms = np.linalg.norm(arr, axis=2)
-                    wrong = ~np.isfinite(arr).all(axis=(1, 2)) | (np.abs(norms - 1) > NORM_TOLERANCE).any(axis=1)
-                    bad += [(ok[k][0], "vector") for k in np.flatnonzero(wrong)]
+                ids = [r[0] for r in rows]
+                for col in (5, 6):
+                    wrong = damaged_vectors([r[col] for r in rows], self.dim)
+                    bad += [(ids[k], "vector") for k in np.flatnonzero(wrong)]
         finally:
             self.con.text_factory = old
         return sorted(set(bad))
@@ -914,7 +905,8 @@ class Store(Reviews):
         other = "tgt" if side == "src" else "src"
         qlang, tlang = (self.src_lang, self.tgt_lang) if side == "src" else (self.tgt_lang, self.src_lang)
         k = max(1, min(int(k), MAX_K))
-        min_sim = MIN_SIMILARITY if min_similarity is None else float(min_similarity)
+        min_sim = (float(min_similarity) if min_similarity is not None
+                   else RELATED_SIMILARITY if mode == "auto" else MIN_SIMILARITY)
         found: dict[int, tuple[str, float | None, float]] = {}  # id -> (kind, similarity, match %)
         counts = dict.fromkeys(KINDS, 0)
 
@@ -933,8 +925,6 @@ class Store(Reviews):
                 counts["fuzzy"] += 1
                 found.setdefault(i, ("fuzzy", None, pct))
         sims: dict[int, float] = {}
-        if mode == "auto" and min_similarity is None:
-            min_sim = RELATED_SIMILARITY
         if mode == "semantic" or (mode == "auto" and (fuzzy.length >= FUZZY_AUTO_TOKENS or not found)):
             q = vector if vector is not None else self.embedder().encode([text])
             n = min(k + len(found), self._indexes[side].ntotal)

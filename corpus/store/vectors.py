@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from align.errors import StoreError
 
-from ..files import BlockSums, file_sums, replacing, sums_problem
+from ..files import BlockSums, replacing, sums_problem
 
 IVF_MIN = 200_000
 HNSW_MIN = 2_000_000
@@ -133,11 +133,6 @@ def check_file(path: Path, sums: dict | None) -> None:
         raise IndexDamaged(f"{path.name}: {why}")
 
 
-def record_sums(path: Path) -> dict:
-    """The checksums of an index file written by faiss itself (the sharded on-disk index)."""
-    return file_sums(path)
-
-
 def index_write_error(path: Path, e: BaseException) -> StoreError:
     """One line for an index file that could not be written: the database has the pairs, the next open
     rebuilds the index from it."""
@@ -204,20 +199,31 @@ def vec_blob(v: NDArray[np.float32]) -> bytes:
     return np.asarray(v, dtype=np.float16).tobytes()
 
 
-def blob_vecs(blobs: Sequence[bytes], dim: int) -> NDArray[np.float32]:
-    """Stored vectors as unit float32 rows. A damaged one (a blob of another length, not finite, or far from
-    unit length: ``tmbuild check`` names it) becomes a zero row, which no query comes near: an index built
-    from the database never holds it as if it were the pair's embedding."""
-    if not blobs:
-        return np.zeros((0, dim), np.float32)
+def _unpacked(blobs: Sequence[bytes], dim: int) -> tuple[NDArray[np.float32], NDArray, NDArray[np.bool_]]:
+    """Stored vectors as float32 rows, their lengths, and which of them are damaged: a blob of another length
+    (a zero row here), values that are not finite, or a length far from 1."""
     size = 2 * dim
     whole = b"".join(b if isinstance(b, bytes) and len(b) == size else bytes(size) for b in blobs)
     arr = np.frombuffer(whole, dtype=np.float16).reshape(len(blobs), dim).astype(np.float32)
     with np.errstate(invalid="ignore", over="ignore"):
-        norms = np.linalg.norm(arr, axis=1, keepdims=True)
-    bad = ~np.isfinite(norms[:, 0]) | (np.abs(norms[:, 0] - 1) > NORM_TOLERANCE)
+        norms = np.linalg.norm(arr, axis=1)
+    return arr, norms, ~np.isfinite(norms) | (np.abs(norms - 1) > NORM_TOLERANCE)
+
+
+def damaged_vectors(blobs: Sequence[bytes], dim: int) -> NDArray[np.bool_]:
+    """Which stored vectors are damaged (see :func:`blob_vecs`)."""
+    return _unpacked(blobs, dim)[2] if len(blobs) else np.zeros(0, dtype=bool)
+
+
+def blob_vecs(blobs: Sequence[bytes], dim: int) -> NDArray[np.float32]:
+    """Stored vectors as unit float32 rows. A damaged one (:func:`damaged_vectors`: ``tmbuild check`` names
+    it) becomes a zero row, which no query comes near: an index built from the database never holds it as if
+    it were the pair's embedding."""
+    if not blobs:
+        return np.zeros((0, dim), np.float32)
+    arr, norms, bad = _unpacked(blobs, dim)
     arr[bad] = 0.0
-    return arr / np.maximum(np.where(bad[:, None], 1.0, norms), 1e-12)
+    return arr / np.where(bad, 1.0, np.maximum(norms, 1e-12))[:, None]
 
 
 def as_stored(vecs: NDArray[np.float32], dim: int) -> NDArray[np.float32]:
