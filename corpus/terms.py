@@ -30,13 +30,10 @@ from dataclasses import dataclass, field
 import regex
 
 from .store.matching import by_characters, normalise_text
-from .store.phrases import _STOP, _jieba, zh_spans
+from .store.phrases import HAN_RUN, _jieba, word_spans, zh_spans
 
 MAX_EN_WORDS = 4
 MIN_ZH_CHARS, MAX_ZH_CHARS = 2, 10
-_WORD = regex.compile(r"\w+(?:[-'’]\w+)*")
-_CLAUSE = regex.compile(r"[^\w\s'’-]+")
-_HAN_RUN = regex.compile(r"[\p{Han}0-9]*\p{Han}[\p{Han}0-9]*")  # digits inside: 2015年后发展议程
 FRAGMENT_SHARE = 0.9  # a sequence found inside one longer candidate this often is that candidate's fragment
 SPECIFIC_RATIO = 100.0  # Chinese: a word this much more frequent here than in general language is fully specific
 _LETTER = regex.compile(r"[^\W\d_]")
@@ -67,23 +64,13 @@ class TermCandidate:
 
 def sequences(norm: str, lang: str) -> set[str]:
     """The candidate word sequences of one normalised segment."""
-    out: set[str] = set()
     if by_characters(lang):
-        for run in _HAN_RUN.findall(norm):
-            # no digits (dates and numbers are no glossary terms), nor a start after one (年 of 2015年)
-            out.update(span for i, span in zh_spans(run, MAX_ZH_CHARS, MIN_ZH_CHARS)
-                       if not _DIGIT.search(span) and not (i and run[i - 1].isdigit()))
-        return out
-    for clause in _CLAUSE.split(norm):
-        words = _WORD.findall(clause)
-        for i, first in enumerate(words):
-            if first in _STOP or not _LETTER.search(first):
-                continue
-            for n in range(1, min(MAX_EN_WORDS, len(words) - i) + 1):
-                last = words[i + n - 1]
-                if last not in _STOP and _LETTER.search(last):
-                    out.add(" ".join(words[i:i + n]))
-    return out
+        # no digits (dates and numbers are no glossary terms), nor a start after one (年 of 2015年)
+        return {span for run in HAN_RUN.findall(norm) for i, span in zh_spans(run, MAX_ZH_CHARS, MIN_ZH_CHARS)
+                if not _DIGIT.search(span) and not (i and run[i - 1].isdigit())}
+    # the first and last word hold a letter (not a number: 2015, 19)
+    return {" ".join(words) for words in word_spans(norm, MAX_EN_WORDS)
+            if _LETTER.search(words[0]) and _LETTER.search(words[-1])}
 
 
 def _length(term: str, lang: str) -> int:

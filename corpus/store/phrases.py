@@ -41,12 +41,13 @@ _STOP = frozenset("""a an the of and or to in on at by for with from as its thei
 those which who whom whose is are was were be been being has have had do does not no nor but if than then so
 such also into upon over under about between among within without per via it they he she we you i""".split())
 _WORDS = regex.compile(r"\w+(?:[-'’]\w+)*")
+_CLAUSE = regex.compile(r"[^\w\s'’-]+")
 # Chinese function words a rendering neither starts nor ends with
 _ZH_STOP = frozenset("的 和 与 及 或 在 了 是 对 为 于 以 并 而 等 之 其".split()
                      + "将 被 把 也 都 由 从 向 就 所 使 该 各 这 那 个 中".split())
 MIN_MEANING = 0.45  # a span that one hit alone holds is shown only when its meaning is this near the query's
 # runs of Chinese, digits inside them included (第7378次会议)
-_HAN = regex.compile(r"[\p{Han}0-9]*\p{Han}[\p{Han}0-9]*")
+HAN_RUN = regex.compile(r"[\p{Han}0-9]*\p{Han}[\p{Han}0-9]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +58,22 @@ class Guess:
 
 def candidates(translation: str, lang: str) -> set[str]:
     """Spans of a normalised translation that could render a phrase."""
-    out: set[str] = set()
     if by_characters(lang):
-        for run in _HAN.findall(translation):
-            out.update(span for _, span in zh_spans(run, MAX_CHARS))
-        return out
-    for clause in regex.split(r"[^\w\s'’-]+", translation):
+        return {span for run in HAN_RUN.findall(translation) for _, span in zh_spans(run, MAX_CHARS)}
+    return {" ".join(words) for words in word_spans(translation, MAX_WORDS)}
+
+
+def word_spans(text: str, most: int) -> Iterator[tuple[str, ...]]:
+    """Each run of 1 to ``most`` whole words of a normalised text in a language written with spaces, within a
+    clause (no punctuation inside), not starting or ending with a function word ("the", "of")."""
+    for clause in _CLAUSE.split(text):
         words = _WORDS.findall(clause)
         for i, first in enumerate(words):
             if first in _STOP:
                 continue
-            for n in range(1, min(MAX_WORDS, len(words) - i) + 1):
+            for n in range(1, min(most, len(words) - i) + 1):
                 if words[i + n - 1] not in _STOP:
-                    out.add(" ".join(words[i:i + n]))
-    return out
+                    yield tuple(words[i:i + n])
 
 
 def zh_spans(run: str, most: int, least: int = 1) -> Iterator[tuple[int, str]]:
@@ -187,7 +190,7 @@ def locate(translation: str, rendering: str, lang: str) -> tuple[int, int] | Non
     while at >= 0:
         end = at + len(rendering)
         if by_characters(lang):
-            run = next((m for m in _HAN.finditer(norm) if m.start() <= at and end <= m.end()), None)
+            run = next((m for m in HAN_RUN.finditer(norm) if m.start() <= at and end <= m.end()), None)
             whole = run is None or {at - run.start(), end - run.start()} <= set(zh_boundaries(run.group()))
         else:
             whole = not (at > 0 and norm[at - 1].isalnum()) and not (end < len(norm) and norm[end].isalnum())
