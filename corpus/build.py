@@ -12,7 +12,7 @@ from pathlib import Path
 from align.aligner import DEFAULT_CONFIG, AlignConfig
 from align.embed import DEFAULT_EMBEDDER, get_embedder
 from align.embed.base import Embedder, signature, thread_limit
-from align.errors import StoreError, TmbuildError
+from align.errors import TmbuildError
 
 from .files import path_text
 from .pairing import DEFAULT_THRESHOLD, DocPair, PairReport, Unpaired, find_documents, pair_documents
@@ -80,9 +80,8 @@ def open_or_create(store_dir: Path, embedder: Embedder, src_lang: str = "zh", tg
                    lock: WriterLock | None = None) -> Store:
     """The store in ``store_dir`` (created when missing), opened for writing: this process holds its writer
     lock (``lock``, or taken here) until the store is closed, so two builds never interleave."""
-    if store_dir.exists() and not store_dir.is_dir():
-        raise StoreError(f"{store_dir}: is a file; give a folder for the store")
-    lock = lock or WriterLock(store_dir)  # first: deciding "missing, create it" must not race another build
+    # first (it refuses a file): deciding "missing, create it" must not race another build
+    lock = lock or WriterLock(store_dir)
     try:
         Store.discard_empty(store_dir)
     except BaseException:

@@ -14,7 +14,7 @@ import regex
 
 from align.embed import get_embedder
 from align.embed.base import encode_batched, signature
-from align.errors import InputError, StoreError
+from align.errors import InputError
 from align.model import TranslationUnit, join_segments
 from tmx import TmxUnit, read_tmx
 
@@ -389,8 +389,6 @@ def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, pro
     tmx_path = Path(tmx_path)
     store_dir = Path(store_dir)
     header, tmx_units = read_tmx(tmx_path)
-    if store_dir.exists() and not store_dir.is_dir():
-        raise StoreError(f"{store_dir}: is a file; give a folder for the store")
     # the writer lock first: a stray file is cleaned up, and "missing, create it" decided, by its holder alone
     lock = WriterLock(store_dir)
     try:

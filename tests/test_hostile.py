@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from conftest import ROOT, SAMPLES
 
 TMBUILD = [sys.executable, "-m", "corpus"]
 
@@ -196,7 +196,8 @@ def test_a_refused_store_folder_is_left_as_it_was(tmp_path):
     afile = tmp_path / "afile"
     afile.write_text("x", encoding="utf-8")
     for store, name in ((other, "notes"), (afile, "afile")):
-        for verb in (("build", SAMPLES / "udhr"), ("search", "x"), ("serve",)):
+        for verb in (("build", SAMPLES / "udhr"), ("search", "x"), ("serve",),
+                     ("import", ROOT / "tests" / "golden" / "export-sentence.tmx")):
             r = run(verb[0], "--store", store, *verb[1:], cwd=tmp_path)
             assert r.returncode == 1, (verb, r.stderr)
             _one_line_error(r, name)

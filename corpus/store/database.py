@@ -204,19 +204,22 @@ class WriterLock:
     def __init__(self, path: Path, wait: float = WAIT_SECONDS) -> None:
         import fcntl
 
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"{path}: is a file; give a folder for the store")
         self.created = False
         self.made_folder = not path.exists()
+        flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         try:
             path.mkdir(parents=True, exist_ok=True)
             refuse_links(path)
-            flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
             try:
                 self.fd = os.open(path / LOCK_NAME, flags)
             except FileNotFoundError:
-                self.fd = os.open(path / LOCK_NAME, flags | os.O_CREAT | os.O_EXCL, 0o644)
-                self.created = True
-        except FileExistsError:  # created by another process in between: open it as it is
-            self.fd = os.open(path / LOCK_NAME, flags)
+                try:
+                    self.fd = os.open(path / LOCK_NAME, flags | os.O_CREAT | os.O_EXCL, 0o644)
+                    self.created = True
+                except FileExistsError:  # created by another process in between: open it as it is
+                    self.fd = os.open(path / LOCK_NAME, flags)
         except OSError as e:
             if e.errno == errno.ELOOP:
                 raise StoreError(f"{path / LOCK_NAME}: is a symbolic link; tmbuild does not write through one: "

@@ -277,9 +277,7 @@ class Store(Reviews):
     def create(cls, path: str | Path, embedder_signature: str, embedder_name: str, dim: int,
                src_lang: str = "zh", tgt_lang: str = "en", lock: WriterLock | None = None) -> Store:
         path = Path(path)
-        if path.exists() and not path.is_dir():
-            raise StoreError(f"{path}: is a file; give a folder for the store")
-        lock = lock or WriterLock(path)
+        lock = lock or WriterLock(path)  # refuses a file
         try:
             if cls.exists(path):
                 raise StoreError(f"{path}: a store is already there; open it instead")
