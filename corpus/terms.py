@@ -124,8 +124,17 @@ def extract(store, lang: str | None = None, min_freq: int = 3, limit: int = 200,
             documents: Sequence[str] = (), progress: bool = False) -> list[TermCandidate]:
     """Term candidates of ``store``'s side in ``lang`` (default: its source language), best first: at most
     ``limit``, each held by ``min_freq`` segments or more, from the ``shortlist`` (default twice ``limit``) best
-    by C-value; ``documents`` (names or symbols) limit the segments counted."""
+    by C-value; ``documents`` (names or symbols) limit the segments counted. Each carries the terminologist's
+    decision on it (:func:`with_decisions`)."""
     lang = lang or store.src_lang
+    found = candidates(store, lang, min_freq, limit, shortlist, documents, progress)
+    return with_decisions(store, found, lang)
+
+
+def candidates(store, lang: str, min_freq: int = 3, limit: int = 200, shortlist: int | None = None,
+               documents: Sequence[str] = (), progress: bool = False) -> list[TermCandidate]:
+    """:func:`extract` without the decisions: what depends on the pairs alone (the web app keeps it while the
+    store does not change)."""
     side = store.query_side("", lang)
     counts, segments = _frequencies(store, side, lang, documents)
     freq = Counter({t: f for t, f in counts.items() if f >= min_freq})
@@ -149,18 +158,20 @@ def extract(store, lang: str | None = None, min_freq: int = 3, limit: int = 200,
                                  round(consistency, 3), round(min(coverage, 1.0), 3), round(cv[term], 2),
                                  round(cv[term] * consistency * min(coverage, 1.0), 2), examples))
     out.sort(key=lambda c: (-c.score, -c.frequency, c.term))
-    decided = decisions(store, lang)
-    return [_with_decision(c, decided.get(normalise_text(c.term))) for c in out[:limit]]
+    return out[:limit]
 
 
 STATUSES = ("accepted", "rejected")
 MAX_TERM = 500  # characters of a term or its target
 
 
-def _with_decision(c: TermCandidate, d: tuple[str, str, str] | None) -> TermCandidate:
+def with_decisions(store, found: Sequence[TermCandidate], lang: str) -> list[TermCandidate]:
+    """``found`` with the decisions stored now: a decided term carries its status and its accepted target."""
     from dataclasses import replace
 
-    return replace(c, status=d[0], target=d[2]) if d else c
+    decided = decisions(store, lang)
+    return [replace(c, status=d[0], target=d[2]) if (d := decided.get(normalise_text(c.term))) else c
+            for c in found]
 
 
 def decisions(store, lang: str | None = None) -> dict[str, tuple[str, str, str]]:
@@ -295,5 +306,5 @@ def _cell(text: str) -> str:
     return " ".join(text.split())
 
 
-__all__ = ["TermCandidate", "accepted", "cvalues", "decide", "decisions", "extract", "sequences", "write_tbx",
-           "write_tsv"]
+__all__ = ["TermCandidate", "accepted", "candidates", "cvalues", "decide", "decisions", "extract", "sequences",
+           "with_decisions", "write_tbx", "write_tsv"]

@@ -287,3 +287,17 @@ def test_a_streamed_body_is_cut_off_at_the_limit(built, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_term_decisions_are_answered_fresh_while_the_candidates_are_kept(app):
+    first = app.get("/api/terms", params={"lang": "zh", "limit": "5"}).json()["terms"][0]
+    assert first["status"] == ""
+    for status, target in (("accepted", "an edited translation"), ("", first["target"])):  # then undone
+        r = _post(app, "/api/terms/decide", {"lang": "zh", "term": first["term"], "target": target,
+                                             "status": status})
+        assert r.status_code == 200, r.text
+        again = app.get("/api/terms", params={"lang": "zh", "limit": "5"}).json()
+        term = next(t for t in again["terms"] if t["term"] == first["term"])
+        assert (term["status"], term["target"]) == (status, target) and again["accepted"] == (status == "accepted")
+    r = _post(app, "/api/terms/decide", {"lang": "zh", "term": first["term"], "target": "x", "status": "maybe"})
+    assert r.status_code == 400 and "status is one of" in r.json()["error"]

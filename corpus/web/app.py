@@ -127,7 +127,7 @@ def create_app(store: Store, *, host: str = "127.0.0.1", token: str | None = Non
     term_lists: dict[tuple, list] = {}  # extracted candidates by (lang, limit, database generation)
 
     async def terms_list(request: Request) -> Response:
-        from ..terms import decisions, extract
+        from ..terms import candidates, decisions, with_decisions
 
         q = request.query_params
         lang = q.get("lang", store.src_lang.split("-")[0])
@@ -135,15 +135,11 @@ def create_app(store: Store, *, host: str = "127.0.0.1", token: str | None = Non
             raise InputError(f"lang is {store.src_lang} or {store.tgt_lang}, not {lang[:20]!r}")
         limit = _number(q.get("limit", "100"), "limit", int, 1, 1000)
         key = (lang, limit, store.stats().generation)
-        if key not in term_lists:
+        if key not in term_lists:  # the candidates depend on the pairs alone; decisions are read every time
             term_lists.clear()
-            term_lists[key] = extract(store, lang=lang, limit=limit)
-        decided = decisions(store, lang)
-        from ..store import normalise_text
-        from ..terms import _with_decision
-
-        found = [_with_decision(c, decided.get(normalise_text(c.term))) for c in term_lists[key]]
-        statuses = [d[0] for d in decided.values()]
+            term_lists[key] = candidates(store, lang, limit=limit)
+        found = with_decisions(store, term_lists[key], lang)
+        statuses = [d[0] for d in decisions(store, lang).values()]
         return JSONResponse({"terms": [c.as_dict() for c in found], "accepted": statuses.count("accepted"),
                              "rejected": statuses.count("rejected")})
 
