@@ -292,11 +292,13 @@ def test_a_streamed_body_is_cut_off_at_the_limit(built, tmp_path):
 def test_term_decisions_are_answered_fresh_while_the_candidates_are_kept(app):
     first = app.get("/api/terms", params={"lang": "zh", "limit": "5"}).json()["terms"][0]
     assert first["status"] == ""
-    for status, target in (("accepted", "an edited translation"), ("", first["target"])):  # then undone
+    # decided before the list of 6 is extracted and kept, then edited and undone: every answer is the store's
+    for status, target in (("accepted", first["target"]), ("accepted", "an edited translation"),
+                                 ("", first["target"])):
         r = _post(app, "/api/terms/decide", {"lang": "zh", "term": first["term"], "target": target,
                                              "status": status})
         assert r.status_code == 200, r.text
-        again = app.get("/api/terms", params={"lang": "zh", "limit": "5"}).json()
+        again = app.get("/api/terms", params={"lang": "zh", "limit": "6"}).json()
         term = next(t for t in again["terms"] if t["term"] == first["term"])
         assert (term["status"], term["target"]) == (status, target) and again["accepted"] == (status == "accepted")
     r = _post(app, "/api/terms/decide", {"lang": "zh", "term": first["term"], "target": "x", "status": "maybe"})
