@@ -332,3 +332,22 @@ def test_temporary_files_of_a_killed_writer_are_removed_under_the_lock_and_nothi
         pass
     assert not any(f.exists() for f in stale) and not (store / ".shards-k2j4_x").exists()
     assert live.read_bytes() == b"being written" and mine.read_bytes() == b"mine"
+
+
+def test_index_files_of_an_earlier_tmbuild_without_checksums_are_not_damage(built, tmp_path):
+    """index.json as tmbuild wrote it before checksums: check says ok; damage is still found, by the stored
+    vectors; a writable open's next save writes the checksums."""
+    import json
+
+    store = _copy(built, tmp_path, 0)
+    state = json.loads((store / STATE_NAME).read_text())
+    del state["sums"]
+    (store / STATE_NAME).write_text(json.dumps(state))
+    with Store.open(store, readonly=True) as s:
+        assert s.check() == []
+    _damage(store / "index-src.faiss", random.Random(16), lo=len((store / "index-src.faiss").read_bytes()) // 2)
+    with Store.open(store, readonly=True) as s:
+        assert "vector index: damaged (its vectors differ from the stored ones)" in s.check()
+    with Store.open(store) as s:  # rebuilt from the stored vectors, saved with checksums
+        assert any("repaired the vector index" in n for n in s.notes)
+    assert "sums" in json.loads((store / STATE_NAME).read_text())
