@@ -303,3 +303,13 @@ def test_term_decisions_are_answered_fresh_while_the_candidates_are_kept(app):
         assert (term["status"], term["target"]) == (status, target) and again["accepted"] == (status == "accepted")
     r = _post(app, "/api/terms/decide", {"lang": "zh", "term": first["term"], "target": "x", "status": "maybe"})
     assert r.status_code == 400 and "status is one of" in r.json()["error"]
+
+
+def test_accepted_terms_are_downloaded_as_tbx(app):
+    first = app.get("/api/terms", params={"lang": "zh", "limit": "5"}).json()["terms"][0]
+    assert _post(app, "/api/terms/decide", {"lang": "zh", "term": first["term"], "target": first["target"],
+                                            "status": "accepted"}).status_code == 200
+    r = app.get("/api/terms.tbx")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-tbx+xml")
+    assert "terms.tbx" in r.headers["content-disposition"]
+    assert f"<term>{first['term']}</term>" in r.text and f"<term>{first['target']}</term>" in r.text

@@ -112,17 +112,8 @@ def create_app(store: Store, *, host: str = "127.0.0.1", token: str | None = Non
         from ..transfer import export_tmx as write
 
         reviewed = request.query_params.get("reviewed_only", "") in ("1", "true", "yes")
-        with tempfile.NamedTemporaryFile(suffix=".tmx", delete=False) as f:
-            path = Path(f.name)
-        try:
-            write(store, path, reviewed_only=reviewed)
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        name = f"{store.path.name or 'store'}{'-reviewed' if reviewed else ''}.tmx"
-        # sent from the file (not read into memory), removed once sent
-        return FileResponse(path, media_type="application/x-tmx+xml", filename=name,
-                            background=BackgroundTask(path.unlink, missing_ok=True))
+        return _download(lambda path: write(store, path, reviewed_only=reviewed), "application/x-tmx+xml",
+                         f"{store.path.name or 'store'}{'-reviewed' if reviewed else ''}.tmx")
 
     term_lists: dict[tuple, list] = {}  # extracted candidates by (lang, limit, database generation)
 
@@ -153,16 +144,8 @@ def create_app(store: Store, *, host: str = "127.0.0.1", token: str | None = Non
     async def terms_tbx(request: Request) -> Response:
         from ..terms import accepted, write_tbx
 
-        with tempfile.NamedTemporaryFile(suffix=".tbx", delete=False) as f:
-            path = Path(f.name)
-        try:
-            write_tbx(accepted(store), path, store.src_lang, store.tgt_lang)
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        return FileResponse(path, media_type="application/x-tbx+xml",
-                            filename=f"{store.path.name or 'store'}-terms.tbx",
-                            background=BackgroundTask(path.unlink, missing_ok=True))
+        return _download(lambda path: write_tbx(accepted(store), path, store.src_lang, store.tgt_lang),
+                         "application/x-tbx+xml", f"{store.path.name or 'store'}-terms.tbx")
 
     async def failed(request: Request, exc: Exception) -> Response:
         code = (404 if isinstance(exc, NotFound) else 409 if isinstance(exc, StaleEdit)
@@ -295,6 +278,20 @@ async def _refuse(send, status: int, message: str, html: bool = False) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+def _download(write, media_type: str, filename: str) -> FileResponse:
+    """A file written by ``write(path)`` into a temporary file, sent from the file (not read into memory) and
+    removed once sent (or when writing fails)."""
+    with tempfile.NamedTemporaryFile(suffix=Path(filename).suffix, delete=False) as f:
+        path = Path(f.name)
+    try:
+        write(path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return FileResponse(path, media_type=media_type, filename=filename,
+                        background=BackgroundTask(path.unlink, missing_ok=True))
 
 
 class _Forbidden(TmbuildError):
