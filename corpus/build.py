@@ -33,15 +33,17 @@ class BuildReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (document pair, error)
     unpaired: list[Unpaired] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    dropped_reviews: int = 0  # reviewed pairs of documents that changed and were aligned again
+    dropped_reviews: int = 0  # reviewed pairs of changed documents that could not be kept
+    revisions: list = field(default_factory=list)  # store.Revision of each changed document that had reviews
     warnings: list[str] = field(default_factory=list)  # about documents aligned (large ones), printed as found
     pruned: list[str] = field(default_factory=list)  # documents removed by --prune (their files are gone)
     pruned_pairs: int = 0
     pruned_reviews: int = 0
 
     def summary(self) -> str:
-        dropped = (f"; {self.dropped_reviews} reviewed pairs of changed documents dropped (they were aligned "
-                   "again)") if self.dropped_reviews else ""
+        kept = sum(r.kept for r in self.revisions)
+        dropped = (f"; reviews of changed documents: {kept} kept, {self.dropped_reviews} dropped"
+                   if self.revisions or self.dropped_reviews else "")
         pruned = (f"; {len(self.pruned)} documents whose files are no longer among the inputs removed "
                   f"({self.pruned_pairs} pairs, {self.pruned_reviews} of them reviewed)") if self.pruned else ""
         return (f"{self.paired} document pairs found: {self.added_documents} added, {self.replaced_documents} "
@@ -100,26 +102,31 @@ def open_or_create(store_dir: Path, embedder: Embedder, src_lang: str = "zh", tg
 
 def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEFAULT_EMBEDDER,
           config: AlignConfig = DEFAULT_CONFIG, threshold: float = DEFAULT_THRESHOLD,
-          progress: bool = False, workers: int = 1, ray: bool | str = False, prune: bool = False) -> BuildReport:
+          progress: bool = False, workers: int = 1, ray: bool | str = False, prune: bool = False,
+          user: str | None = None, wait: float | None = None) -> BuildReport:
     """Pair, align and store every document pair under ``paths``; with ``prune``, remove the stored documents
     (aligned ones, not imported files) whose files are no longer among the inputs.
 
     ``workers`` > 1 embeds and aligns in that many local processes; ``ray``
     (True, or a cluster address) on Ray Data. Either way this process alone
     pairs the documents and writes the store, in the same order as a
-    single-process build.
+    single-process build. ``user`` (the login name by default) is who the new pairs are by; ``wait``: how long
+    to wait for another writer.
     """
     with thread_limit():  # one BLAS thread in this process: parallelism comes from the workers
-        return _build(paths, store_dir, embedder, config, threshold, progress, workers, ray, prune)
+        return _build(paths, store_dir, embedder, config, threshold, progress, workers, ray, prune, user, wait)
 
 
 def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, config: AlignConfig,
-           threshold: float, progress: bool, workers: int, ray: bool | str, prune: bool = False) -> BuildReport:
+           threshold: float, progress: bool, workers: int, ray: bool | str, prune: bool = False,
+           user: str | None = None, wait: float | None = None) -> BuildReport:
     from .parallel import Executor, Job
 
     emb = get_embedder(embedder) if isinstance(embedder, str) else embedder
     report = BuildReport()
-    store = open_or_create(Path(store_dir), emb)
+    store = open_or_create(Path(store_dir), emb, lock=WriterLock(Path(store_dir), wait))
+    if user:
+        store.user = user
     report.notes.extend(store.notes)
     try:
         # an error ends the workers at once (terminate), a normal end lets them finish
@@ -201,6 +208,7 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
             if not report.failed and store.meta(PAIRING_KEY) != cached:
                 store.set_meta(PAIRING_KEY, cached)
         report.dropped_reviews = store.dropped_reviews
+        report.revisions = list(store.revisions)
     finally:
         store.close()
     return report

@@ -22,6 +22,7 @@ from .langtags import LangCodes
 from .pairing import DEFAULT_THRESHOLD
 from .pipeline import DEFAULT_ENGINE, ENGINES
 from .store import FUZZY_MIN, MAX_K, MIN_SIMILARITY, MODES, RELATED_SIMILARITY
+from .store.database import WAIT_SECONDS
 from .transfer import Filters
 
 
@@ -61,6 +62,14 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 def _store_arg(p: argparse.ArgumentParser, help: str = "store folder") -> None:
     p.add_argument("--store", type=Path, required=True, metavar="DIR", help=help)
+
+
+def _writer_args(p: argparse.ArgumentParser) -> None:
+    """The options of every verb that changes a store."""
+    p.add_argument("--user", metavar="NAME", help="who the changes are by (TMX creationid/changeid; default: "
+                                                  "the login name)")
+    p.add_argument("--wait", type=_number(float, 0.0), metavar="SECONDS",
+                   help=f"how long to wait for another process changing the store (default {WAIT_SECONDS:.0f})")
 
 
 def _embedder_arg(p: argparse.ArgumentParser) -> None:
@@ -137,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "'tmbuild[ray]')")
     p.add_argument("--prune", action="store_true",
                    help="remove the stored documents whose files are no longer among the inputs")
+    _writer_args(p)
     _aligner_args(p, build=True)
     _embedder_arg(p)
     _add_common(p)
@@ -155,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "lists them) and all their pairs; every index follows.")
     _store_arg(p)
     p.add_argument("documents", nargs="+", metavar="DOC", help="document number, symbol, name or file path")
+    _writer_args(p)
     _add_common(p)
     p.set_defaults(func=cmd_remove)
 
@@ -212,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     _store_arg(p)
     p.add_argument("--repair", action="store_true",
                    help="rebuild the lexical, fuzzy and vector indexes from the database")
+    _writer_args(p)
     _add_common(p)
     p.set_defaults(func=cmd_check)
 
@@ -229,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the URL)")
     g.add_argument("--no-token", action="store_true",
                    help="require no token (anyone who can reach the port can read and edit the store)")
+    _writer_args(p)
     _add_common(p)
     p.set_defaults(func=cmd_serve)
 
@@ -241,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_WORKERS, default=2, metavar="N", help="processes filling shards (default 2)")
     p.add_argument("--nlist", type=_number(int, 1), metavar="N",
                    help="inverted lists (default 4*sqrt(pairs), at most pairs/39)")
+    _writer_args(p)
     _add_common(p)
     p.set_defaults(func=cmd_index)
 
@@ -280,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     _store_arg(p, "store folder (created when missing)")
     p.add_argument("--embedder", metavar="NAME", help="embedder for a new store (default use-m3); an existing "
                    "store keeps its own")
+    _writer_args(p)
     _add_common(p)
     p.set_defaults(func=cmd_import)
 
@@ -452,12 +467,20 @@ def cmd_build(args: argparse.Namespace) -> int:
                    prune=args.prune)
     for note in report.notes:
         print(f"tmbuild: {shown(args.store)}: {shown(note)}", file=sys.stderr)
+    for rev in report.revisions:  # a changed document's reviews: which were kept, which could not be
+        print(f"revised  {shown(rev.summary())}", file=sys.stderr)
+        for src, tgt, why in rev.dropped:
+            print(f"  dropped review of {shown(_clip(src))} = {shown(_clip(tgt))}: {why}", file=sys.stderr)
     for u in report.unpaired:
         print(f"unpaired {shown(u.path)}: {shown(u.reason)}", file=sys.stderr)
     for what, err in report.failed:
         print(f"failed   {shown(what)}: {shown(err)}", file=sys.stderr)
     print(report.summary(), file=sys.stderr)
     return 1 if report.failed else 0
+
+
+def _clip(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -712,6 +735,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     _limit_threads()
+    from .store.database import configure
+
+    configure(holder=f"tmbuild {args.command}", user=getattr(args, "user", None), wait=getattr(args, "wait", None))
     for stream in (sys.stdout, sys.stderr):  # file names need not be UTF-8: print their bytes escaped
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")

@@ -216,3 +216,63 @@ def _ids(v: object, name: str) -> tuple[int, ...]:
             isinstance(i, int) and not isinstance(i, bool) and 0 <= i < MAX_SENTENCE for i in v):
         raise EditError(f"src and tgt are lists of sentence numbers (whole numbers from 0; {name} is not)")
     return tuple(v)
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """What became of one reviewed bead when its document was aligned again (a revision)."""
+    old: Bead  # the reviewed bead, in the old version's sentence numbers
+    new: Bead | None  # the same bead in the new version's sentence numbers; None: dropped
+    reason: str = ""  # why it was dropped
+
+
+def _runs(texts: Sequence[str], run: Sequence[str]) -> list[int]:
+    """Where ``run`` occurs in ``texts`` as consecutive items."""
+    n = len(run)
+    first = run[0]
+    return [p for p, t in enumerate(texts) if t == first and list(texts[p:p + n]) == list(run)]
+
+
+def _before(a: Bead, b: Bead) -> bool:
+    return a.src[-1] < b.src[0] and a.tgt[-1] < b.tgt[0]
+
+
+def _crosses(a: Bead, b: Bead) -> bool:
+    """``a`` and ``b`` share a sentence or are in different orders on the two sides."""
+    return not (_before(a, b) or _before(b, a))
+
+
+def carry_reviews(old: Sequence[Bead], old_src: Sequence[str], old_tgt: Sequence[str], new: Sequence[Bead],
+                  new_src: Sequence[str], new_tgt: Sequence[str]) -> tuple[list[Bead], list[Carried]]:
+    """A revised document's beads: the new alignment's pairs (``new``) with every reviewed bead of the old
+    version (``old``, over ``old_src``/``old_tgt``) put back where its sentences now are, when they are still
+    there unchanged (the same texts, in the same order, on both sides), wherever they moved.
+
+    A reviewed bead whose sentences occur more than once goes where it moved least; one that would cross a
+    bead carried before it (paragraphs swapped) is dropped. The new pairs that share a sentence with a carried
+    bead, or cross it, give way (their other sentences are left unaligned). Returns the pairs (sorted, a valid
+    cover's pairs) and what became of each reviewed bead, in the old order."""
+    placed: list[Bead] = []
+    report: list[Carried] = []
+    for b in (b for b in old if b.paired and b.review != AUTOMATIC):
+        s_run, t_run = [old_src[i] for i in b.src], [old_tgt[j] for j in b.tgt]
+        s_at, t_at = _runs(new_src, s_run), _runs(new_tgt, t_run)
+        if not s_at or not t_at:
+            s_left = sum(t in set(new_src) for t in s_run) + sum(t in set(new_tgt) for t in t_run)
+            reason = "its sentences are gone" if not s_left else "one of its sentences changed or is gone"
+            report.append(Carried(b, None, reason))
+            continue
+        options = sorted((abs(p - b.src[0]) + abs(q - b.tgt[0]), p, q) for p in s_at for q in t_at)
+        for _, p, q in options:
+            cand = Bead(tuple(range(p, p + len(b.src))), tuple(range(q, q + len(b.tgt))), b.score, b.review,
+                        b.reviewed, b.pair_id)
+            if not any(_crosses(cand, o) for o in placed):
+                placed.append(cand)
+                report.append(Carried(b, cand))
+                break
+        else:
+            report.append(Carried(b, None, "its sentences moved across another reviewed bead"))
+    kept = [n for n in new if n.paired and not any(_crosses(n, p) for p in placed)]
+    pairs = sorted(kept + placed, key=lambda x: (x.src[0], x.tgt[0]))
+    check_cover(cover(pairs, len(new_src), len(new_tgt)), len(new_src), len(new_tgt))
+    return pairs, report

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from corpus.build import build
-from corpus.review import Bead, EditError, StaleEdit, apply_edit, check_cover, cover
+from corpus.review import Bead, EditError, StaleEdit, apply_edit, carry_reviews, check_cover, cover
 from corpus.store import Store
 from corpus.transfer import export_tmx
 from tmx import read_tmx
@@ -108,6 +108,58 @@ def test_impossible_edits_are_refused_with_a_reason(edit, message):
         apply_edit(beads, edit, 4, 2, WHEN)
     with pytest.raises(StaleEdit):
         apply_edit(beads, {"action": "confirm", "src": [1], "tgt": [1]}, 4, 2, WHEN)
+
+
+@st.composite
+def revisions(draw):
+    """An old version (distinct sentences, a cover with some beads reviewed) and a new one: sentences edited,
+    deleted and inserted on either side, order kept, aligned anew by any cover."""
+    beads, n_src, n_tgt = draw(covers())
+    beads = [Bead(b.src, b.tgt, b.score, "confirmed" if b.paired and draw(st.booleans()) else "automatic")
+             for b in beads]
+    old_src, old_tgt = [f"s{i}" for i in range(n_src)], [f"t{j}" for j in range(n_tgt)]
+
+    def revise(texts: list[str], tag: str) -> list[str]:
+        out = []
+        for k, t in enumerate(texts):
+            op = draw(st.sampled_from(["keep", "keep", "keep", "edit", "delete", "insert"]))
+            if op == "edit":
+                out.append(t + "'")
+            elif op == "insert":
+                out += [f"{tag}new{k}", t]
+            elif op == "keep":
+                out.append(t)
+        return out or [f"{tag}new"]
+
+    new_src, new_tgt = revise(old_src, "s"), revise(old_tgt, "t")
+    new, i, j = [], 0, 0
+    while i < len(new_src) or j < len(new_tgt):  # any alignment of the new version
+        a = draw(st.integers(0, min(2, len(new_src) - i)))
+        b = draw(st.integers(0 if a else 1, min(2, len(new_tgt) - j))) if j < len(new_tgt) else 0
+        if not a and not b:
+            a = 1
+        new.append(Bead(tuple(range(i, i + a)), tuple(range(j, j + b)), 0.5))
+        i, j = i + a, j + b
+    return beads, old_src, old_tgt, new, new_src, new_tgt
+
+
+@given(revisions())
+def test_a_revision_carries_every_reviewed_bead_whose_sentences_are_unchanged(case):
+    old, old_src, old_tgt, new, new_src, new_tgt = case
+    pairs, report = carry_reviews(old, old_src, old_tgt, new, new_src, new_tgt)
+    check_cover(cover(pairs, len(new_src), len(new_tgt)), len(new_src), len(new_tgt))
+    reviewed = [b for b in old if b.paired and b.review != "automatic"]
+    assert [c.old for c in report] == reviewed
+    for c in report:  # brute force: still there, consecutive on both sides (texts are distinct, order kept)
+        s_run, t_run = [old_src[i] for i in c.old.src], [old_tgt[j] for j in c.old.tgt]
+        there = any(new_src[p:p + len(s_run)] == s_run for p in range(len(new_src))) and any(
+            new_tgt[q:q + len(t_run)] == t_run for q in range(len(new_tgt)))
+        assert (c.new is not None) == there, c
+        if c.new is not None:
+            assert [new_src[i] for i in c.new.src] == s_run and [new_tgt[j] for j in c.new.tgt] == t_run
+            assert c.new in pairs and c.new.review == c.old.review
+    carried = {c.new for c in report if c.new}
+    assert all(p in carried or p in new for p in pairs)  # nothing invented: carried beads and the new alignment's
 
 
 # ------------------------------------------------------------------ in a store built from real documents
@@ -208,7 +260,73 @@ def test_export_marks_and_filters_review_and_import_keeps_it(store_dir, tmp_path
         assert back.documents()[0]["reviewed"] == 2
 
 
-def test_rebuild_keeps_corrections_of_unchanged_documents_and_counts_dropped_ones(built, tmp_path):
+def _bead_of(doc: dict, side: str, text: str) -> dict:
+    """The bead holding the sentence of ``side`` that contains ``text``."""
+    at = next(i for i, s in enumerate(doc["sentences"][side]) if text in s["text"])
+    return next(b for b in doc["beads"] if at in b[side])
+
+
+def test_a_revised_document_keeps_exactly_the_reviews_of_its_unchanged_beads(built, tmp_path):
+    """One sentence edited, a paragraph inserted, a sentence deleted: the reviews of the beads whose sentences
+    are unchanged are carried to where the sentences now are; the other two are dropped, each with its reason,
+    and the counts are said."""
+    docs = tmp_path / "docs"
+    shutil.copytree(built / "docs", docs)
+    build([docs], tmp_path / "store", user="ana")
+    s = Store.open(tmp_path / "store")
+    s.user = "ana"
+    d = s.document(1)
+    kept_a = _bead_of(d, "tgt", "Everyone is entitled to all the rights")  # confirmed, unchanged
+    s.edit(1, {"action": "confirm", "src": kept_a["src"], "tgt": kept_a["tgt"]})
+    slavery = _bead_of(d, "tgt", "No one shall be held in slavery")  # corrected (merged), unchanged
+    d = s.edit(1, {"action": "merge", "src": slavery["src"], "tgt": slavery["tgt"], "to": "next"})
+    merged = _bead_of(d, "tgt", "No one shall be held in slavery")
+    security = _bead_of(d, "src", "人身安全")  # its Chinese sentence will be edited
+    s.edit(1, {"action": "confirm", "src": security["src"], "tgt": security["tgt"]})
+    torture = _bead_of(d, "tgt", "No one shall be subjected to torture")  # its English sentence will be deleted
+    d = s.edit(1, {"action": "confirm", "src": torture["src"], "tgt": torture["tgt"]})
+    reviewed = {(tuple(b["src"]), tuple(b["tgt"])): b["review"] for b in d["beads"] if b["review"] != "automatic"}
+    assert len(reviewed) == 4 and d["reviewed"] == 4
+    texts = {key: ("".join(d["sentences"]["src"][i]["text"] for i in key[0]),
+                   " ".join(d["sentences"]["tgt"][j]["text"] for j in key[1])) for key in reviewed}
+    s.close()
+
+    zh, en = docs / "cmn_hans.html", docs / "eng.html"
+    zh.write_text(zh.read_text(encoding="utf-8").replace("人身安全。", "人身安全保障。"), encoding="utf-8")
+    eng = en.read_text(encoding="utf-8")
+    eng = eng.replace("<p>No one shall be subjected to torture or to cruel, inhuman or degrading treatment or "
+                      "punishment.</p>", "")
+    eng = eng.replace("<h2>Article 2</h2>", "<h2>Article 2</h2>\n<p>A paragraph the translation added.</p>")
+    en.write_text(eng, encoding="utf-8")
+    rep = build([docs], tmp_path / "store", user="ben")
+
+    assert rep.replaced_documents == 1 and rep.dropped_reviews == 2
+    assert [r.summary() for r in rep.revisions] == ["cmn_hans.html: 2 reviewed beads kept, 2 dropped"]
+    why = {src: reason for src, _, reason in rep.revisions[0].dropped}
+    security_zh = texts[(tuple(security["src"]), tuple(security["tgt"]))][0]
+    torture_zh = texts[(tuple(torture["src"]), tuple(torture["tgt"]))][0]
+    assert why == {security_zh: "one of its sentences changed or is gone",
+                   torture_zh: "one of its sentences changed or is gone"}
+    assert "reviews of changed documents: 2 kept, 2 dropped" in rep.summary()
+    with Store.open(tmp_path / "store", readonly=True) as r:
+        d = r.document(1)
+        now_reviewed = {(" ".join(d["sentences"]["src"][i]["text"] for i in b["src"]).replace(" ", ""),
+                         " ".join(d["sentences"]["tgt"][j]["text"] for j in b["tgt"])): b["review"]
+                        for b in d["beads"] if b["review"] not in (None, "automatic")}
+        a_key, m_key = (tuple(kept_a["src"]), tuple(kept_a["tgt"])), (tuple(merged["src"]), tuple(merged["tgt"]))
+        assert now_reviewed == {texts[a_key]: "confirmed", texts[m_key]: "corrected"}
+        assert d["reviewed"] == 2 and d["undo"] == 0  # the old version's edits are history, not undoable
+        history = r.con.execute("SELECT action, undone FROM edits WHERE doc_id = 1 ORDER BY id").fetchall()
+        assert history[-1] == ("revised", 2) and len(history) == 5
+        people = dict(r.con.execute("SELECT review, reviewed_by FROM pairs WHERE review != 'automatic'"))
+        assert people == {"confirmed": "ana", "corrected": "ana"}
+        by = {row[0] for row in r.con.execute("SELECT added_by FROM pairs WHERE doc_id = 1")}
+        assert by == {"ana", "ben"}  # pairs of unchanged texts keep who first stored them
+        moved = r.search("Everyone is entitled to all the rights and freedoms", k=1, lang="en")
+        assert moved and moved[0].translation.startswith("人人有资格享有本宣言所载的一切权利和自由")
+
+
+def test_rebuild_keeps_corrections_of_unchanged_documents(built, tmp_path):
     docs = tmp_path / "docs"
     shutil.copytree(built / "docs", docs)
     build([docs], tmp_path / "store")
@@ -217,17 +335,9 @@ def test_rebuild_keeps_corrections_of_unchanged_documents_and_counts_dropped_one
     s.edit(1, {"action": "confirm", "src": b[2]["src"], "tgt": b[2]["tgt"]})
     s.close()
     rep = build([docs], tmp_path / "store")
-    assert rep.unchanged_documents == 1 and rep.dropped_reviews == 0
+    assert rep.unchanged_documents == 1 and rep.dropped_reviews == 0 and not rep.revisions
     with Store.open(tmp_path / "store", readonly=True) as r:
         assert r.documents()[0]["reviewed"] == 1
-    eng = docs / "eng.html"
-    eng.write_text(eng.read_text(encoding="utf-8").replace("</body>", "<p>One more paragraph.</p></body>"),
-                   encoding="utf-8")
-    rep = build([docs], tmp_path / "store")
-    assert rep.replaced_documents == 1 and rep.dropped_reviews == 1
-    assert "1 reviewed pairs of changed documents dropped" in rep.summary()
-    with Store.open(tmp_path / "store", readonly=True) as r:
-        assert [(d["id"], d["reviewed"]) for d in r.documents()] == [(1, 0)]  # the same number, aligned anew
 
 
 def test_a_document_stored_without_sentences_is_aligned_again_by_the_next_build(built, tmp_path):

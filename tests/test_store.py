@@ -477,7 +477,7 @@ def test_two_builds_at_once_leave_every_pair_searchable(tmp_path, unpc_pairs):
              for d in (a, b)]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
-    assert any("being changed by process" in err for _, err in outs)
+    assert any("being changed by tmbuild build (pid " in err for _, err in outs)
     assert _consistent(store) > 100
     with Store.open(store, readonly=True) as s:
         for z, e in (unpc_pairs[5], unpc_pairs[305]):

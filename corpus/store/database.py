@@ -26,6 +26,17 @@ from . import lexical
 DB_NAME = STORE_MARK
 LOCK_NAME = ".tmbuild.lock"  # held by the one process that changes the store (flock); readers ignore it
 WAIT_SECONDS = 3600.0  # how long a writer waits for another one to finish
+# this process, as the CLI configures it (:func:`configure`): what it is, as a waiting writer is told; who its
+# changes are by (None: the login name); how long it waits for another writer
+PROCESS = {"holder": "a tmbuild process", "user": None, "wait": WAIT_SECONDS}
+
+
+def configure(holder: str | None = None, user: str | None = None, wait: float | None = None) -> None:
+    """Name this process for writers that find it holding a store's lock (``tmbuild build``), say who its
+    changes are by (``--user``) and how long it waits for another writer (``--wait``)."""
+    for key, value in (("holder", holder), ("user", user), ("wait", wait)):
+        if value is not None:
+            PROCESS[key] = value
 SCHEMA_VERSION = "1"
 # columns added since the first stores, each with what reads it in a store that predates it (opened read-only)
 ADDED_COLUMNS = {
@@ -34,6 +45,8 @@ ADDED_COLUMNS = {
     ("pairs", "tgt_ids"): ("TEXT", "NULL"),
     ("pairs", "review"): ("TEXT NOT NULL DEFAULT 'automatic'", "'automatic'"),
     ("pairs", "reviewed"): ("TEXT", "NULL"),
+    ("pairs", "added_by"): ("TEXT", "NULL"),
+    ("pairs", "reviewed_by"): ("TEXT", "NULL"),
     ("documents", "src_lang"): ("TEXT", "NULL"),
     ("documents", "tgt_lang"): ("TEXT", "NULL"),
 }
@@ -54,14 +67,16 @@ CREATE TABLE IF NOT EXISTS pairs(
     src_norm TEXT NOT NULL, tgt_norm TEXT NOT NULL, src_vec BLOB NOT NULL, tgt_vec BLOB NOT NULL,
     extra TEXT,  -- JSON: document name, props, notes and ids an imported TMX unit carried
     src_ids TEXT, tgt_ids TEXT,  -- the bead's sentences ("3 4": indices into the document's sentences)
-    review TEXT NOT NULL DEFAULT 'automatic', reviewed TEXT);  -- automatic, confirmed or corrected; when
+    review TEXT NOT NULL DEFAULT 'automatic', reviewed TEXT,  -- automatic, confirmed, corrected, imported; when
+    added_by TEXT, reviewed_by TEXT);  -- who stored it (tmbuild --user), who last reviewed it
 CREATE INDEX IF NOT EXISTS pairs_doc ON pairs(doc_id);
 -- every sentence of an aligned document pair, so that a reviewer can see and re-pair them
 CREATE TABLE IF NOT EXISTS sentences(
     doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     side TEXT NOT NULL, idx INTEGER NOT NULL, paragraph INTEGER, text TEXT NOT NULL,
     PRIMARY KEY(doc_id, side, idx)) WITHOUT ROWID;
--- the reviewer's edits of a document's beads, each with the beads it replaced (undo)
+-- the reviewer's edits of a document's beads, each with the beads it replaced (undo); undone: 0 (can be taken
+-- back), 1 (taken back), 2 (of an earlier version of the document, or a revision's record: kept as history)
 CREATE TABLE IF NOT EXISTS edits(
     id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     time TEXT NOT NULL, action TEXT NOT NULL, before TEXT NOT NULL, undone INTEGER NOT NULL DEFAULT 0);
@@ -105,6 +120,18 @@ def pairs_by_id(con: sqlite3.Connection, columns: str, ids: Sequence[int], condi
 
 def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def login_name() -> str:
+    """Who changes the store: ``--user``, else the login name (``tmbuild`` when there is none)."""
+    import getpass
+
+    if PROCESS["user"]:
+        return PROCESS["user"]
+    try:
+        return getpass.getuser() or "tmbuild"
+    except (OSError, KeyError):
+        return "tmbuild"
 
 
 def refuse_links(path: Path) -> None:
@@ -201,9 +228,10 @@ class WriterLock:
     process ends, however it ends.
     """
 
-    def __init__(self, path: Path, wait: float = WAIT_SECONDS) -> None:
+    def __init__(self, path: Path, wait: float | None = None) -> None:
         import fcntl
 
+        wait = PROCESS["wait"] if wait is None else wait
         if path.exists() and not path.is_dir():
             raise StoreError(f"{path}: is a file; give a folder for the store")
         self.created = False
@@ -229,12 +257,13 @@ class WriterLock:
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(self.fd, 32, 0).decode(errors="replace").strip() or "?"
+            holder = self.holder()
             if wait <= 0:
                 os.close(self.fd)
-                raise StoreBusy(f"{path}: the store is being changed by process {holder}") from None
-            print(f"tmbuild: {path}: the store is being changed by process {holder}; waiting for it to finish",
-                  file=sys.stderr, flush=True)
+                raise StoreBusy(f"{path}: the store is being changed by {holder}") from None
+            if wait >= 1:
+                print(f"tmbuild: {path}: the store is being changed by {holder}; waiting for it to finish "
+                      f"(at most {wait:.0f} s: --wait)", file=sys.stderr, flush=True)
             deadline = time.monotonic() + wait
             while True:
                 try:
@@ -242,12 +271,21 @@ class WriterLock:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
+                        holder = self.holder()
                         os.close(self.fd)
-                        raise StoreBusy(f"{path}: still being changed by process {holder} after {wait:.0f} s; "
+                        raise StoreBusy(f"{path}: still being changed by {holder} after {wait:.0f} s; "
                                          "try again when it has finished") from None
-                    time.sleep(0.2)
+                    time.sleep(min(0.2, wait / 10))
         os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
+        os.pwrite(self.fd, f"{os.getpid()} {PROCESS['holder']}"[:200].encode(), 0)
+
+    def holder(self) -> str:
+        """Who holds the lock, as its holder wrote it: ``tmbuild build (pid 123)``."""
+        raw = os.pread(self.fd, 256, 0).decode(errors="replace").strip()
+        pid, _, what = raw.partition(" ")
+        if not pid:
+            return "another process"
+        return f"{what or 'process'} (pid {pid})" if what else f"process {pid}"
 
     def release(self) -> None:
         if self.fd >= 0:

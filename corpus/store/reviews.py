@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -15,12 +16,39 @@ from align.errors import StoreError
 from align.model import Alignment, Segment, TranslationUnit, join_segments
 from align.model import Bead as AlignedBead
 
-from ..review import AUTOMATIC, Bead, EditError, apply_edit, cover
+from ..review import AUTOMATIC, Bead, EditError, apply_edit, carry_reviews, cover
 from .database import now
+from .vectors import blob_vecs
 
 
 class NotFound(StoreError):
     """A document the store does not hold."""
+
+
+@dataclass(frozen=True, slots=True)
+class PairStamp:
+    """A pair's review state, dates and people, as stored (see :meth:`Reviews._revised`)."""
+    review: str = AUTOMATIC
+    reviewed: str | None = None
+    reviewed_by: str | None = None
+    added: str | None = None  # None: now
+    added_by: str | None = None
+    bead: int | None = None  # its bead number, when not the unit's own
+
+
+@dataclass
+class Revision:
+    """What became of a document's reviews when a new version of it was aligned."""
+    doc_key: str
+    name: str
+    kept: int = 0
+    dropped: list[tuple[str, str, str]] = field(default_factory=list)  # (source, target, why), in order
+
+    def summary(self) -> str:
+        return f"{self.name}: {self.kept} reviewed beads kept, {len(self.dropped)} dropped"
+
+    def as_dict(self) -> dict:
+        return {"kept": self.kept, "dropped": [{"src": s, "tgt": t, "why": w} for s, t, w in self.dropped]}
 
 
 class Reviews:
@@ -112,6 +140,68 @@ class Reviews:
         self._set_beads(doc_id, src, tgt, self._cover(doc_id, len(src), len(tgt)), target, undo=row[0])
         return self.document(doc_id)
 
+    # ------------------------------------------------------------ revisions
+
+    def _revised(self, doc_id: int, name: str, units: Sequence[TranslationUnit], src_vecs, tgt_vecs,
+                 sentences: tuple[Sequence[Segment], Sequence[Segment]] | None):
+        """A new version's units, vectors and stamps, with the old version's reviewed beads carried over
+        (inside the caller's transaction, before the old pairs are removed); and the :class:`Revision`.
+
+        Every new pair whose texts an old pair had keeps that pair's first date and author."""
+        key = self.con.execute("SELECT key FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
+        revision = Revision(key, name)
+        c = self.column
+        old_rows = self.con.execute(
+            f"SELECT p.id, {c['src_ids']}, {c['tgt_ids']}, p.score, {c['review']}, {c['reviewed']}, "
+            f"{c['reviewed_by']}, p.added, {c['added_by']}, p.src_text, p.tgt_text, p.src_vec, p.tgt_vec, "
+            "p.src_lang, p.tgt_lang, p.paragraph, p.bead_kind, p.embedder FROM pairs p WHERE p.doc_id = ? "
+            "ORDER BY p.bead_index, p.id", (doc_id,)).fetchall()
+        first = {}
+        for r in old_rows:
+            first.setdefault((r[9], r[10]), (r[7], r[8]))
+
+        def stamp(u: TranslationUnit, bead: int | None = None) -> PairStamp:
+            added, by = first.get((u.src_text, u.tgt_text), (None, None))
+            return PairStamp(u.review or AUTOMATIC, None, None, added, by or self.user, bead)
+
+        reviewed = [r for r in old_rows if r[4] not in (AUTOMATIC, "imported")]
+        old_src, old_tgt = self._sentences(doc_id) if self.reviewable else ([], [])
+        usable = sentences is not None and old_src and old_tgt and all(u.src_ids and u.tgt_ids for u in units)
+        if not reviewed or not usable:
+            why = "the earlier version's sentences were not stored (an earlier tmbuild)" if not (
+                old_src and old_tgt) else "the new version was not aligned sentence by sentence"
+            revision.dropped = [(r[9], r[10], why) for r in reviewed]
+            return units, src_vecs, tgt_vecs, [stamp(u) for u in units], revision
+        old = [Bead(_ids(r[1]), _ids(r[2]), r[3], r[4], r[5] or "", r[0]) for r in reviewed]
+        new = [Bead(tuple(u.src_ids), tuple(u.tgt_ids), u.score, AUTOMATIC, "", k) for k, u in enumerate(units)]
+        pairs, report = carry_reviews(old, [s.text for s in old_src], [s.text for s in old_tgt], new,
+                                      [s.text for s in sentences[0]], [s.text for s in sentences[1]])
+        rows = {r[0]: r for r in reviewed}
+        carried = {id(x.new): x.old.pair_id for x in report if x.new is not None}
+        out_units, s_out, t_out, stamps = [], [], [], []
+        for k, b in enumerate(pairs):
+            if id(b) in carried:
+                r = rows[carried[id(b)]]
+                out_units.append(TranslationUnit(r[9], r[10], r[13], r[14], r[3], r[16],
+                                                 paragraph=sentences[0][b.src[0]].paragraph, embedder=r[17],
+                                                 src_ids=b.src, tgt_ids=b.tgt))
+                s_out.append(blob_vecs([r[11]], self.dim)[0])
+                t_out.append(blob_vecs([r[12]], self.dim)[0])
+                stamps.append(PairStamp(r[4], r[5], r[6], r[7], r[8], k))
+            else:
+                out_units.append(units[b.pair_id])
+                s_out.append(src_vecs[b.pair_id])
+                t_out.append(tgt_vecs[b.pair_id])
+                stamps.append(stamp(units[b.pair_id], k))
+        revision.kept = len(carried)
+        revision.dropped = [(rows[x.old.pair_id][9], rows[x.old.pair_id][10], x.reason) for x in report
+                            if x.new is None]
+        if not carried:  # nothing carried: the new alignment as it is, its own bead numbers
+            return units, src_vecs, tgt_vecs, [stamp(u) for u in units], revision
+        empty = np.zeros((0, self.dim), np.float32)
+        return (out_units, np.array(s_out, np.float32) if s_out else empty,
+                np.array(t_out, np.float32) if t_out else empty, stamps, revision)
+
     # ------------------------------------------------------------ parts
 
     def _editable(self, doc_id: int) -> tuple[list[Segment], list[Segment]]:
@@ -182,10 +272,13 @@ class Reviews:
             for b in new:
                 o = old.get(b.key)
                 if o is not None and (o.review, o.reviewed, o.score) != (b.review, b.reviewed, b.score):
-                    self.con.execute("UPDATE pairs SET review = ?, reviewed = ?, score = ? WHERE id = ?",
-                                     (b.review, b.reviewed or None, 1.0 if b.score is None else b.score, o.pair_id))
-            ids = self._insert_pairs(doc_id, units, src_vecs, tgt_vecs, now(),
-                                     reviews=[(b.review, b.reviewed or None) for b in made])
+                    by = None if b.review == AUTOMATIC else self.user
+                    self.con.execute("UPDATE pairs SET review = ?, reviewed = ?, reviewed_by = ?, score = ? "
+                                     "WHERE id = ?", (b.review, b.reviewed or None, by,
+                                                      1.0 if b.score is None else b.score, o.pair_id))
+            ids = self._insert_pairs(doc_id, units, src_vecs, tgt_vecs, now(), stamps=[
+                PairStamp(b.review, b.reviewed or None, None if b.review == AUTOMATIC else self.user, None,
+                          self.user, k) for k, b in enumerate(made)])
             made_ids = dict(zip((b.key for b in made), ids))
             order = [(k, old[b.key].pair_id if b.key in keep else made_ids[b.key]) for k, b in enumerate(new)]
             self.con.executemany("UPDATE pairs SET bead_index = ? WHERE id = ?", order)

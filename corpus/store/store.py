@@ -47,9 +47,9 @@ from .database import (
     LOCK_NAME,
     SCHEMA,
     SCHEMA_VERSION,
-    WAIT_SECONDS,
     WriterLock,
     connect,
+    login_name,
     now,
     pairs_by_id,
     read_only_error,
@@ -58,7 +58,7 @@ from .database import (
 from .database import discard_empty as _discard_empty
 from .matching import NORMAL_FORM, Fuzzy, by_characters, find_spans, normalise_text, tokens
 from .ranking import KINDS, MODES, Hit, rank
-from .reviews import Reviews
+from .reviews import PairStamp, Reviews, Revision
 from .tokens import TokenIndex, TokenIndexError
 from .vectors import (
     TRAIN_PER_LIST,
@@ -166,6 +166,8 @@ class Store(Reviews):
         self.src_lang, self.tgt_lang = m["src_lang"], m["tgt_lang"]
         self.notes: list[str] = []  # what opening the store did (repairs)
         self.dropped_reviews = 0  # reviewed pairs of documents replaced since the store was opened
+        self.revisions: list[Revision] = []  # what became of the reviews of each document replaced since
+        self.user = login_name()  # who the pairs this process stores and reviews are by (--user)
         if not readonly:
             self._remove_stale_temporaries()
         self.extra_sql = self._migrate()
@@ -298,9 +300,9 @@ class Store(Reviews):
 
     @classmethod
     def open(cls, path: str | Path, readonly: bool = False, lock: WriterLock | None = None,
-             wait: float = WAIT_SECONDS) -> Store:
+             wait: float | None = None) -> Store:
         """Open a store; a writable open takes the writer lock (or uses ``lock``, already taken), waiting up to
-        ``wait`` seconds for another writer (:class:`StoreBusy` after that)."""
+        ``wait`` seconds for another writer (:class:`StoreBusy` after that; default ``--wait``)."""
         path = Path(path)
         if not cls.exists(path):
             if lock:
@@ -764,8 +766,9 @@ class Store(Reviews):
         """Add (or replace) one document's pairs in one transaction; returns the number of pairs added.
 
         ``sentences`` (both sides' sentences, which the units' ``src_ids``/``tgt_ids`` index) make the
-        document reviewable. Replacing a document drops its reviewer's corrections: ``dropped_reviews``
-        counts them."""
+        document reviewable. Replacing a reviewable document by a new version keeps every reviewed bead whose
+        sentences are unchanged (:func:`corpus.review.carry_reviews`); what became of each is in
+        ``revisions``, and ``dropped_reviews`` counts the reviewed pairs that could not be kept."""
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         if len(units) != len(src_vecs) or len(units) != len(tgt_vecs):
@@ -776,42 +779,64 @@ class Store(Reviews):
         langs = (units[0].src_lang, units[0].tgt_lang) if units else (self.src_lang, self.tgt_lang)
         with self.con:
             was = self.con.execute("SELECT id FROM documents WHERE key=?", (key,)).fetchone()
-            rows = self.con.execute("SELECT id, review != 'automatic' FROM pairs WHERE doc_id=?",
-                                    was or (None,)).fetchall()
+            rows = self.con.execute("SELECT id, review NOT IN ('automatic', 'imported') FROM pairs "
+                                    "WHERE doc_id=?", was or (None,)).fetchall()
             old = [r[0] for r in rows]
-            self.dropped_reviews += sum(r[1] for r in rows)
-            self.con.execute("DELETE FROM documents WHERE key=?", (key,))
-            cur = self.con.execute(  # a replaced document keeps its number (links to its review page)
-                "INSERT INTO documents(id, key, src_path, tgt_path, symbol, title, content_hash, origin, added, "
-                "src_lang, tgt_lang) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (was[0] if was else None, key, src_path, tgt_path, symbol, title, content_hash, origin, added,
-                 *langs))
-            doc_id = cur.lastrowid
+            stamps: list[PairStamp] = []
+            if was and rows:
+                units, src_vecs, tgt_vecs, stamps, revision = self._revised(
+                    was[0], symbol or Path(src_path or key).name, units, src_vecs, tgt_vecs, sentences)
+                if revision.kept or revision.dropped:
+                    self.revisions.append(revision)
+                self.dropped_reviews += len(revision.dropped)
+            fields = (key, src_path, tgt_path, symbol, title, content_hash, origin, added, *langs)
+            if was:  # a replaced document keeps its number (links to its review page) and its edit history
+                doc_id = was[0]
+                self.con.execute("UPDATE documents SET key=?, src_path=?, tgt_path=?, symbol=?, title=?, "
+                                 "content_hash=?, origin=?, added=?, src_lang=?, tgt_lang=? WHERE id=?",
+                                 (*fields, doc_id))
+                self.con.execute("DELETE FROM pairs WHERE doc_id=?", (doc_id,))
+                if self.reviewable:
+                    self.con.execute("DELETE FROM sentences WHERE doc_id=?", (doc_id,))
+                    self.con.execute("UPDATE edits SET undone = 2 WHERE doc_id=? AND undone = 0", (doc_id,))
+                    if stamps and self.revisions and self.revisions[-1].doc_key == key:
+                        self.con.execute("INSERT INTO edits(doc_id, time, action, before, undone) "
+                                         "VALUES (?,?,'revised',?,2)",
+                                         (doc_id, added, json.dumps(self.revisions[-1].as_dict(),
+                                                                    ensure_ascii=False)))
+            else:
+                doc_id = self.con.execute(
+                    "INSERT INTO documents(key, src_path, tgt_path, symbol, title, content_hash, origin, added, "
+                    "src_lang, tgt_lang) VALUES (?,?,?,?,?,?,?,?,?,?)", fields).lastrowid
             if sentences is not None:
                 self.con.executemany(
                     "INSERT INTO sentences(doc_id, side, idx, paragraph, text) VALUES (?,?,?,?,?)",
                     [(doc_id, side, i, seg.paragraph, seg.text)
                      for side, segs in zip(("src", "tgt"), sentences) for i, seg in enumerate(segs)])
-            ids = self._insert_pairs(doc_id, units, src_vecs, tgt_vecs, added, with_ids=sentences is not None)
+            ids = self._insert_pairs(doc_id, units, src_vecs, tgt_vecs, added, with_ids=sentences is not None,
+                                     stamps=stamps)
             self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
         self._apply(old, np.array(ids, dtype=np.int64), src_vecs, tgt_vecs)
         return len(ids)
 
     def _insert_pairs(self, doc_id: int, units: Sequence[TranslationUnit], src_vecs, tgt_vecs, added: str,
-                      with_ids: bool = True, reviews: Sequence[tuple[str, str | None]] = ()) -> list[int]:
-        """Insert a document's pairs (inside the caller's transaction); their new ids."""
+                      with_ids: bool = True, stamps: Sequence[PairStamp] = ()) -> list[int]:
+        """Insert a document's pairs (inside the caller's transaction); their new ids. ``stamps``: each pair's
+        review state, dates and people, when not those of a pair stored now by ``self.user``."""
         ids = []
         for k, (u, sv, tv) in enumerate(zip(units, src_vecs, tgt_vecs)):
-            review, reviewed = reviews[k] if reviews else (u.review or "automatic", None)
+            st = stamps[k] if stamps else PairStamp(u.review or "automatic", None, None, added, self.user)
             cur = self.con.execute(
                 "INSERT INTO pairs(doc_id, src_text, tgt_text, src_lang, tgt_lang, paragraph, bead_index, "
                 "bead_kind, score, embedder, added, src_norm, tgt_norm, src_vec, tgt_vec, extra, src_ids, tgt_ids, "
-                "review, reviewed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (doc_id, u.src_text, u.tgt_text, u.src_lang, u.tgt_lang, u.paragraph, u.bead, u.bead_kind,
-                 float(u.score), u.embedder or self.embedder_signature, added, normalise_text(u.src_text),
-                 normalise_text(u.tgt_text), vec_blob(sv), vec_blob(tv), u.extra or None,
-                 " ".join(map(str, u.src_ids)) if with_ids else None,
-                 " ".join(map(str, u.tgt_ids)) if with_ids else None, review, reviewed))
+                "review, reviewed, added_by, reviewed_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc_id, u.src_text, u.tgt_text, u.src_lang, u.tgt_lang, u.paragraph,
+                 u.bead if st.bead is None else st.bead, u.bead_kind, float(u.score),
+                 u.embedder or self.embedder_signature, st.added or added,
+                 normalise_text(u.src_text), normalise_text(u.tgt_text), vec_blob(sv), vec_blob(tv),
+                 u.extra or None, " ".join(map(str, u.src_ids)) if with_ids else None,
+                 " ".join(map(str, u.tgt_ids)) if with_ids else None, st.review, st.reviewed, st.added_by,
+                 st.reviewed_by))
             ids.append(cur.lastrowid)
         return ids
 
