@@ -39,11 +39,18 @@ def tmx_units(units: Iterable[TranslationUnit], codes: LangCodes = LangCodes(),
     for u in units:
         if not (u.src_text and u.tgt_text):
             continue  # a sentence left unaligned (--keep-unaligned) is no translation unit
-        props = [("x-document", u.doc), ("x-paragraph", str(u.paragraph)), ("x-bead-type", u.bead_kind),
-                 ("x-alignment-score", f"{u.score:.4f}"), ("x-embedder", u.embedder), ("x-review", u.review)]
         extra = json.loads(u.extra) if u.extra else {}
+        if u.review == "imported":  # a human translation: no alignment of ours to describe
+            props = [("x-document", u.doc), ("x-review", u.review)]
+        else:
+            props = [("x-document", u.doc), ("x-paragraph", str(u.paragraph)), ("x-bead-type", u.bead_kind),
+                     ("x-alignment-score", f"{u.score:.4f}"), ("x-embedder", u.embedder), ("x-review", u.review)]
         props += [(t, v) for t, v in extra.get("props", ()) if t not in TMBUILD_PROPS]
-        yield TmxUnit(variants=((codes.tag(u.src_lang), u.src_text), (codes.tag(u.tgt_lang), u.tgt_text)),
+        tags = (codes.tag(u.src_lang), codes.tag(u.tgt_lang))
+        own = extra.get("langs")
+        if own and not codes.codes and len(own) == 2:  # an imported unit keeps its file's tags (en-GB)
+            tags = tuple(own)
+        yield TmxUnit(variants=((tags[0], u.src_text), (tags[1], u.tgt_text)),
                       tuid=extra.get("tuid") or f"{u.doc}:p{u.paragraph}:b{u.bead}",
                       props=tuple((k, v) for k, v in props if v), notes=tuple(extra.get("notes", ())),
                       creationdate=extra.get("creationdate") or when, changedate=extra.get("changedate") or when,

@@ -44,6 +44,15 @@ def check_tag(tag: str, what: str) -> str:
     return tag.strip()
 
 
+def canonical_case(tag: str) -> str:
+    """A tag in BCP 47's case: ``ZH-CN`` -> ``zh-CN``, ``zh-hant-tw`` -> ``zh-Hant-TW``, ``EN-gb`` -> ``en-GB``."""
+    parts = tag.strip().split("-")
+    out = [parts[0].lower()]
+    for p in parts[1:]:
+        out.append(p.title() if len(p) == 4 and p.isalpha() else p.upper() if len(p) == 2 else p.lower())
+    return "-".join(out)
+
+
 def primary(tag: str) -> str:
     """The language subtag, lower case: ``primary("ZH-TW") == "zh"``."""
     return tag.split("-")[0].lower()

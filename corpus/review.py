@@ -17,6 +17,7 @@ from align.errors import TmbuildError
 
 AUTOMATIC, CONFIRMED, CORRECTED = "automatic", "confirmed", "corrected"
 REVIEW_STATES = (AUTOMATIC, CONFIRMED, CORRECTED)
+IMPORTED = "imported"  # a unit of an imported TMX or CAT file: a human translation, not reviewed here
 ACTIONS = ("confirm", "merge", "split", "move", "detach", "unalign", "replace")
 
 

@@ -21,8 +21,8 @@ from tmx import TmxUnit, read_tmx
 from .chinese import detect_script
 from .exports import TMBUILD_PROPS, one_line, unit_record, write_tmx_units
 from .files import binary_output, is_stdio, text_output
-from .langtags import LangCodes, primary, tag_lang
-from .review import REVIEW_STATES
+from .langtags import LangCodes, canonical_case, primary, tag_lang
+from .review import IMPORTED, REVIEW_STATES
 from .store import Store, WriterLock
 
 SPLITS = ("train", "dev", "test")
@@ -44,7 +44,7 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence",
     rows = store.con.execute(
         "SELECT p.src_text, p.tgt_text, p.src_lang, p.tgt_lang, p.score, p.bead_kind, p.paragraph, p.bead_index, "
         f"p.embedder, d.symbol, d.src_path, d.key, {store.extra_sql}, {review}, p.added, "
-        f"{store.column['reviewed']} FROM pairs p "
+        f"{store.column['reviewed']}, {store.column['added_by']}, {store.column['reviewed_by']} FROM pairs p "
         "JOIN documents d ON p.doc_id = d.id "
         + (f"WHERE {review} != 'automatic' " if reviewed_only else "")
         + "ORDER BY d.id, p.bead_index, p.id")
@@ -53,7 +53,8 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence",
             if r[4] < min_score:
                 continue
             yield StoredUnit(TranslationUnit(r[0], r[1], r[2], r[3], r[4], r[5], _doc_name(r), r[6], r[7], r[8],
-                                             extra=_dated(r[12], r[14], r[15] or r[14]), review=r[13]), r[11])
+                                             extra=_dated(r[12], r[14], r[15] or r[14], r[16], r[17] or r[16]),
+                                             review=r[13]), r[11])
         return
     if segtype != "paragraph":
         raise InputError(f"--segtype is sentence or paragraph, not {segtype!r}")
@@ -68,13 +69,16 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence",
             return None
         kinds = "+".join(g[5] for g in group) if len(group) > 1 else first[5]
         reviews = {g[13] for g in group}  # a paragraph is as reviewed as its least reviewed pair
-        review = "automatic" if "automatic" in reviews else "corrected" if "corrected" in reviews else "confirmed"
+        review = next(r for r in ("automatic", "corrected", "confirmed", "imported") if r in reviews or
+                      r == "imported")
         added = [g[14] for g in group if g[14]]
-        changed = [g[15] or g[14] for g in group if g[15] or g[14]]
+        changed = [(g[15] or g[14], g[17] or g[16]) for g in group if g[15] or g[14]]
+        made = min(((g[14], g[16]) for g in group if g[14]), default=(None, None), key=lambda c: c[0])
+        last = max(changed, default=(None, None), key=lambda c: c[0])
         return StoredUnit(TranslationUnit(join_segments([g[0] for g in group], first[2]),
                                           join_segments([g[1] for g in group], first[3]), first[2], first[3],
                                           score, kinds, _doc_name(first), first[6], first[7], first[8],
-                                          extra=_dated("", min(added, default=None), max(changed, default=None)),
+                                          extra=_dated("", min(added, default=None), last[0], made[1], last[1]),
                                           review=review), first[11])
 
     for r in rows:
@@ -89,14 +93,22 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence",
         yield out
 
 
-def _dated(extra: str | None, added: str | None, changed: str | None) -> str:
-    """A pair's ``extra`` with the dates TMX gives it: when it was stored and when it last changed (its
-    review), unless it carries its own (an imported unit keeps its file's dates). Two exports of an unchanged
-    store write the same dates."""
+def _dated(extra: str | None, added: str | None, changed: str | None, added_by: str | None = None,
+           changed_by: str | None = None) -> str:
+    """A pair's ``extra`` with the dates and people TMX gives it: when it was stored and by whom
+    (``creationdate``, ``creationid``), when it last changed and by whom (its review: ``changedate``,
+    ``changeid``), unless it carries its own (an imported unit keeps its file's). Two exports of an unchanged
+    store write the same units."""
     data = json.loads(extra) if extra else {}
     for key, when in (("creationdate", added), ("changedate", changed)):
         if when and not data.get(key):
             data[key] = tmx_date_of(when)
+    attrs = [list(a) for a in data.get("attrs", ())]
+    for key, who in (("creationid", added_by), ("changeid", changed_by)):
+        if who and not any(a[0] == key for a in attrs):
+            attrs.append([key, who])
+    if attrs:
+        data["attrs"] = attrs
     return json.dumps(data, ensure_ascii=False) if data else ""
 
 
@@ -335,7 +347,7 @@ class ImportReport:
 
 def _imported_unit(u: TmxUnit, i: int, s: tuple[str, str], t: tuple[str, str], name: str, emb: str,
                    from_tmbuild: bool) -> TranslationUnit:
-    score, kind, doc, para, review = 1.0, "tmx", name, i, ""
+    score, kind, doc, para, review = 1.0, "tmx", name, i, IMPORTED  # a human translation, not an alignment
     if from_tmbuild:  # what tmbuild wrote itself comes back as it was
         try:
             score = min(max(float(u.prop("x-alignment-score") or 1.0), 0.0), 1.0)
@@ -344,8 +356,9 @@ def _imported_unit(u: TmxUnit, i: int, s: tuple[str, str], t: tuple[str, str], n
         kind = u.prop("x-bead-type") or kind
         doc = u.prop("x-document") or doc
         para = int(u.prop("x-paragraph")) if (u.prop("x-paragraph") or "").isdigit() else para
-        review = u.prop("x-review") if u.prop("x-review") in REVIEW_STATES else ""
+        review = u.prop("x-review") if u.prop("x-review") in (*REVIEW_STATES, IMPORTED) else IMPORTED
     extra = {"doc": doc if doc != name else "", "tuid": u.tuid, "creationdate": u.creationdate,
+             "langs": [canonical_case(s[0]), canonical_case(t[0])],  # the file's own tags (en-GB stays en-GB)
              "changedate": u.changedate, "attrs": [list(a) for a in u.attrs],
              "props": [[k, v] for k, v in u.props if k not in TMBUILD_PROPS], "notes": list(u.notes)}
     extra = {k: v for k, v in extra.items() if v}

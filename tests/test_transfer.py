@@ -37,6 +37,7 @@ DOC_B = [
 def _store(tmp_path) -> Path:
     path = tmp_path / "store"
     s = Store.create(path, "fake@1", "fake", 8)
+    s.user = "translator"  # TMX creationid/changeid
     rng = np.random.default_rng(0)
     for key, sym, rows in (("a", "A/RES/76/177", DOC_A), ("b", "A/RES/76/127", DOC_B)):
         units = [TranslationUnit(z, e, "zh", "en", sc, "1-1", sym, para, i, "fake@1")
@@ -159,6 +160,36 @@ adminlang="EN-US" srclang="EN-US" datatype="plaintext"/><body>
     _, units = read_tmx(out)
     assert [u.variants[0][0] for u in units] == ["zh-CN", "zh-TW"]
     assert rep.other_langs == {"FR-FR": 1}
+    # human translations keep what they are: state "imported", no alignment score, their own region (en-GB)
+    assert [u.variants[1][0] for u in units] == ["en-US", "en-GB"]
+    assert all(u.prop("x-review") == "imported" and u.prop("x-alignment-score") is None
+               and u.prop("x-embedder") is None for u in units)
+    with Store.open(store, readonly=True) as s:
+        export_tmx(s, tmp_path / "reviewed.tmx", reviewed_only=True)
+        assert s.documents()[0]["reviewed"] == 2
+    assert len(read_tmx(tmp_path / "reviewed.tmx")[1]) == 2
+
+
+def test_two_exports_are_identical_and_dates_and_people_survive_a_round_trip(tmp_path, use_m3):
+    store = _store(tmp_path)
+    with Store.open(store, readonly=True) as s:
+        export_tmx(s, tmp_path / "one.tmx")
+        export_tmx(s, tmp_path / "two.tmx")
+    one, two = read_tmx(tmp_path / "one.tmx")[1], read_tmx(tmp_path / "two.tmx")[1]
+    assert one == two and one[0].changedate and dict(one[0].attrs) == {"creationid": "translator",
+                                                                        "changeid": "translator"}
+    from corpus.store.database import configure
+
+    configure(user="someone-else")
+    try:
+        import_tmx(tmp_path / "back", tmp_path / "one.tmx")
+    finally:
+        configure(user="")
+    with Store.open(tmp_path / "back", readonly=True) as s:
+        export_tmx(s, tmp_path / "back.tmx")
+    back = read_tmx(tmp_path / "back.tmx")[1]
+    assert [(u.tuid, u.creationdate, u.changedate, u.attrs, u.variants) for u in back] == [
+        (u.tuid, u.creationdate, u.changedate, u.attrs, u.variants) for u in one]
 
 
 def test_import_reports_inline_codes_and_keeps_foreign_metadata(tmp_path, use_m3):

@@ -99,9 +99,8 @@ def _write(target, header: TmxHeader, units: Iterable[TmxUnit]) -> WriteReport:
                     if sum(1 for _, t in variants if t.strip()) < 2:
                         skipped += 1
                         continue
-                    attrs = {a: clean(v) for a, v in u.attrs if a in TU_ATTRS and v}
-                    if u.tuid:
-                        attrs["tuid"] = clean(u.tuid)
+                    attrs = {"tuid": clean(u.tuid)} if u.tuid else {}
+                    attrs.update((a, clean(v)) for a, v in u.attrs if a in TU_ATTRS and v and a != "tuid")
                     if u.creationdate:
                         attrs["creationdate"] = u.creationdate
                     if u.changedate:

@@ -5,7 +5,9 @@
 const docId = location.pathname.split("/").filter(Boolean).pop();
 let doc = null, sel = 0;
 
-const doubtful = b => !(b.src.length && b.tgt.length) || (b.review === "automatic" && b.score < 0.5);
+// n and p stop at every bead below the reviewer's threshold (kept in the browser), and at unaligned sentences
+let threshold = Number(localStorage.getItem("tmbuild-threshold") || "0.8");
+const doubtful = b => !(b.src.length && b.tgt.length) || (b.review === "automatic" && b.score < threshold);
 
 function row(b, k) {
   const cls = ["bead"];
@@ -31,10 +33,12 @@ function render() {
   if (!doc.beads) {  // no stored sentences: the pairs, read-only
     box.replaceChildren(...doc.pairs_only.map(p => el("div", {class: "bead"}, el("div", {class: "n"}),
       el("div", {class: "side", text: p.src_text}), el("div", {class: "side", text: p.tgt_text}),
-      el("div", {class: "conf", text: p.score.toFixed(2)}))));
+      el("div", {class: "conf", text: p.review === "automatic" ? p.score.toFixed(2) : p.review}))));
     document.getElementById("toolbar").hidden = true;
-    document.getElementById("error").textContent =
-      "This document's sentences are not stored (imported from TMX, or built by an earlier tmbuild): its pairs are shown; build it again to review it.";
+    document.querySelector(".help").hidden = true;
+    document.getElementById("error").textContent = doc.origin === "aligned"
+      ? "This document was stored by an earlier tmbuild without its sentences: its pairs are shown; build it again to review it."
+      : "Imported translation units (human translations, as the file gave them): shown read-only.";
     return;
   }
   sel = Math.max(0, Math.min(sel, doc.beads.length - 1));
@@ -42,7 +46,8 @@ function render() {
   const pairs = doc.beads.filter(b => b.src.length && b.tgt.length).length;
   const left = doc.beads.filter(doubtful).length;
   document.getElementById("status").textContent =
-    `${doc.reviewed} of ${pairs} pairs reviewed · ${left} doubtful` + (doc.writable ? "" : " · read-only store");
+    `${doc.reviewed} of ${pairs} pairs reviewed · ${left} left below ${threshold.toFixed(2)} or unaligned` +
+    (doc.writable ? "" : " · read-only store");
   document.getElementById("undo").disabled = !doc.undo;
 }
 
@@ -58,7 +63,8 @@ function select(k, scroll = true) {
 
 function seek(step) {
   for (let k = sel + step; k >= 0 && k < doc.beads.length; k += step) if (doubtful(doc.beads[k])) return select(k);
-  document.getElementById("error").textContent = step > 0 ? "no doubtful bead after this one" : "no doubtful bead before this one";
+  document.getElementById("error").textContent =
+    `no bead below ${threshold.toFixed(2)} or unaligned ${step > 0 ? "after" : "before"} this one`;
 }
 
 async function send(path, body) {
@@ -103,6 +109,15 @@ document.addEventListener("keydown", e => {
   if (!doc || !doc.beads || !keys[key]) return;
   e.preventDefault();
   keys[key]();
+});
+const limit = document.getElementById("threshold");
+limit.value = threshold.toFixed(2);
+limit.addEventListener("change", () => {
+  const v = Number(limit.value);
+  if (!(v >= 0 && v <= 1)) { limit.value = threshold.toFixed(2); return; }
+  threshold = v;
+  localStorage.setItem("tmbuild-threshold", String(v));
+  if (doc?.beads) render();
 });
 document.getElementById("toolbar").addEventListener("click", e => {
   const k = e.target.closest("button")?.dataset.key;
