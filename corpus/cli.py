@@ -230,8 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="search the memory and review alignments in the browser",
                        description="A local web app over a store: a search page that answers as you type, the "
                                    "document pairs with their review progress, and a review page per document "
-                                   "pair whose edits are saved in the store at once. It holds the store's writer "
-                                   "lock while it runs (a store another process is changing is served read-only).")
+                                   "pair whose edits are saved in the store at once. It takes the store's writer "
+                                   "lock only while it saves an edit: builds and imports run beside it, and it "
+                                   "serves their pairs as they are stored.")
     _store_arg(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=_number(int, 0, 65535), default=8731,

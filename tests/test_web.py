@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import review_store
+from conftest import SAMPLES, review_store
 from starlette.testclient import TestClient
 
 from corpus.store import Store
@@ -313,3 +313,113 @@ def test_accepted_terms_are_downloaded_as_tbx(app):
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-tbx+xml")
     assert "terms.tbx" in r.headers["content-disposition"]
     assert f"<term>{first['term']}</term>" in r.text and f"<term>{first['target']}</term>" in r.text
+
+
+# ------------------------------------------------------------------ a server and a build on one store
+
+def test_a_build_beside_a_running_server_proceeds_and_the_server_serves_its_pairs(built, tmp_path):
+    """``tmbuild serve`` holds no lock while it only serves: a build beside it finishes, the server's search
+    finds the new pairs without a restart, and an edit sent during the build is answered (saved, or 503 with
+    Retry-After and a message naming the build), never left waiting."""
+    import json as _json
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from conftest import ROOT
+
+    shutil.copytree(built, tmp_path / "store")
+    store = tmp_path / "store"
+    docs = tmp_path / "more"
+    docs.mkdir()
+    shutil.copy(SAMPLES / "udhr" / "cmn_hant.html", docs)
+    shutil.copy(SAMPLES / "udhr" / "eng.html", docs / "eng-copy.html")
+    cmd = [sys.executable, "-m", "corpus"]
+    server = subprocess.Popen([*cmd, "serve", "--store", str(store), "--port", "0", "--no-token", "--user", "ana"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        line = server.stdout.readline()
+        assert line.startswith("tmbuild serve: http://"), line + server.stderr.read()
+        url = line.split()[2]
+
+        def call(path: str, body: dict | None = None) -> tuple[int, dict, dict]:
+            req = urllib.request.Request(url.rstrip("/") + path, method="POST" if body is not None else "GET",
+                                         data=None if body is None else _json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(req, timeout=60) as r:
+                    return r.status, dict(r.headers), _json.loads(r.read())
+            except urllib.error.HTTPError as e:
+                return e.code, dict(e.headers), _json.loads(e.read())
+
+        assert call("/api/status")[2]["documents"] == 2
+        doc = call("/api/documents/1")[2]
+        beads = [b for b in doc["beads"] if b["src"] and b["tgt"]]
+        build = subprocess.Popen([*cmd, "build", str(docs), "--store", str(store), "--no-progress", "--wait", "60"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        answers, searches, k = [], [], 0
+        while build.poll() is None and k < len(beads):
+            start = time.monotonic()
+            code, headers, body = call("/api/documents/1/edit", {"action": "confirm", "src": beads[k]["src"],
+                                                                  "tgt": beads[k]["tgt"]})
+            answers.append((code, time.monotonic() - start, headers.get("Retry-After"), body.get("error", "")))
+            start = time.monotonic()
+            assert call("/api/search?q=" + urllib.parse.quote("人权"))[0] == 200
+            searches.append(time.monotonic() - start)
+            k += 1
+        out, err = build.communicate(timeout=300)
+        assert build.returncode == 0, err
+        assert "1 added" in err and answers, (err, answers)
+        for code, took, retry, error in answers:  # each edit answered at once, saved or refused
+            assert took < 10 and (code == 200 or (code == 503 and retry and "tmbuild build (pid" in error
+                                                   and "not saved" in error)), (code, took, error)
+        deadline = time.monotonic() + 10
+        while call("/api/status")[2]["documents"] != 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert call("/api/status")[2]["documents"] == 3  # the build's document, served without a restart
+        names = [d["name"] for d in call("/api/documents")[2]["documents"]]
+        assert "cmn_hant.html" in names
+        hits = call("/api/search?q=" + urllib.parse.quote("人人生而自由") + "&k=10")[2]["hits"]
+        assert {d for h in hits for d in h["documents"]} >= {"cmn_hans.html", "cmn_hant.html"}
+        saved = sum(code == 200 for code, *_ in answers)
+        code, _, after = call("/api/documents/1/edit", {"action": "confirm", "src": beads[-1]["src"],
+                                                         "tgt": beads[-1]["tgt"]})
+        assert code == 200 and after["reviewed"] == saved + 1  # edits saved beside the build are all there
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    with Store.open(store, readonly=True) as s:
+        assert {r[0] for r in s.con.execute("SELECT reviewed_by FROM pairs WHERE review = 'confirmed'")} == {"ana"}
+
+
+def test_an_edit_while_another_process_changes_the_store_is_answered_503_and_changes_nothing(built, tmp_path):
+    from corpus.store import WriterLock
+    from corpus.store.database import configure
+    from corpus.web.served import Served
+
+    shutil.copytree(built, tmp_path / "store")
+    served = Served.open(tmp_path / "store")
+    configure(holder="tmbuild build")
+    try:
+        with TestClient(create_app(served), base_url=ORIGIN) as client:
+            before = client.get("/api/documents/1").json()
+            b = next(x for x in before["beads"] if x["src"] and x["tgt"])
+            edit = {"action": "confirm", "src": b["src"], "tgt": b["tgt"]}
+            held = WriterLock(tmp_path / "store")  # a build, as far as the server can tell
+            try:
+                r = _post(client, "/api/documents/1/edit", edit)
+                assert r.status_code == 503 and r.headers["retry-after"].isdigit()
+                assert "being changed by tmbuild build (pid" in r.json()["error"] and "not saved" in r.json()["error"]
+                assert client.get("/api/documents/1").json() == before
+                assert client.get("/api/search", params={"q": "人权"}).status_code == 200  # reads go on
+            finally:
+                held.release()
+            r = _post(client, "/api/documents/1/edit", edit)
+            assert r.status_code == 200 and r.json()["reviewed"] == before["reviewed"] + 1
+    finally:
+        configure(holder="a tmbuild process")
+        served.close()
+    with Store.open(tmp_path / "store", readonly=True) as s:  # saved by the writable open, indexes written
+        assert s.document(1)["reviewed"] == before["reviewed"] + 1 and not s.check()

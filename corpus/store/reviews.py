@@ -153,9 +153,12 @@ class Reviews:
         c = self.column
         old_rows = self.con.execute(
             f"SELECT p.id, {c['src_ids']}, {c['tgt_ids']}, p.score, {c['review']}, {c['reviewed']}, "
-            f"{c['reviewed_by']}, p.added, {c['added_by']}, p.src_text, p.tgt_text, p.src_vec, p.tgt_vec, "
-            "p.src_lang, p.tgt_lang, p.paragraph, p.bead_kind, p.embedder FROM pairs p WHERE p.doc_id = ? "
-            "ORDER BY p.bead_index, p.id", (doc_id,)).fetchall()
+            f"{c['reviewed_by']}, p.added, {c['added_by']}, CAST(p.src_text AS BLOB), CAST(p.tgt_text AS BLOB), "
+            "p.src_vec, p.tgt_vec, p.src_lang, p.tgt_lang, p.paragraph, p.bead_kind, p.embedder FROM pairs p "
+            "WHERE p.doc_id = ? ORDER BY p.bead_index, p.id", (doc_id,)).fetchall()
+        # read as bytes: damaged text (tmbuild check finds it) is no reason to fail a build; it matches nothing
+        old_rows = [(*r[:9], bytes(r[9]).decode("utf-8", "replace"), bytes(r[10]).decode("utf-8", "replace"),
+                     *r[11:]) for r in old_rows]
         first = {}
         for r in old_rows:
             first.setdefault((r[9], r[10]), (r[7], r[8]))
@@ -219,8 +222,9 @@ class Reviews:
     def _sentences(self, doc_id: int) -> tuple[list[Segment], list[Segment]]:
         sides: dict[str, list[Segment]] = {"src": [], "tgt": []}
         for side, para, text in self.con.execute(
-                "SELECT side, paragraph, text FROM sentences WHERE doc_id = ? ORDER BY side, idx", (doc_id,)):
-            sides[side].append(Segment(text, para or 0))
+                "SELECT side, paragraph, CAST(text AS BLOB) FROM sentences WHERE doc_id = ? ORDER BY side, idx",
+                (doc_id,)):
+            sides[side].append(Segment(bytes(text).decode("utf-8", "replace"), para or 0))
         return sides["src"], sides["tgt"]
 
     def _doc_langs(self, doc_id: int) -> tuple[str, str]:

@@ -1,8 +1,9 @@
 """The web app's routes: a JSON API over the store and the pages that use it.
 
 Every endpoint calls the store methods the CLI calls (lookup, documents, edits, the TMX export); the app adds
-no logic of its own. Handlers are coroutines that run one at a time on the server's event loop, so the one
-store connection is never used by two requests at once.
+no logic of its own. The store is held by a :class:`.served.Served`: read without a lock, changed under the
+writer lock one edit at a time, so a build beside the server proceeds; its work runs in worker threads, one
+request at a time on the store, so a long request never stalls the event loop (pages, static files).
 
 Safety, as a local server should have it (:class:`Guard`): every page and API request carries the server's
 random token (the URL printed at start has it; the first page sets it as a cookie); a server bound to a
@@ -31,6 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -40,7 +42,8 @@ from starlette.staticfiles import StaticFiles
 from align.errors import InputError, TmbuildError
 
 from ..review import EditError, StaleEdit
-from ..store import MAX_K, MODES, NotFound, Store, StoreBusy, StoreReadOnly
+from ..store import MAX_K, MODES, NotFound, Store
+from .served import RETRY_AFTER, Busy, Served
 
 STATIC = Path(__file__).with_name("static")
 DEFAULT_PORT = 8731
@@ -57,11 +60,19 @@ SECURITY_HEADERS = [
 ]
 
 
-def create_app(store: Store, *, host: str = "127.0.0.1", token: str | None = None, port: int | None = None
-               ) -> Starlette:
-    """The app over an open store (writable for edits; a read-only store is searched and shown). ``host`` is
-    the address the server is bound to; ``token``, when given, is required on every request
-    (:class:`Guard`); ``port`` names its cookie (cookies do not tell ports apart)."""
+def create_app(source: Store | Served, *, host: str = "127.0.0.1", token: str | None = None,
+               port: int | None = None) -> Starlette:
+    """The app over a served store folder (:meth:`Served.open`), or an open store used as it is (writable for
+    edits; a read-only store is searched and shown). ``host`` is the address the server is bound to;
+    ``token``, when given, is required on every request (:class:`Guard`); ``port`` names its cookie (cookies
+    do not tell ports apart)."""
+    served = source if isinstance(source, Served) else Served(source)
+
+    async def read(fn):
+        return await run_in_threadpool(served.read, fn)
+
+    async def write(fn):
+        return await run_in_threadpool(served.write, fn)
 
     def page(name: str):
         async def endpoint(request: Request) -> Response:
@@ -69,9 +80,12 @@ def create_app(store: Store, *, host: str = "127.0.0.1", token: str | None = Non
         return endpoint
 
     async def status(request: Request) -> Response:
-        s = store.stats()
-        return JSONResponse({"store": str(store.path), "documents": s.documents, "pairs": s.pairs,
-                             "embedder": s.embedder, "writable": not store.readonly, "notes": store.notes})
+        def answer(store: Store) -> dict:
+            s = store.stats()
+            return {"store": str(store.path), "documents": s.documents, "pairs": s.pairs, "embedder": s.embedder,
+                    "writable": served.can_write, "notes": store.notes}
+
+        return JSONResponse(await read(answer))
 
     async def search(request: Request) -> Response:
         q = request.query_params
@@ -87,33 +101,39 @@ def create_app(store: Store, *, host: str = "127.0.0.1", token: str | None = Non
             kw["min_similarity"] = _number(q["min_similarity"], "min_similarity", float, -1.0, 1.0)
         if not text:
             return JSONResponse({"query": "", "counts": {}, "renderings": [], "hits": []})
-        found = store.lookup(text, k=k, lang=q.get("lang", "auto"), mode=mode, **kw).as_dict()
-        docs = store.pair_documents([h["pair_id"] for h in found["hits"]])
-        for h in found["hits"]:
-            h["document_id"] = docs.get(h["pair_id"])
-        return JSONResponse(found)
+        def answer(store: Store) -> dict:
+            found = store.lookup(text, k=k, lang=q.get("lang", "auto"), mode=mode, **kw).as_dict()
+            docs = store.pair_documents([h["pair_id"] for h in found["hits"]])
+            for h in found["hits"]:
+                h["document_id"] = docs.get(h["pair_id"])
+            return found
+
+        return JSONResponse(await read(answer))
 
     async def documents(request: Request) -> Response:
-        return JSONResponse({"documents": store.documents()})
+        return JSONResponse({"documents": await read(lambda store: store.documents())})
 
     async def document(request: Request) -> Response:
-        return JSONResponse(store.document(_doc_id(request)))
+        doc_id = _doc_id(request)
+        return JSONResponse(await read(lambda store: store.document(doc_id)))
 
     async def edit(request: Request) -> Response:
         doc_id = _doc_id(request)
-        return JSONResponse(store.edit(doc_id, await _json_body(request)))
+        body = await _json_body(request)
+        return JSONResponse(await write(lambda store: store.edit(doc_id, body)))
 
     async def undo(request: Request) -> Response:
         doc_id = _doc_id(request)
         await _json_body(request, required=False)
-        return JSONResponse(store.undo(doc_id))
+        return JSONResponse(await write(lambda store: store.undo(doc_id)))
 
     async def export_tmx(request: Request) -> Response:
-        from ..transfer import export_tmx as write
+        from ..transfer import export_tmx as export
 
         reviewed = request.query_params.get("reviewed_only", "") in ("1", "true", "yes")
-        return _download(lambda path: write(store, path, reviewed_only=reviewed), "application/x-tmx+xml",
-                         f"{store.path.name or 'store'}{'-reviewed' if reviewed else ''}.tmx")
+        name = f"{served.path.name or 'store'}{'-reviewed' if reviewed else ''}.tmx"
+        return await read(lambda store: _download(lambda path: export(store, path, reviewed_only=reviewed),
+                                                  "application/x-tmx+xml", name))
 
     term_lists: dict[tuple, list] = {}  # extracted candidates by (lang, limit, database generation)
 
@@ -121,33 +141,41 @@ def create_app(store: Store, *, host: str = "127.0.0.1", token: str | None = Non
         from ..terms import candidates, decisions, with_decisions
 
         q = request.query_params
-        lang = q.get("lang", store.src_lang.split("-")[0])
-        if lang not in (store.src_lang.split("-")[0], store.tgt_lang.split("-")[0]):
-            raise InputError(f"lang is {store.src_lang} or {store.tgt_lang}, not {lang[:20]!r}")
+        src, tgt = served.store.src_lang, served.store.tgt_lang  # fixed when the store was created
+        lang = q.get("lang", src.split("-")[0])
+        if lang not in (src.split("-")[0], tgt.split("-")[0]):
+            raise InputError(f"lang is {src} or {tgt}, not {lang[:20]!r}")
         limit = _number(q.get("limit", "100"), "limit", int, 1, 1000)
-        key = (lang, limit, store.stats().generation)
-        if key not in term_lists:  # the candidates depend on the pairs alone; decisions are read every time
-            term_lists.clear()
-            term_lists[key] = candidates(store, lang, limit=limit)
-        found = with_decisions(store, term_lists[key], lang)
-        statuses = [d[0] for d in decisions(store, lang).values()]
-        return JSONResponse({"terms": [c.as_dict() for c in found], "accepted": statuses.count("accepted"),
-                             "rejected": statuses.count("rejected")})
+
+        def answer(store: Store) -> dict:
+            key = (lang, limit, str(store.path), store.stats().generation)
+            if key not in term_lists:  # the candidates depend on the pairs alone; decisions are read every time
+                term_lists.clear()
+                term_lists[key] = candidates(store, lang, limit=limit)
+            found = with_decisions(store, term_lists[key], lang)
+            statuses = [d[0] for d in decisions(store, lang).values()]
+            return {"terms": [c.as_dict() for c in found], "accepted": statuses.count("accepted"),
+                    "rejected": statuses.count("rejected")}
+
+        return JSONResponse(await read(answer))
 
     async def terms_decide(request: Request) -> Response:
         from ..terms import decide
 
         body = await _json_body(request)
-        return JSONResponse(decide(store, body.get("lang", ""), body.get("term"), body.get("target"),
-                                   body.get("status", "")))
+        return JSONResponse(await write(lambda store: decide(store, body.get("lang", ""), body.get("term"),
+                                                             body.get("target"), body.get("status", ""))))
 
     async def terms_tbx(request: Request) -> Response:
         from ..terms import accepted, write_tbx
 
-        return _download(lambda path: write_tbx(accepted(store), path, store.src_lang, store.tgt_lang),
-                         "application/x-tbx+xml", f"{store.path.name or 'store'}-terms.tbx")
+        return await read(lambda store: _download(
+            lambda path: write_tbx(accepted(store), path, store.src_lang, store.tgt_lang),
+            "application/x-tbx+xml", f"{store.path.name or 'store'}-terms.tbx"))
 
     async def failed(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, Busy):  # a build holds the store: the page says so and the user tries again
+            return JSONResponse({"error": str(exc)}, status_code=503, headers={"Retry-After": str(RETRY_AFTER)})
         code = (404 if isinstance(exc, NotFound) else 409 if isinstance(exc, StaleEdit)
                 else 403 if isinstance(exc, _Forbidden) else 400)
         return JSONResponse({"error": str(exc)}, status_code=code)
@@ -365,17 +393,18 @@ def _number(raw: str, name: str, kind: type, lo: float, hi: float):
     return v
 
 
-def open_for_serving(store_dir: Path) -> Store:
-    """The store, writable when it can be (edits are saved at once); else read-only, said on stderr."""
-    try:
-        return Store.open(store_dir, wait=0)
-    except (StoreBusy, StoreReadOnly) as e:
-        print(f"tmbuild: {e}; serving it read-only (search and pages, no edits)", file=sys.stderr)
-        return Store.open(store_dir, readonly=True)
+def open_for_serving(store_dir: Path, user: str | None = None) -> Served:
+    """The store as ``tmbuild serve`` holds it (:class:`Served`): read-only, writable one edit at a time;
+    a store that cannot be changed where it is is served read-only, said on stderr."""
+    served = Served.open(store_dir, user)
+    if not served.can_write:
+        print(f"tmbuild: {store_dir}: the store is read-only here; serving it read-only (search and pages, no "
+              "edits)", file=sys.stderr)
+    return served
 
 
-def serve(store_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, ready=None, token: str | None = ""
-          ) -> int:
+def serve(store_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, ready=None, token: str | None = "",
+          user: str | None = None) -> int:
     """Run the app until interrupted: the store and the model loaded once, the URL printed when it answers.
     ``token``: "" for a new random one, None for none (anyone who reaches the port may edit)."""
     import uvicorn
@@ -396,9 +425,9 @@ def serve(store_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, re
         sock.bind((host.strip("[]"), port))
     except OSError as e:
         raise InputError(f"cannot listen on {host}:{port} ({e.strerror}); give another --port or --host") from None
-    store = open_for_serving(store_dir)
+    store = open_for_serving(store_dir, user)
     try:
-        store.lookup("warm up", k=1, mode="semantic")  # loads the model now, not on the first query
+        store.read(lambda s: s.lookup("warm up", k=1, mode="semantic"))  # loads the model now, not on a query
         bound = sock.getsockname()[1]
         url = f"http://{'[' + host.strip('[]') + ']' if ':' in host else host}:{bound}/"
         if token:
