@@ -3,6 +3,9 @@
 Stages, cheapest first, each looking only at what the one before left open:
 
 1. Symbol: a Chinese and an English document with the same UN symbol pair.
+   Name: files whose names differ only by their language (``zh/x.txt`` and
+   ``en/x.txt``, ``x.zh.txt`` and ``x.en.txt``) are candidates next, paired
+   when their content confirms it (the threshold of stage 3).
 2. Script variants: a Traditional Chinese document whose Simplified
    conversion is the same text as a Simplified one (character-bigram overlap)
    is recorded as its variant and pairs with the same English document.
@@ -54,7 +57,7 @@ class DocPair:
     zh: str
     en: str
     score: float
-    method: str  # "symbol", "content" or "script-variant"
+    method: str  # "symbol", "name", "content" or "script-variant"
     detail: str = ""
 
 
@@ -114,6 +117,24 @@ def find_documents(paths: Iterable[Path]) -> tuple[list[Path], list[Unpaired]]:
     return files, skipped
 
 
+# folder names and file name endings that say a file's language: zh/x.txt and en/x.txt, x.zh.txt and x.en.txt
+_LANG_FOLDERS = frozenset("""zh cn chs cht zho chi chinese zh-cn zh-tw zh-hans zh-hant zh_cn zh_tw hans hant
+en eng english en-us en-gb en_us en_gb""".split())
+_LANG_ENDING = regex.compile(r"(?i)[._-](?:zh(?:[-_](?:cn|tw|hans|hant))?|cn|chs|cht|zho|chi|chinese|"
+                             r"en(?:[-_](?:us|gb))?|eng|english)$")
+
+
+def name_key(path: str | Path) -> str | None:
+    """What a file is called once its language is taken out of its name: ``zh/a/x.txt`` and ``en/a/x.txt``
+    give ``*/a/x``, ``x.zh.txt`` and ``x.en.txt`` give ``x``; None when the name says no language."""
+    p = Path(path)
+    folders = [("*" if part.lower() in _LANG_FOLDERS else part) for part in p.parent.parts]
+    stem = _LANG_ENDING.sub("", p.stem)
+    if stem == p.stem and "*" not in folders:
+        return None
+    return "/".join([*folders, stem])
+
+
 def _numbers(doc: Document) -> frozenset[str]:
     """The numbers a document holds, as values (the aligner's: 二十二 = 22, 6 March = month 3)."""
     return frozenset(t for p in doc.paragraphs for t in number_tokens(p.text, doc.lang))
@@ -126,6 +147,22 @@ def _chars(doc: Document) -> int:
 def _bigrams(text: str) -> set[str]:
     han = "".join(regex.findall(r"\p{Han}", text))
     return {han[i:i + 2] for i in range(len(han) - 1)}
+
+
+def _likeliest(k: str, others: Sequence[str], nums: dict, chars: dict, docs: dict, scorer: _ContentScorer
+               ) -> str | None:
+    """Of ``others`` (English documents paired already), the one most like Chinese document ``k``, ranked as
+    content pairing ranks candidates (document vectors and shared numbers): to say which pair took it."""
+    cands = [e for e in others if LENGTH_RATIO[0] <= chars[e] / max(chars[k], 1) <= LENGTH_RATIO[1]]
+    if not cands:
+        return None
+
+    def vec(key: str) -> np.ndarray:
+        v = scorer.aligner.cache.encode([p.text for p in docs[key].paragraphs]).mean(axis=0)
+        return v / max(float(np.linalg.norm(v)), 1e-12)
+
+    z = vec(k)
+    return max(cands, key=lambda e: float(z @ vec(e)) + len(nums[k] & nums[e]) / max(len(nums[k] | nums[e]), 1))
 
 
 class _ContentScorer:
@@ -213,6 +250,29 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
             used_zh.add(k)
             used_en.add(cands[0])
 
+    # 1b. names: zh/x.txt and en/x.txt (or x.zh.txt and x.en.txt) are candidates first, confirmed by content
+    scorer = _ContentScorer(embedder)
+    by_name: dict[str, list[str]] = {}
+    for k in sorted(en):
+        key = name_key(k)
+        if key is not None and k not in used_en:
+            by_name.setdefault(key, []).append(k)
+    named: dict[str, str] = {}  # a document -> the one its name made a candidate (both ways)
+    by_names = [(k, d, [e for e in by_name.get(name_key(k) or "", []) if e not in used_en])
+                for k, d in sorted(zh.items()) if k not in used_zh]
+    by_names = [(k, d, c) for k, d, c in by_names if len(c) == 1]
+    bar = _bar(progress, len(by_names), "pairing by name")
+    for k, d, cands in by_names:
+        bar.update(1)
+        e = cands[0]
+        named[k], named[e] = e, k
+        s_, detail = scorer.score(d, docs[e])
+        if s_ >= threshold:
+            pairs.append(DocPair(k, e, s_, "name", f"same name; {detail}"))
+            used_zh.add(k)
+            used_en.add(e)
+    bar.close()
+
     # 2. Traditional-script variants of another Chinese document
     variant_of: dict[str, str] = {}
     hans = {k: _bigrams(d.text) for k, d in zh.items() if d.script != "Hant"}
@@ -225,11 +285,11 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
             variant_of[k] = best[1]
 
     # 3. content
-    scorer = _ContentScorer(embedder)
     nums = {k: _numbers(d) for k, d in docs.items() if d.lang in ("zh", "en")}
     chars = {k: _chars(d) for k, d in docs.items() if d.lang in ("zh", "en")}
     scored: list[tuple[float, str, str, str]] = []
     why_not: dict[str, str] = {}
+    best_for: dict[str, tuple[float, str]] = {}  # a Chinese document's best candidate above the threshold
     open_en = [e for e in sorted(en) if e not in used_en]
     open_zh = [k for k in sorted(zh) if k not in used_zh and k not in variant_of]
     # a document vector (mean of its paragraph vectors; the paragraphs are embedded once and the
@@ -264,6 +324,9 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
             plausible.append((float(docvec[k] @ docvec[e]) + shared, e))
         if not plausible:
             why_not[k] = "no English document of a plausible length for a translation"
+            taken = _likeliest(k, [e for e in sorted(en) if e in used_en], nums, chars, docs, scorer)
+            if taken:
+                best_for[k] = (0.0, taken)  # said below: which pair took it
             continue
         plausible.sort(reverse=True)
         best_seen = (0.0, "", "")
@@ -276,6 +339,8 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
         if best_seen[0] < threshold:
             why_not[k] = (f"best candidate {Path(best_seen[1]).name} scored {best_seen[0]:.2f} < {threshold} "
                           f"({best_seen[2]})")
+        else:
+            best_for[k] = best_seen[:2]
     bar.close()
     for s, k, e, detail in sorted(scored, reverse=True):
         if s < threshold or k in used_zh or e in used_en:
@@ -293,13 +358,28 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
         else:
             why_not[k] = f"Traditional-script version of {Path(twin).name}, which has no English counterpart"
 
-    # 4. everything else is reported
+    # 4. everything else is reported, naming the document that took a candidate
+    partner = {**{p.en: p.zh for p in pairs}, **{p.zh: p.en for p in pairs}}
+    score_of = {(p.zh, p.en): p.score for p in pairs}
     for k, d in sorted(docs.items()):
         if d.lang == "zh" and k not in used_zh:
-            unpaired.append(Unpaired(k, "zh", why_not.get(k, "its English candidates were taken by better matches")))
+            reason = why_not.get(k, "its English candidates were taken by better matches")
+            if k in best_for and best_for[k][1] in partner:
+                s_, e = best_for[k]
+                what = f"its best candidate {Path(e).name} ({s_:.2f})" if s_ else (
+                    f"its likeliest counterpart {Path(e).name} (by length and numbers)")
+                reason = f"{what} was paired with {Path(partner[e]).name} ({score_of[partner[e], e]:.2f})"
+            elif k in named and named[k] in partner:
+                reason = f"{Path(named[k]).name}, of the same name, was paired with {Path(partner[named[k]]).name}"
+            unpaired.append(Unpaired(k, "zh", reason))
         elif d.lang == "en" and k not in used_en:
             reason = ("no Chinese document is a translation of it"
                       if not d.meta.symbol else f"no Chinese document with symbol {d.meta.symbol} or the same content")
+            if k in named:
+                z = named[k]
+                reason = (f"{Path(z).name}, of the same name, was paired with {Path(partner[z]).name}" if z in partner
+                          else f"{Path(z).name}, of the same name, is not a translation of it "
+                               f"({why_not.get(z, 'its content does not match')})")
             unpaired.append(Unpaired(k, "en", reason))
         elif d.lang not in ("zh", "en"):
             unpaired.append(Unpaired(k, d.lang, "neither Chinese nor English"))

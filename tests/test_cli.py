@@ -373,8 +373,8 @@ def test_long_steps_show_progress(tmp_path, unpc_pairs):
     docs.mkdir()
     for k in range(3):
         chunk = unpc_pairs[600 + 8 * k:608 + 8 * k]
-        (docs / f"d{k}_zh.txt").write_text("\n\n".join(z for z, _ in chunk), encoding="utf-8")
-        (docs / f"d{k}_en.txt").write_text("\n\n".join(e for _, e in chunk), encoding="utf-8")
+        (docs / f"z{k}.txt").write_text("\n\n".join(z for z, _ in chunk), encoding="utf-8")  # names without
+        (docs / f"e{k}.txt").write_text("\n\n".join(e for _, e in chunk), encoding="utf-8")  # a language
     r = run("pair", docs)
     assert r.returncode == 0 and "embedding documents" in r.stderr and "pairing by content" in r.stderr
 

@@ -108,3 +108,54 @@ def test_a_10_mb_text_is_read_with_a_warning_and_the_folder_goes_on(un_folder, u
     cap = capsys.readouterr()
     assert "huge.txt: large document (10 MB" in cap.err
     assert "paired   " in cap.out and "zh.txt" in cap.out and "unpaired " in cap.out and "huge.txt" in cap.out
+
+
+def test_name_keys_take_the_language_out_of_a_name():
+    from corpus.pairing import name_key
+
+    assert name_key("un_txt/zh/a_ac_105_1039_add_5.txt") == name_key("un_txt/en/a_ac_105_1039_add_5.txt")
+    assert name_key("x.zh.txt") == name_key("x.en.docx") == "x"
+    assert name_key("Chinese/r1_CHS.txt") == name_key("english/r1_eng.txt")
+    assert name_key("zh/a.txt") != name_key("en/b.txt")
+    assert name_key("docs/report.txt") is None  # no language in the name: no name evidence
+
+
+@pytest.fixture(scope="module")
+def parallel_folders(tmp_path_factory):
+    """unpc-dev's real documents as people keep them: un_txt/zh/NAME.txt and un_txt/en/NAME.txt."""
+    ids = [line.split()[0] for line in shared("data", "unpc-dev", "unpc.ids").read_text().splitlines()]
+    zh = shared("data", "unpc-dev", "unpc.zh").read_text(encoding="utf-8").splitlines()
+    en = shared("data", "unpc-dev", "unpc.en").read_text(encoding="utf-8").splitlines()
+    docs: dict[str, list[tuple[str, str]]] = {}
+    for doc_id, z, e in zip(ids, zh, en):
+        docs.setdefault(doc_id.split("/", 1)[1].replace("/", "_"), []).append((z, e))
+    root = tmp_path_factory.mktemp("parallel") / "un_txt"
+    for lang in ("zh", "en"):
+        (root / lang).mkdir(parents=True)
+    chosen = [n for n in docs if n.startswith("a_ac_105_1039")] + list(docs)[:30]
+    for name in dict.fromkeys(chosen):
+        (root / "zh" / f"{name}.txt").write_text("\n\n".join(z for z, _ in docs[name]), encoding="utf-8")
+        (root / "en" / f"{name}.txt").write_text("\n\n".join(e for _, e in docs[name]), encoding="utf-8")
+    return root
+
+
+def test_files_of_the_same_name_in_parallel_folders_pair(parallel_folders, use_m3):
+    """The pair a user lost: a_ac_105_1039_add_5 in zh/ and en/ (its content is close to add_4's)."""
+    rep = pair_documents([parallel_folders], use_m3)
+    got = {(p.zh.split("/")[-2:][1], p.en.split("/")[-2:][1]) for p in rep.pairs}
+    names = sorted(f.name for f in (parallel_folders / "zh").iterdir())
+    assert {(n, n) for n in names} <= got, sorted(set((n, n) for n in names) - got)
+    assert all(p.method == "name" for p in rep.pairs) and not rep.unpaired
+
+
+def test_an_unpaired_file_names_the_document_that_took_its_candidate(parallel_folders, use_m3, tmp_path):
+    """A second Chinese copy of a document under another name: its reason names the pair that won."""
+    import shutil
+
+    root = tmp_path / "un_txt"
+    shutil.copytree(parallel_folders, root)
+    shutil.copy(root / "zh" / "a_ac_105_1039_add_5.txt", root / "zh" / "copy_of_add_5.txt")
+    rep = pair_documents([root], use_m3)
+    why = {u.path.rsplit("/", 1)[1]: u.reason for u in rep.unpaired}
+    assert list(why) == ["copy_of_add_5.txt"]
+    assert "was paired with a_ac_105_1039_add_5.txt" in why["copy_of_add_5.txt"], why
