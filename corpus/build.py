@@ -135,8 +135,7 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
             fingerprint = inputs_fingerprint(found, emb, threshold)
             pairing = _cached_pairing(store, fingerprint)
             if pairing is None:
-                pairing = pair_documents(paths, emb, threshold=threshold, progress=progress,
-                                         embed=executor.embed_documents, found=found)
+                pairing = _pair_what_changed(store, paths, found, emb, threshold, progress, executor, report)
             else:
                 report.notes.append("no input changed since the last build: its document pairing was reused")
             report.unpaired = list(pairing.unpaired)
@@ -204,7 +203,8 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
                 report.notes.append(f"{upgraded} documents stored by an earlier tmbuild were aligned again, to keep "
                                     "their sentences for review (tmbuild serve)")
             _prune(store, inputs, report, prune)
-            cached = json.dumps({"fingerprint": fingerprint, **pairing.as_dict()})
+            cached = json.dumps({"fingerprint": fingerprint, "setup": _setup(emb, threshold),
+                                 "files": file_stamps(found[0]), **pairing.as_dict()})
             if not report.failed and store.meta(PAIRING_KEY) != cached:
                 store.set_meta(PAIRING_KEY, cached)
         report.dropped_reviews = store.dropped_reviews
@@ -234,6 +234,61 @@ def _prune(store: Store, inputs: set[str], report: BuildReport, prune: bool) -> 
         report.pruned_pairs += store.delete_document(keys[d["id"]])
         report.pruned_reviews += d["reviewed"]
         report.pruned.append(d["name"])
+
+
+def _setup(embedder: Embedder, threshold: float) -> str:
+    """What pairing depends on besides the files."""
+    from align import __version__
+
+    return f"{__version__}|{signature(embedder)}|{threshold}"
+
+
+def file_stamps(files: Sequence[Path]) -> dict[str, list[int]]:
+    """Each input file's size and modification time (as make and rsync judge a file unchanged)."""
+    out = {}
+    for f in files:
+        try:
+            st = f.stat()
+            out[str(f)] = [st.st_size, st.st_mtime_ns]
+        except OSError:
+            pass
+    return out
+
+
+def _pair_what_changed(store: Store, paths: Sequence[Path], found: tuple[list[Path], list[Unpaired]],
+                       emb: Embedder, threshold: float, progress: bool, executor, report: BuildReport
+                       ) -> PairReport:
+    """The last build's pairs whose two files are unchanged, kept as they were; every other input file (new,
+    changed, or unpaired last time) paired anew among themselves. Adding one document pair to a large store
+    then reads and embeds that pair (and the files left unpaired), not every input. A kept pair is not
+    compared with new files: a new file that is a better partner for an already paired one is not found
+    (``tmbuild pair`` on the folder compares everything)."""
+    last = _last_pairing(store)
+    stamps = file_stamps(found[0])
+    kept: list[DocPair] = []
+    if last and last.get("setup") == _setup(emb, threshold):
+        before = last.get("files", {})
+        same = {f for f, st in stamps.items() if before.get(f) == st}
+        kept = [DocPair(**p) for p in last.get("pairs", []) if p["zh"] in same and p["en"] in same]
+    held = {f for p in kept for f in (p.zh, p.en)}
+    rest = [f for f in found[0] if str(f) not in held]
+    if not rest:
+        return PairReport(tuple(kept), tuple(found[1]))
+    new = pair_documents(paths, emb, threshold=threshold, progress=progress, embed=executor.embed_documents,
+                         found=(rest, found[1]))
+    if kept:
+        report.notes.append(f"{len(kept)} document pairs of unchanged files kept from the last build; "
+                            f"{len(rest)} files paired anew")
+    return PairReport(tuple(sorted(kept + list(new.pairs), key=lambda p: p.zh)), new.unpaired,
+                      new.aligned_candidates, new.documents, new.vectors)
+
+
+def _last_pairing(store: Store) -> dict | None:
+    try:
+        data = json.loads(store.meta(PAIRING_KEY) or "null")
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _cached_pairing(store: Store, fingerprint: str) -> PairReport | None:

@@ -1,10 +1,12 @@
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -541,3 +543,33 @@ def test_a_build_killed_while_creating_the_store_leaves_one_the_next_build_creat
         r = subprocess.run([*cmd, str(store)], cwd=ROOT, capture_output=True, text=True)
         assert r.returncode == 0, (t, r.stderr)
         assert _consistent(store) == 199
+
+
+def test_adding_a_document_pairs_only_what_is_new(tmp_path, unpc_pairs, monkeypatch):
+    """A known pair whose files did not change is not paired again: the next build reads, embeds and pairs
+    the new files alone, and the store ends as a build from scratch would."""
+    import corpus.build as build_module
+
+    docs = _folder(tmp_path, unpc_pairs, 4, size=6)
+    build([docs], tmp_path / "store")
+    paired: list[list[str]] = []
+    real = build_module.pair_documents
+
+    def spy(paths, emb, **kw):
+        paired.append(sorted(Path(f).name for f in kw["found"][0]))
+        return real(paths, emb, **kw)
+
+    monkeypatch.setattr(build_module, "pair_documents", spy)
+    (tmp_path / "more").mkdir()
+    extra = _folder(tmp_path / "more", unpc_pairs, 1, size=6, start=200)
+    for f in extra.iterdir():
+        shutil.copy(f, docs / f"new_{f.name}")
+    rep = build([docs], tmp_path / "store")
+    assert paired == [sorted(f"new_{f.name}" for f in extra.iterdir())]
+    assert rep.added_documents == 1 and rep.unchanged_documents == 4 and not rep.unpaired
+    assert any("4 document pairs of unchanged files kept" in n for n in rep.notes)
+    monkeypatch.undo()
+    build([docs], tmp_path / "fresh")
+    with Store.open(tmp_path / "store", readonly=True) as a, Store.open(tmp_path / "fresh", readonly=True) as b:
+        rows = "SELECT src_text, tgt_text, round(score, 3) FROM pairs ORDER BY src_text, tgt_text"
+        assert a.con.execute(rows).fetchall() == b.con.execute(rows).fetchall()
