@@ -573,3 +573,36 @@ def test_adding_a_document_pairs_only_what_is_new(tmp_path, unpc_pairs, monkeypa
     with Store.open(tmp_path / "store", readonly=True) as a, Store.open(tmp_path / "fresh", readonly=True) as b:
         rows = "SELECT src_text, tgt_text, round(score, 3) FROM pairs ORDER BY src_text, tgt_text"
         assert a.con.execute(rows).fetchall() == b.con.execute(rows).fetchall()
+
+
+def test_schema_migrations_run_in_order_once_and_a_newer_store_is_only_read(tmp_path, use_m3):
+    """A store as earlier tmbuilds wrote it (columns added since missing, no version): a read-only open
+    reads it as it is; a writable one brings it to the last version, each migration once; a store of a
+    later version than this tmbuild knows is read, never changed."""
+    from corpus.store.database import MIGRATIONS, USER_VERSION, schema_version
+
+    docs = _folder(tmp_path, [("人权理事会的报告。", "Report of the Human Rights Council.")] * 4, 2, size=2)
+    build([docs], tmp_path / "store")
+    db = tmp_path / "store" / "store.sqlite"
+    con = sqlite3.connect(db)
+    with con:
+        for table, col in (("pairs", "reviewed_by"), ("sentences", "original")):  # SQLite drops a last column
+            con.execute(f"ALTER TABLE {table} DROP COLUMN {col}")
+        con.execute("PRAGMA user_version = 0")
+    con.close()
+    with Store.open(tmp_path / "store", readonly=True) as s:
+        assert s.search("人权理事会", k=1)[0].translation == "Report of the Human Rights Council."
+        assert s.documents()[0]["reviewed"] == 0
+        assert schema_version(s.con) == 0
+    with Store.open(tmp_path / "store") as s:
+        assert schema_version(s.con) == USER_VERSION == MIGRATIONS[-1][0]
+        cols = {r[1] for r in s.con.execute("PRAGMA table_info(sentences)")}
+        assert "original" in cols and "reviewed_by" in {r[1] for r in s.con.execute("PRAGMA table_info(pairs)")}
+    con = sqlite3.connect(db)
+    with con:
+        con.execute(f"PRAGMA user_version = {USER_VERSION + 1}")
+    con.close()
+    with pytest.raises(StoreError, match="written by a newer tmbuild"):
+        Store.open(tmp_path / "store")
+    with Store.open(tmp_path / "store", readonly=True) as s:
+        assert s.search("人权理事会", k=1)

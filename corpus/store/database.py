@@ -37,7 +37,7 @@ def configure(holder: str | None = None, user: str | None = None, wait: float | 
     for key, value in (("holder", holder), ("user", user), ("wait", wait)):
         if value is not None:
             PROCESS[key] = value
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "1"  # meta 'schema' (kept as the first stores wrote it); the schema's version is user_version
 # columns added since the first stores, each with what reads it in a store that predates it (opened read-only)
 ADDED_COLUMNS = {
     ("pairs", "extra"): ("TEXT", "NULL"),
@@ -47,6 +47,7 @@ ADDED_COLUMNS = {
     ("pairs", "reviewed"): ("TEXT", "NULL"),
     ("pairs", "added_by"): ("TEXT", "NULL"),
     ("pairs", "reviewed_by"): ("TEXT", "NULL"),
+    ("sentences", "original"): ("TEXT", "NULL"),
     ("documents", "src_lang"): ("TEXT", "NULL"),
     ("documents", "tgt_lang"): ("TEXT", "NULL"),
 }
@@ -65,15 +66,21 @@ CREATE TABLE IF NOT EXISTS pairs(
     src_text TEXT NOT NULL, tgt_text TEXT NOT NULL, src_lang TEXT NOT NULL, tgt_lang TEXT NOT NULL,
     paragraph INTEGER, bead_index INTEGER, bead_kind TEXT, score REAL, embedder TEXT, added TEXT,
     src_norm TEXT NOT NULL, tgt_norm TEXT NOT NULL, src_vec BLOB NOT NULL, tgt_vec BLOB NOT NULL,
-    extra TEXT,  -- JSON: document name, props, notes and ids an imported TMX unit carried
-    src_ids TEXT, tgt_ids TEXT,  -- the bead's sentences ("3 4": indices into the document's sentences)
-    review TEXT NOT NULL DEFAULT 'automatic', reviewed TEXT,  -- automatic, confirmed, corrected, imported; when
-    added_by TEXT, reviewed_by TEXT);  -- who stored it (tmbuild --user), who last reviewed it
+    -- JSON: document name, props, notes and ids an imported TMX unit carried
+    extra TEXT,
+    -- the bead's sentences ("3 4": indices into the document's sentences)
+    src_ids TEXT, tgt_ids TEXT,
+    -- automatic, confirmed, corrected or imported; when it was reviewed
+    review TEXT NOT NULL DEFAULT 'automatic', reviewed TEXT,
+    -- who stored it (tmbuild --user), who last reviewed it
+    added_by TEXT, reviewed_by TEXT);
 CREATE INDEX IF NOT EXISTS pairs_doc ON pairs(doc_id);
 -- every sentence of an aligned document pair, so that a reviewer can see and re-pair them
 CREATE TABLE IF NOT EXISTS sentences(
     doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     side TEXT NOT NULL, idx INTEGER NOT NULL, paragraph INTEGER, text TEXT NOT NULL,
+    -- the document's own text of a sentence a reviewer edited (NULL: not edited)
+    original TEXT,
     PRIMARY KEY(doc_id, side, idx)) WITHOUT ROWID;
 -- the reviewer's edits of a document's beads, each with the beads it replaced (undo); undone: 0 (can be taken
 -- back), 1 (taken back), 2 (of an earlier version of the document, or a revision's record: kept as history)
@@ -92,6 +99,68 @@ CREATE INDEX IF NOT EXISTS pairs_tgt_norm ON pairs(tgt_norm);
 
 
 TABLES = {"meta", "documents", "pairs", "sentences", "edits", "terms"}  # the store's own (and the lexical index's)
+
+
+def columns(con: sqlite3.Connection) -> set[tuple[str, str]]:
+    """(table, column) of the store's tables as they are."""
+    return {(t, r[1]) for t in ("pairs", "documents", "sentences") for r in con.execute(f"PRAGMA table_info({t})")}
+
+
+def _add_columns(con: sqlite3.Connection, wanted: Sequence[tuple[str, str]]) -> None:
+    have = columns(con)
+    for table, col in wanted:
+        if (table, col) not in have and any(t == table for t, _ in have):
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {col} {ADDED_COLUMNS[table, col][0]}")
+
+
+def _first_versions(con: sqlite3.Connection) -> None:
+    """Stores from before the schema had a version: the columns and tables added since the first ones."""
+    _add_columns(con, [k for k in ADDED_COLUMNS if k != ("sentences", "original")])
+    for statement in statements(SCHEMA):  # the tables added since (IF NOT EXISTS)
+        con.execute(statement)
+
+
+def statements(script: str) -> list[str]:
+    """The SQL statements of ``script``, whole (a ``;`` in a comment or string does not cut one)."""
+    out, part = [], ""
+    for line in script.splitlines(keepends=True):
+        part += line
+        if sqlite3.complete_statement(part):
+            out.append(part.strip())
+            part = ""
+    return out
+
+
+# the schema's history: each migration brings a store to its version (PRAGMA user_version), in order, each in
+# one transaction with the version it writes; a store of a later version than the last is left alone
+MIGRATIONS = (
+    (1, "columns and tables added before the schema had a version", _first_versions),
+    (2, "a reviewer can edit a sentence: sentences keep their original text",
+     lambda con: _add_columns(con, [("sentences", "original")])),
+)
+USER_VERSION = MIGRATIONS[-1][0]
+
+
+def schema_version(con: sqlite3.Connection) -> int:
+    return con.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(con: sqlite3.Connection) -> list[str]:
+    """Run the migrations a store has not had yet; what they did."""
+    done = []
+    for version, what, step in MIGRATIONS:
+        if schema_version(con) >= version:
+            continue
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            step(con)
+            con.execute(f"PRAGMA user_version = {version}")
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        done.append(what)
+    return done
 
 
 def sample_pairs(con: sqlite3.Connection, columns: str, n: int) -> list[tuple]:

@@ -47,13 +47,17 @@ from .database import (
     LOCK_NAME,
     SCHEMA,
     SCHEMA_VERSION,
+    USER_VERSION,
     WriterLock,
+    columns,
     connect,
     login_name,
+    migrate,
     now,
     pairs_by_id,
     read_only_error,
     sample_pairs,
+    schema_version,
 )
 from .database import discard_empty as _discard_empty
 from .matching import NORMAL_FORM, Fuzzy, by_characters, find_spans, normalise_text, tokens
@@ -189,17 +193,16 @@ class Store(Reviews):
         """Bring a store written by an earlier tmbuild up to date; return the SQL that reads ``pairs.extra``.
         ``self.column`` gives the SQL that reads each added column (a constant in an old store opened
         read-only)."""
-        have = {(t, r[1]) for t in ("pairs", "documents") for r in self.con.execute(f"PRAGMA table_info({t})")}
+        version = schema_version(self.con)
+        if version > USER_VERSION and not self.readonly:
+            raise StoreError(f"{self.path}: written by a newer tmbuild (schema {version}; this one knows up to "
+                             f"{USER_VERSION}): upgrade tmbuild to change it (this one can read it)")
+        if not self.readonly and version < USER_VERSION:
+            migrate(self.con)
+        have = columns(self.con)
         tables = {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if not self.readonly and (set(ADDED_COLUMNS) - have or not {"sentences", "edits", "terms"} <= tables):
-            with self.con:
-                for (table, col), (decl, _) in ADDED_COLUMNS.items():
-                    if (table, col) not in have:
-                        self.con.execute(f"ALTER TABLE {table} ADD COLUMN {col} {decl}")
-                        have.add((table, col))
-            self.con.executescript(SCHEMA)  # the tables added since (IF NOT EXISTS)
-            tables |= {"sentences", "edits", "terms"}
-        self.column = {col: (f"{'p' if table == 'pairs' else 'd'}.{col}" if (table, col) in have else default)
+        alias = {"pairs": "p", "documents": "d", "sentences": "s"}
+        self.column = {col: (f"{alias[table]}.{col}" if (table, col) in have else default)
                        for (table, col), (_, default) in ADDED_COLUMNS.items()}
         self.reviewable = {"sentences", "edits"} <= tables
         self.has_terms = "terms" in tables
@@ -291,6 +294,7 @@ class Store(Reviews):
         con = connect(path, readonly=False)
         with con:
             con.executescript(SCHEMA)
+            con.execute(f"PRAGMA user_version = {USER_VERSION}")
             con.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("schema", SCHEMA_VERSION), ("embedder", embedder_signature), ("embedder_name", embedder_name),
                 ("dim", str(dim)), ("src_lang", src_lang), ("tgt_lang", tgt_lang), ("generation", "0"),
