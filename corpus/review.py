@@ -18,7 +18,8 @@ from align.errors import TmbuildError
 AUTOMATIC, CONFIRMED, CORRECTED = "automatic", "confirmed", "corrected"
 REVIEW_STATES = (AUTOMATIC, CONFIRMED, CORRECTED)
 IMPORTED = "imported"  # a unit of an imported TMX or CAT file: a human translation, not reviewed here
-ACTIONS = ("confirm", "merge", "split", "move", "detach", "unalign", "replace")
+ACTIONS = ("confirm", "merge", "split", "move", "detach", "unalign", "replace")  # and "text" (text_edit)
+MAX_TEXT = 4000  # characters of a sentence a reviewer types
 
 
 class EditError(TmbuildError):
@@ -200,6 +201,27 @@ def apply_edit(beads: Sequence[Bead], edit: dict, n_src: int, n_tgt: int, when: 
         out = beads[:k] + made + beads[k + count:]
     check_cover(out, n_src, n_tgt)
     return out
+
+
+def text_edit(edit: dict, n_src: int, n_tgt: int) -> tuple[str, int, str]:
+    """A text edit checked: ``side`` (src or tgt), ``sentence`` (its number) and ``text`` (its new text, one
+    line: runs of white space become one space)."""
+    side = edit.get("side")
+    if side not in ("src", "tgt"):
+        raise EditError("a text edit needs side (src or tgt), sentence and text")
+    i = _int(edit.get("sentence", -1), "sentence")
+    n = n_src if side == "src" else n_tgt
+    if not 0 <= i < n:
+        raise EditError(f"no {'source' if side == 'src' else 'target'} sentence {i}: the document has {n}")
+    text = edit.get("text")
+    if not isinstance(text, str):
+        raise EditError("text is the sentence's new text")
+    text = " ".join(text.split())
+    if not text:
+        raise EditError("a sentence cannot be empty; to leave it out of the memory, unalign it")
+    if len(text) > MAX_TEXT:
+        raise EditError(f"the text is {len(text)} characters; a sentence is at most {MAX_TEXT}")
+    return side, i, text
 
 
 MAX_SENTENCE = 10_000_000  # sentence numbers are below this (a document of ten million sentences)

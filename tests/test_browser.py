@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -212,3 +213,43 @@ def test_terms_are_accepted_rejected_and_edited_with_the_keyboard(served, browse
     got = [line.split("\t")[:2] for line in out.read_text(encoding="utf-8").splitlines()]
     assert [first, rows[first].find_element(By.CSS_SELECTOR, ".target").text] in got
     assert [third, "an edited translation"] in got and not any(t == second for t, _ in got)
+
+
+def test_edit_a_sentence_in_the_browser_reload_search_and_export(served, browser, tmp_path):
+    import json
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    url, store = served
+    doc = json.load(urllib.request.urlopen(url + "/api/documents/1"))
+    j = next(i for i, s in enumerate(doc["sentences"]["tgt"]) if s["text"].startswith("No one shall be held in"))
+    bead = next(b for b in doc["beads"] if j in b["tgt"])
+    browser.get(f"{url}/documents/1#pair-{bead['pair']}")
+    wait_for(browser, lambda d: "No one shall be held in" in selected(d).text, "the bead of article 4")
+
+    press(browser, "e")  # Esc leaves the text as it was
+    box = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".bead.selected textarea.edit"), "a field")
+    box[-1].send_keys(" typo")
+    box[-1].send_keys(Keys.ESCAPE)
+    wait_for(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "textarea.edit"), "the fields closed")
+    assert "typo" not in selected(browser).text
+
+    press(browser, "e")
+    fields = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".bead.selected textarea.edit"), "a field")
+    english = next(f for f in fields if f.get_attribute("aria-label").startswith("target"))
+    english.clear()
+    english.send_keys("No one shall be held in slavery or in servitude.\n")
+    wait_for(browser, lambda d: "corrected" in selected(d).get_attribute("class")
+             and "in servitude." in selected(d).text, "the edited bead")
+
+    browser.refresh()  # saved in the store
+    wait_for(browser, lambda d: "in servitude." in selected(d).text, "the edited bead after a reload")
+    found = json.load(urllib.request.urlopen(url + "/api/search?q=" + urllib.parse.quote("slavery or in servitude")))
+    assert found["hits"][0]["text"] == "No one shall be held in slavery or in servitude."
+    out = tmp_path / "edited.tmx"
+    r = subprocess.run([sys.executable, "-m", "corpus", "export", "--store", str(store), "--tmx", str(out)],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    units = [u for u in read_tmx(out)[1] if u.variants[1][1] == "No one shall be held in slavery or in servitude."]
+    assert len(units) == 1 and units[0].prop("x-review") == "corrected"

@@ -371,3 +371,48 @@ def test_documents_without_sentences_show_their_pairs_and_refuse_edits(tmp_path,
         with pytest.raises(EditError, match="build it again"):
             t.edit(info["id"], {"action": "confirm", "src": [0], "tgt": [0]})
     assert json.dumps(doc)  # what the web API sends
+
+
+def test_a_sentence_edited_in_review_is_searched_exported_undone_and_survives_a_revision(built, tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(built / "docs", docs)
+    build([docs], tmp_path / "store")
+    s = Store.open(tmp_path / "store")
+    d = s.document(1)
+    bead = _bead_of(d, "tgt", "Everyone has the right to life")
+    j = bead["tgt"][0]
+    with pytest.raises(EditError, match="unchanged"):
+        s.edit(1, {"action": "text", "side": "tgt", "sentence": j, "text": d["sentences"]["tgt"][j]["text"]})
+    with pytest.raises(EditError, match="cannot be empty"):
+        s.edit(1, {"action": "text", "side": "tgt", "sentence": j, "text": "  \n "})
+    d = s.edit(1, {"action": "text", "side": "tgt", "sentence": j,
+                   "text": "Everyone has the  right to life, liberty and security of the person.\n"})
+    assert d["sentences"]["tgt"][j]["text"] == "Everyone has the right to life, liberty and security of the person."
+    after = next(b for b in d["beads"] if j in b["tgt"])
+    assert after["review"] == "corrected" and after["src"] == bead["src"] and d["undo"] == 1
+    assert after["pair"] == bead["pair"]  # the same pair, its links still right
+    for mode in ("auto", "semantic"):
+        hit = s.lookup("liberty and security of the person", k=1, lang="en", mode=mode).hits[0]
+        assert hit.text == "Everyone has the right to life, liberty and security of the person.", mode
+    assert s.lookup("人人有权享有生命、自由和人身安全", k=1).hits[0].translation.endswith("security of the person.")
+    assert not s.check()
+    export_tmx(s, tmp_path / "edited.tmx")
+    assert any(u.variants[1][1].endswith("security of the person.") for u in read_tmx(tmp_path / "edited.tmx")[1])
+    d = s.undo(1)
+    assert d["sentences"]["tgt"][j]["text"] == "Everyone has the right to life, liberty and the security of person."
+    assert next(b for b in d["beads"] if j in b["tgt"])["review"] == "automatic" and not s.check()
+    assert s.con.execute("SELECT COUNT(*) FROM sentences WHERE original IS NOT NULL").fetchone()[0] == 0
+    s.edit(1, {"action": "text", "side": "tgt", "sentence": j, "text": "Everyone has the right to life."})
+    s.close()
+    rep = build([docs], tmp_path / "store")  # the file is unchanged: the edit stays, nothing is aligned again
+    assert rep.unchanged_documents == 1
+    zh = docs / "cmn_hans.html"
+    zh.write_text(zh.read_text(encoding="utf-8").replace("<p>人人生而自由", "<p>人人生而自由、"), encoding="utf-8")
+    rep = build([docs], tmp_path / "store")  # a revision elsewhere: the edited bead is recognised and kept
+    assert [r.summary() for r in rep.revisions] == ["cmn_hans.html: 1 reviewed beads kept, 0 dropped"]
+    with Store.open(tmp_path / "store", readonly=True) as r:
+        d = r.document(1)
+        k = next(i for i, x in enumerate(d["sentences"]["tgt"]) if x["text"] == "Everyone has the right to life.")
+        assert r.con.execute("SELECT original FROM sentences WHERE doc_id = 1 AND side = 'tgt' AND idx = ?",
+                             (k,)).fetchone()[0].endswith("the security of person.")
+        assert r.search("人人有权享有生命、自由和人身安全", k=1)[0].translation == "Everyone has the right to life."

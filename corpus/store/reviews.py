@@ -16,9 +16,10 @@ from align.errors import StoreError
 from align.model import Alignment, Segment, TranslationUnit, join_segments
 from align.model import Bead as AlignedBead
 
-from ..review import AUTOMATIC, Bead, EditError, apply_edit, carry_reviews, cover
+from ..review import AUTOMATIC, CORRECTED, Bead, EditError, apply_edit, carry_reviews, cover, text_edit
 from .database import now
-from .vectors import blob_vecs
+from .matching import normalise_text
+from .vectors import blob_vecs, vec_blob
 
 
 class NotFound(StoreError):
@@ -43,6 +44,7 @@ class Revision:
     name: str
     kept: int = 0
     dropped: list[tuple[str, str, str]] = field(default_factory=list)  # (source, target, why), in order
+    edited: dict[tuple[str, int], str] = field(default_factory=dict)  # (side, new sentence number) -> its edited text
 
     def summary(self) -> str:
         return f"{self.name}: {self.kept} reviewed beads kept, {len(self.dropped)} dropped"
@@ -124,6 +126,18 @@ class Reviews:
         if not isinstance(edit, dict):
             raise EditError("an edit is a JSON object with an action")
         before = self._cover(doc_id, len(src), len(tgt))
+        if edit.get("action") == "text":
+            side, i, text = text_edit(edit, len(src), len(tgt))
+            segs = src if side == "src" else tgt
+            if text == segs[i].text:
+                raise EditError("the text is unchanged")
+            bead = next(b for b in before if i in getattr(b, side))
+            original = self._original(doc_id, side, i)
+            log = {"text": {"side": side, "sentence": i, "was": segs[i].text, "original": original},
+                   "bead": _bead_record(bead) | {"reviewed_by": self._reviewed_by(bead.pair_id)}}
+            state = PairStamp(CORRECTED, now(), self.user, None, self.user)
+            self._retext(doc_id, src, tgt, side, i, text, original or segs[i].text, bead, state, log=log)
+            return self.document(doc_id)
         after = apply_edit(before, edit, len(src), len(tgt), now())
         self._set_beads(doc_id, src, tgt, before, after, log=str(edit.get("action")))
         return self.document(doc_id)
@@ -135,10 +149,77 @@ class Reviews:
                                "LIMIT 1", (doc_id,)).fetchone()
         if row is None:
             raise EditError("nothing to undo in this document")
+        logged = json.loads(row[1])
+        if isinstance(logged, dict) and "text" in logged:  # a text edit: the sentence and its bead as they were
+            t, b = logged["text"], logged["bead"]
+            side, i = t["side"], t["sentence"]
+            bead = next(x for x in self._cover(doc_id, len(src), len(tgt)) if i in getattr(x, side))
+            state = PairStamp(b["review"] or AUTOMATIC, b["reviewed"], b.get("reviewed_by"), None, self.user)
+            self._retext(doc_id, src, tgt, side, i, t["was"], t["original"], bead, state, undo=row[0],
+                         score=b["score"])
+            return self.document(doc_id)
         target = cover([Bead(tuple(b["src"]), tuple(b["tgt"]), b["score"], b["review"], b["reviewed"] or "")
                         for b in json.loads(row[1])], len(src), len(tgt))
         self._set_beads(doc_id, src, tgt, self._cover(doc_id, len(src), len(tgt)), target, undo=row[0])
         return self.document(doc_id)
+
+    def _original(self, doc_id: int, side: str, i: int) -> str | None:
+        if self.column["original"] == "NULL":
+            return None
+        row = self.con.execute("SELECT original FROM sentences WHERE doc_id = ? AND side = ? AND idx = ?",
+                               (doc_id, side, i)).fetchone()
+        return row[0] if row else None
+
+    def _originals(self, doc_id: int) -> dict[tuple[str, int], str]:
+        """The document's own text of each sentence a reviewer edited."""
+        if self.column["original"] == "NULL":
+            return {}
+        return {(side, i): text for side, i, text in self.con.execute(
+            "SELECT side, idx, original FROM sentences WHERE doc_id = ? AND original IS NOT NULL", (doc_id,))}
+
+    def _reviewed_by(self, pair_id: int | None) -> str | None:
+        if pair_id is None:
+            return None
+        row = self.con.execute(f"SELECT {self.column['reviewed_by']} FROM pairs p WHERE p.id = ?",
+                               (pair_id,)).fetchone()
+        return row[0] if row else None
+
+    def _retext(self, doc_id: int, src: list[Segment], tgt: list[Segment], side: str, i: int, text: str,
+                original: str | None, bead: Bead, state: PairStamp, log: dict | None = None, undo: int = 0,
+                score: float | None = None) -> None:
+        """Give sentence ``i`` of ``side`` the text ``text`` (``original``: the document's own text, None when
+        the sentence is then as the document has it), and its bead's pair the new text and vectors with
+        ``state``: one transaction with the edit log, then the indexes."""
+        segs = src if side == "src" else tgt
+        segs[i] = Segment(text, segs[i].paragraph)
+        src_lang, tgt_lang = self._doc_langs(doc_id)
+        units, removed = [], []
+        if bead.paired:
+            removed = [bead.pair_id]
+            units = [TranslationUnit(join_segments([src[k].text for k in bead.src], src_lang),
+                                     join_segments([tgt[k].text for k in bead.tgt], tgt_lang), src_lang, tgt_lang,
+                                     bead.score if score is None else score, f"{len(bead.src)}-{len(bead.tgt)}",
+                                     paragraph=src[bead.src[0]].paragraph, embedder=self.embedder_signature,
+                                     src_ids=bead.src, tgt_ids=bead.tgt)]
+        src_vecs, tgt_vecs = self._bead_vectors(src, tgt, [bead] if bead.paired else [], src_lang, tgt_lang)
+        with self.con:
+            if undo:
+                self.con.execute("UPDATE edits SET undone = 1 WHERE id = ?", (undo,))
+            else:
+                self.con.execute("INSERT INTO edits(doc_id, time, action, before) VALUES (?,?,'text',?)",
+                                 (doc_id, now(), json.dumps(log, ensure_ascii=False)))
+            self.con.execute("UPDATE sentences SET text = ?, original = ? WHERE doc_id = ? AND side = ? AND idx = ?",
+                             (text, None if original == text else original, doc_id, side, i))
+            if bead.paired:  # the pair keeps its number (links to it), with its new text and vectors
+                u = units[0]
+                self.con.execute(
+                    "UPDATE pairs SET src_text = ?, tgt_text = ?, src_norm = ?, tgt_norm = ?, src_vec = ?, "
+                    "tgt_vec = ?, score = ?, review = ?, reviewed = ?, reviewed_by = ? WHERE id = ?",
+                    (u.src_text, u.tgt_text, normalise_text(u.src_text), normalise_text(u.tgt_text),
+                     vec_blob(src_vecs[0]), vec_blob(tgt_vecs[0]), float(u.score), state.review, state.reviewed,
+                     state.reviewed_by, bead.pair_id))
+            self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+        self._apply(removed, np.array(removed, dtype=np.int64), src_vecs, tgt_vecs)
 
     # ------------------------------------------------------------ revisions
 
@@ -177,8 +258,18 @@ class Reviews:
             return units, src_vecs, tgt_vecs, [stamp(u) for u in units], revision
         old = [Bead(_ids(r[1]), _ids(r[2]), r[3], r[4], r[5] or "", r[0]) for r in reviewed]
         new = [Bead(tuple(u.src_ids), tuple(u.tgt_ids), u.score, AUTOMATIC, "", k) for k, u in enumerate(units)]
-        pairs, report = carry_reviews(old, [s.text for s in old_src], [s.text for s in old_tgt], new,
-                                      [s.text for s in sentences[0]], [s.text for s in sentences[1]])
+        originals = self._originals(doc_id)  # sentences a reviewer edited are found by the document's own text
+        as_filed = ([originals.get(("src", i), x.text) for i, x in enumerate(old_src)],
+                    [originals.get(("tgt", j), x.text) for j, x in enumerate(old_tgt)])
+        pairs, report = carry_reviews(old, *as_filed, new, [s.text for s in sentences[0]],
+                                      [s.text for s in sentences[1]])
+        for x in report:  # a carried bead keeps its reviewer's text edits
+            if x.new is not None:
+                for side, was, now_at, segs in (("src", x.old.src, x.new.src, old_src),
+                                                ("tgt", x.old.tgt, x.new.tgt, old_tgt)):
+                    for i, k in zip(was, now_at):
+                        if (side, i) in originals:
+                            revision.edited[side, k] = segs[i].text
         rows = {r[0]: r for r in reviewed}
         carried = {id(x.new): x.old.pair_id for x in report if x.new is not None}
         out_units, s_out, t_out, stamps = [], [], [], []

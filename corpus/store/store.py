@@ -813,9 +813,13 @@ class Store(Reviews):
                     "INSERT INTO documents(key, src_path, tgt_path, symbol, title, content_hash, origin, added, "
                     "src_lang, tgt_lang) VALUES (?,?,?,?,?,?,?,?,?,?)", fields).lastrowid
             if sentences is not None:
+                edited = revision.edited if was and rows else {}  # the reviewer's text edits carried over
+                with_original = self.column["original"] != "NULL"
                 self.con.executemany(
-                    "INSERT INTO sentences(doc_id, side, idx, paragraph, text) VALUES (?,?,?,?,?)",
-                    [(doc_id, side, i, seg.paragraph, seg.text)
+                    "INSERT INTO sentences(doc_id, side, idx, paragraph, text"
+                    + (", original) VALUES (?,?,?,?,?,?)" if with_original else ") VALUES (?,?,?,?,?)"),
+                    [(doc_id, side, i, seg.paragraph, edited.get((side, i), seg.text),
+                      *([seg.text if (side, i) in edited else None] if with_original else []))
                      for side, segs in zip(("src", "tgt"), sentences) for i, seg in enumerate(segs)])
             ids = self._insert_pairs(doc_id, units, src_vecs, tgt_vecs, added, with_ids=sentences is not None,
                                      stamps=stamps)

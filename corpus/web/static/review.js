@@ -88,6 +88,42 @@ function edit(action, extra) {
   return send(`/api/documents/${docId}/edit`, {action, src: b.src, tgt: b.tgt, ...extra});
 }
 
+// e: the selected bead's sentences become text fields; Enter saves the changed ones, Esc leaves them as they were
+function editText() {
+  const b = doc.beads[sel];
+  const r = document.getElementById("beads").children[sel];
+  const sides = r.querySelectorAll(".side");
+  const fields = [];
+  ["src", "tgt"].forEach((side, s) => {
+    const ps = sides[s].querySelectorAll("p");
+    b[side].forEach((i, n) => {
+      const box = el("textarea", {class: "edit", rows: "3", "aria-label": `${side === "src" ? "source" : "target"} sentence ${i}`});
+      box.value = doc.sentences[side][i].text;
+      box.dataset.side = side;
+      box.dataset.i = String(i);
+      ps[n].replaceChildren(el("span", {class: "sid", text: String(i)}), box);
+      fields.push(box);
+    });
+  });
+  if (!fields.length) return;
+  fields[0].focus();
+  for (const f of fields) f.addEventListener("keydown", ev => {
+    if (ev.key === "Escape") {
+      ev.preventDefault();
+      render();
+      select(sel, false);
+    } else if (ev.key === "Enter" && !ev.shiftKey) {
+      ev.preventDefault();
+      const changed = fields.filter(x => x.value.trim() !== doc.sentences[x.dataset.side][Number(x.dataset.i)].text)
+        .map(x => ({side: x.dataset.side, sentence: Number(x.dataset.i), text: x.value}));
+      (async () => {
+        for (const c of changed) await send(`/api/documents/${docId}/edit`, {action: "text", ...c});
+        if (!changed.length) { render(); select(sel, false); }
+      })();
+    }
+  });
+}
+
 const keys = {
   "j": () => select(sel + 1), "ArrowDown": () => select(sel + 1),
   "k": () => select(sel - 1), "ArrowUp": () => select(sel - 1),
@@ -100,6 +136,7 @@ const keys = {
   "x": () => { const b = doc.beads[sel]; return edit("detach", {side: "src", sentence: b.src[b.src.length - 1]}); },
   "X": () => { const b = doc.beads[sel]; return edit("detach", {side: "tgt", sentence: b.tgt[b.tgt.length - 1]}); },
   "u": () => edit("unalign"),
+  "e": () => editText(),
   "z": () => send(`/api/documents/${docId}/undo`, {}),
 };
 

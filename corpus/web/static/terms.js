@@ -27,17 +27,19 @@ function select(i) {
 }
 
 async function decide(status, target) {
-  const tr = rows[at], c = tr.candidate;
+  // the decided row is captured and the selection moves on at once: a key pressed before the answer comes
+  // decides the next row, not this one again
+  const k = at, tr = rows[k], c = tr.candidate;
   const err = document.getElementById("error");
+  if (target === undefined) select(at + 1);
   try {
     const got = await api("/api/terms/decide",
       {lang: c.lang, term: c.term, target: target === undefined ? c.target : target, status});
     c.status = got.status; c.target = got.target;
-    tr.className = `term ${c.status} selected`;
+    tr.className = `term ${c.status}` + (k === at ? " selected" : "");
     tr.querySelector(".status").textContent = c.status;
     tr.querySelector(".target").textContent = c.target;
     err.textContent = "";
-    if (target === undefined) select(at + 1);
   } catch (e) { err.textContent = e.message; }
 }
 
