@@ -253,3 +253,30 @@ def test_edit_a_sentence_in_the_browser_reload_search_and_export(served, browser
     assert r.returncode == 0, r.stderr
     units = [u for u in read_tmx(out)[1] if u.variants[1][1] == "No one shall be held in slavery or in servitude."]
     assert len(units) == 1 and units[0].prop("x-review") == "corrected"
+
+
+def test_the_documents_page_sorts_filters_and_names_both_files(served, browser):
+    from selenium.webdriver.common.by import By
+
+    url, _ = served
+    browser.get(url + "/documents")
+    rows = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#docs tr"), "the documents")
+    assert len(rows) == 2 and "2 of 2 document pairs" in browser.find_element(By.ID, "count").text
+    assert "cmn_hans.html + eng.html" in rows[0].text and "script_zh.txt + script_en.txt" in rows[1].text
+    header = browser.find_element(By.CSS_SELECTOR, "th[data-sort=pairs]")
+    header.click()  # fewest pairs first, then most
+    assert "script_zh.txt" in browser.find_elements(By.CSS_SELECTOR, "#docs tr")[0].text
+    header.click()
+    assert "cmn_hans.html" in browser.find_elements(By.CSS_SELECTOR, "#docs tr")[0].text
+    box = browser.find_element(By.ID, "filter")
+    box.send_keys("script")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#docs tr")
+    assert len(rows) == 1 and "script_zh.txt" in rows[0].text
+    assert "1 of 2 document pairs" in browser.find_element(By.ID, "count").text
+    box.clear()
+    browser.find_element(By.CSS_SELECTOR, "#which option[value=done]").click()
+    assert browser.find_elements(By.CSS_SELECTOR, "#docs tr") == []  # nothing is fully reviewed
+    if os.environ.get("TMBUILD_UPDATE_SCREENSHOTS") == "1":
+        browser.find_element(By.CSS_SELECTOR, "#which option[value=all]").click()
+        browser.set_window_size(1280, 500)
+        browser.save_screenshot(str(ROOT / "docs" / "img" / "documents.png"))

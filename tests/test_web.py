@@ -405,6 +405,7 @@ def test_an_edit_while_another_process_changes_the_store_is_answered_503_and_cha
     try:
         with TestClient(create_app(served), base_url=ORIGIN) as client:
             before = client.get("/api/documents/1").json()
+            assert before["writable"] is True  # read between edits, written one edit at a time
             b = next(x for x in before["beads"] if x["src"] and x["tgt"])
             edit = {"action": "confirm", "src": b["src"], "tgt": b["tgt"]}
             held = WriterLock(tmp_path / "store")  # a build, as far as the server can tell

@@ -21,6 +21,8 @@ from .database import now
 from .matching import normalise_text
 from .vectors import blob_vecs, vec_blob
 
+DOUBTFUL = 0.8  # automatic pairs below this confidence are counted as doubtful (the review page's amber)
+
 
 class NotFound(StoreError):
     """A document the store does not hold."""
@@ -65,7 +67,8 @@ class Reviews:
             f"SELECT d.id, d.key, d.symbol, d.title, d.src_path, d.tgt_path, d.origin, d.added, COUNT(p.id), "
             f"AVG(p.score), COALESCE(SUM({c['review']} != 'automatic'), 0), "
             f"COALESCE(SUM(length({c['src_ids']}) - length(replace({c['src_ids']}, ' ', '')) + 1), 0), "
-            f"COALESCE(SUM(length({c['tgt_ids']}) - length(replace({c['tgt_ids']}, ' ', '')) + 1), 0) "
+            f"COALESCE(SUM(length({c['tgt_ids']}) - length(replace({c['tgt_ids']}, ' ', '')) + 1), 0), "
+            f"COALESCE(SUM({c['review']} = 'automatic' AND p.score < {DOUBTFUL}), 0) "
             f"FROM documents d LEFT JOIN pairs p ON p.doc_id = d.id {where}GROUP BY d.id ORDER BY d.id",
             args).fetchall()
         counts = {}
@@ -84,7 +87,7 @@ class Reviews:
                 "mean_score": round(r[9], 4) if r[9] is not None else None, "reviewed": r[10],
                 "reviewable": reviewable, "src_sentences": n_src, "tgt_sentences": n_tgt,
                 "unaligned_src": n_src - r[11] if reviewable else None,
-                "unaligned_tgt": n_tgt - r[12] if reviewable else None})
+                "unaligned_tgt": n_tgt - r[12] if reviewable else None, "doubtful": r[13]})
         return out
 
     def pair_documents(self, pair_ids: Sequence[int]) -> dict[int, int]:

@@ -115,7 +115,10 @@ def create_app(source: Store | Served, *, host: str = "127.0.0.1", token: str | 
 
     async def document(request: Request) -> Response:
         doc_id = _doc_id(request)
-        return JSONResponse(await read(lambda store: store.document(doc_id)))
+        def answer(store: Store) -> dict:
+            return store.document(doc_id) | {"writable": served.can_write}  # the server's store is read between edits
+
+        return JSONResponse(await read(answer))
 
     async def edit(request: Request) -> Response:
         doc_id = _doc_id(request)
