@@ -218,7 +218,7 @@ def _prune(store: Store, inputs: set[str], report: BuildReport, prune: bool) -> 
     """Stored documents (aligned from files) whose files are no longer among this build's input files:
     removed with ``prune``, else counted in a note that says how to remove them. A file that is there but
     failed to read or pair this time is still an input: its document stays."""
-    keys = dict(store.con.execute("SELECT id, key FROM documents"))
+    keys = store.document_keys()
 
     def present(key: str) -> bool:  # the key is "ZH|EN", both resolved paths (which may hold a | themselves)
         return any(key[:i] in inputs and key[i + 1:] in inputs for i, c in enumerate(key) if c == "|")

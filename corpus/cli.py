@@ -549,7 +549,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
     with Store.open(args.store) as store:
         docs = store.documents()
-        keys = {r[0]: r[1] for r in store.con.execute("SELECT id, key FROM documents")}
+        keys = store.document_keys()
         chosen: dict[int, dict] = {}
         for want in args.documents:
             real = str(Path(want).resolve()) if not want.isdigit() else ""

@@ -39,22 +39,17 @@ class StoredUnit:
 def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence",
                reviewed_only: bool = False) -> Iterator[StoredUnit]:
     """Pairs in document and bead order; ``segtype="paragraph"`` joins each paragraph's pairs into one;
-    ``reviewed_only``: the pairs a reviewer confirmed or corrected."""
-    review = store.column["review"]
-    rows = store.con.execute(
-        "SELECT p.src_text, p.tgt_text, p.src_lang, p.tgt_lang, p.score, p.bead_kind, p.paragraph, p.bead_index, "
-        f"p.embedder, d.symbol, d.src_path, d.key, {store.extra_sql}, {review}, p.added, "
-        f"{store.column['reviewed']}, {store.column['added_by']}, {store.column['reviewed_by']} FROM pairs p "
-        "JOIN documents d ON p.doc_id = d.id "
-        + (f"WHERE {review} != 'automatic' " if reviewed_only else "")
-        + "ORDER BY d.id, p.bead_index, p.id")
+    ``reviewed_only``: the pairs a reviewer confirmed or corrected, and imported human translations."""
+    rows = store.export_rows(reviewed_only)
     if segtype == "sentence":
         for r in rows:
-            if r[4] < min_score:
+            if r["score"] < min_score:
                 continue
-            yield StoredUnit(TranslationUnit(r[0], r[1], r[2], r[3], r[4], r[5], _doc_name(r), r[6], r[7], r[8],
-                                             extra=_dated(r[12], r[14], r[15] or r[14], r[16], r[17] or r[16]),
-                                             review=r[13]), r[11])
+            yield StoredUnit(TranslationUnit(
+                r["src_text"], r["tgt_text"], r["src_lang"], r["tgt_lang"], r["score"], r["bead_kind"], _doc_name(r),
+                r["paragraph"], r["bead_index"], r["embedder"], review=r["review"],
+                extra=_dated(r["extra"], r["added"], r["reviewed"] or r["added"], r["added_by"],
+                             r["reviewed_by"] or r["added_by"])), r["doc_key"])
         return
     if segtype != "paragraph":
         raise InputError(f"--segtype is sentence or paragraph, not {segtype!r}")
@@ -64,25 +59,28 @@ def iter_units(store: Store, min_score: float = 0.0, segtype: str = "sentence",
         if not group:
             return None
         first = group[0]
-        score = min(g[4] for g in group)
+        score = min(g["score"] for g in group)
         if score < min_score:
             return None
-        kinds = "+".join(g[5] for g in group) if len(group) > 1 else first[5]
-        reviews = {g[13] for g in group}  # a paragraph is as reviewed as its least reviewed pair
+        kinds = "+".join(g["bead_kind"] for g in group) if len(group) > 1 else first["bead_kind"]
+        reviews = {g["review"] for g in group}  # a paragraph is as reviewed as its least reviewed pair
         review = next(r for r in ("automatic", "corrected", "confirmed", "imported") if r in reviews or
                       r == "imported")
-        added = [g[14] for g in group if g[14]]
-        changed = [(g[15] or g[14], g[17] or g[16]) for g in group if g[15] or g[14]]
-        made = min(((g[14], g[16]) for g in group if g[14]), default=(None, None), key=lambda c: c[0])
+        stored = [(g["added"], g["added_by"]) for g in group if g["added"]]
+        changed = [(g["reviewed"] or g["added"], g["reviewed_by"] or g["added_by"]) for g in group
+                   if g["reviewed"] or g["added"]]
+        made = min(stored, default=(None, None), key=lambda c: c[0])
         last = max(changed, default=(None, None), key=lambda c: c[0])
-        return StoredUnit(TranslationUnit(join_segments([g[0] for g in group], first[2]),
-                                          join_segments([g[1] for g in group], first[3]), first[2], first[3],
-                                          score, kinds, _doc_name(first), first[6], first[7], first[8],
-                                          extra=_dated("", min(added, default=None), last[0], made[1], last[1]),
-                                          review=review), first[11])
+        return StoredUnit(TranslationUnit(join_segments([g["src_text"] for g in group], first["src_lang"]),
+                                          join_segments([g["tgt_text"] for g in group], first["tgt_lang"]),
+                                          first["src_lang"], first["tgt_lang"], score, kinds, _doc_name(first),
+                                          first["paragraph"], first["bead_index"], first["embedder"],
+                                          extra=_dated("", made[0], last[0], made[1], last[1]), review=review),
+                          first["doc_key"])
 
     for r in rows:
-        if group and (r[11] != group[0][11] or r[6] != group[0][6] or _doc_name(r) != _doc_name(group[0])):
+        if group and (r["doc_key"] != group[0]["doc_key"] or r["paragraph"] != group[0]["paragraph"]
+                      or _doc_name(r) != _doc_name(group[0])):
             out = flush()
             if out:
                 yield out
@@ -118,11 +116,11 @@ def tmx_date_of(iso: str) -> str:
 
 
 def _doc_name(r) -> str:
-    if r[12]:
-        doc = json.loads(r[12]).get("doc")
+    if r["extra"]:
+        doc = json.loads(r["extra"]).get("doc")
         if doc:
             return doc
-    return r[9] or Path(r[10] or r[11]).name
+    return r["symbol"] or Path(r["src_path"] or r["doc_key"]).name
 
 
 # ------------------------------------------------------------------ TMX

@@ -27,7 +27,7 @@ import os
 import shutil
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -887,6 +887,25 @@ class Store(Reviews):
         self._dirty = True
 
     # ------------------------------------------------------------ reading
+
+    def document_keys(self) -> dict[int, str]:
+        """Each document's number and key (what identifies it: its two resolved paths, or ``tmx:PATH``)."""
+        return dict(self.con.execute("SELECT id, key FROM documents"))
+
+    def export_rows(self, reviewed_only: bool = False) -> Iterator[sqlite3.Row]:
+        """Every pair (or the reviewed and imported ones) in document and bead order, with named columns: its
+        texts, languages, score, bead, embedder, review, dates and people, and its document's symbol, path
+        and key (columns an earlier store lacks read as their defaults)."""
+        c = self.column
+        cur = self.con.cursor()
+        cur.row_factory = sqlite3.Row
+        return cur.execute(
+            "SELECT p.src_text, p.tgt_text, p.src_lang, p.tgt_lang, p.score, p.bead_kind, p.paragraph, "
+            f"p.bead_index, p.embedder, d.symbol, d.src_path, d.key AS doc_key, {c['extra']} AS extra, "
+            f"{c['review']} AS review, p.added, {c['reviewed']} AS reviewed, {c['added_by']} AS added_by, "
+            f"{c['reviewed_by']} AS reviewed_by FROM pairs p JOIN documents d ON p.doc_id = d.id "
+            + (f"WHERE {c['review']} != 'automatic' " if reviewed_only else "")
+            + "ORDER BY d.id, p.bead_index, p.id")
 
     def stats(self) -> StoreStats:
         docs = self.con.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
