@@ -325,6 +325,8 @@ class ImportReport:
     from_tmbuild: bool = False  # written by tmbuild: scores, documents and bead types read back
     inline_codes: int = 0  # units whose native codes (<bpt>, <ph>...) were left out of the stored text
     other_langs: dict[str, int] = field(default_factory=dict)  # variants in languages the store does not hold
+    untranslated: int = 0  # units of a bilingual file without a translation (left out)
+    fuzzy: int = 0  # units marked fuzzy or unfinished (left out)
 
     def lines(self, path: Path, store: Path) -> list[str]:
         if self.status == "same":
@@ -334,8 +336,10 @@ class ImportReport:
                + (" (scores, documents and bead types as tmbuild wrote them)" if self.from_tmbuild else "")]
         if self.skipped_missing_side:
             out.append(f"  skipped {self.skipped_missing_side} units without text in both languages of the store")
+        if self.untranslated or self.fuzzy:
+            out.append(f"  left out {self.untranslated} untranslated and {self.fuzzy} fuzzy (unfinished) units")
         if self.inline_codes:
-            out.append(f"  {self.inline_codes} units had inline codes (<bpt>/<ept>/<ph>/<it>): their text is "
+            out.append(f"  {self.inline_codes} units had inline codes (<bpt>/<ph>/<g>/<x>...): their text is "
                        "stored, the codes are not")
         if self.other_langs:
             langs = ", ".join(f"{lang} ({n})" for lang, n in sorted(self.other_langs.items()))
@@ -391,15 +395,23 @@ def _importable(tmx_path: Path, header, tmx_units, langs: tuple[str, str]):
 
 
 def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, progress: bool = False) -> ImportReport:
-    """Add the units of a TMX file to a store (created when missing); the file is their provenance.
+    """Add the units of a TMX file, or of a bilingual CAT file (XLIFF 1.2/2.0, PO, TS: :mod:`corpus.bilingual`),
+    to a store (created when missing); the file is their provenance, its units human translations (state
+    ``imported``).
 
     Nothing is written when no unit has text in both of the store's languages.
     """
+    from .bilingual import kind_of, read_bilingual
     from .build import content_hash, open_or_create
 
     tmx_path = Path(tmx_path)
     store_dir = Path(store_dir)
-    header, tmx_units = read_tmx(tmx_path)
+    kind = kind_of(tmx_path) or "tmx"
+    if kind == "tmx":
+        header, tmx_units = read_tmx(tmx_path)
+        skipped = None
+    else:
+        header, tmx_units, skipped = read_bilingual(tmx_path)
     # the writer lock first: a stray file is cleaned up, and "missing, create it" decided, by its holder alone
     lock = WriterLock(store_dir)
     try:
@@ -410,6 +422,9 @@ def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, pro
             with Store.open(store_dir, readonly=True) as probe:
                 langs = (probe.src_lang, probe.tgt_lang)
         rep, found = _importable(tmx_path, header, tmx_units, langs)
+        if skipped is not None:
+            rep.untranslated, rep.fuzzy = skipped.untranslated, skipped.fuzzy
+            rep.units += skipped.untranslated + skipped.fuzzy
         if exists:
             store = Store.open(store_dir, lock=lock)
             if embedder:
@@ -422,7 +437,7 @@ def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, pro
         lock.abandon()
         raise
     try:
-        key = f"tmx:{tmx_path.resolve()}"
+        key = f"{kind}:{tmx_path.resolve()}"
         h = content_hash(tmx_path)
         rep.status = store.document_status(key, h)
         if rep.status == "same":
@@ -432,7 +447,23 @@ def import_tmx(store_dir: Path, tmx_path: Path, embedder: str | None = None, pro
         src_vecs = encode_batched(emb, [u.src_text for u in units], progress=progress)
         tgt_vecs = encode_batched(emb, [u.tgt_text for u in units], progress=progress)
         rep.added = store.add_document(key, h, units, src_vecs, tgt_vecs, src_path=str(tmx_path),
-                                       title=header.creationtool, origin="tmx")
+                                       title=header.creationtool, origin=kind)
     finally:
         store.close()
     return rep
+
+
+IMPORTABLE = (".tmx", ".xlf", ".xliff", ".sdlxliff", ".mqxliff", ".po", ".ts")
+
+
+def importable_files(paths: Sequence[Path]) -> list[Path]:
+    """The files to import under ``paths``: files as given, and in folders (recursively, hidden ones
+    skipped) every TMX and bilingual file, in name order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMPORTABLE
+                          and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        else:
+            out.append(p)
+    return out
