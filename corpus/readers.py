@@ -1,4 +1,4 @@
-"""Read documents as people have them: .txt/.md (PDF extractions), .html, .docx, .pdf.
+"""Read documents as people have them: .txt/.md (PDF extractions), .html, .docx, .odt, .pdf.
 
 Each reader returns a :class:`align.model.Document` with paragraphs in
 reading order. Encodings are detected (UTF-8 with or without BOM, UTF-16
@@ -9,7 +9,7 @@ removed on the way is counted in ``Document.warnings``.
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import regex
@@ -19,7 +19,7 @@ from align.model import Document, Paragraph
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".pdf"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".odt", ".pdf"}
 MAX_BYTES = 50_000_000  # MB here are 10^6 bytes, as the messages print them
 MAX_UNPACKED = 200 * 1000 * 1000  # a .docx unpacking to more than this is refused (zip bombs)
 LARGE_BYTES = 5_000_000  # documents above this get a warning: aligning them takes minutes
@@ -295,48 +295,175 @@ def read_html(path: Path, data: bytes | None = None) -> Document:
     return _document(path, paras, warnings, kinds, labels)
 
 
-# ------------------------------------------------------------------ docx, pdf
+# ------------------------------------------------------------------ docx, odt: office files read as XML
 
-def read_docx(path: Path, data: bytes | None = None) -> Document:
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def _office_zip(path: Path, data: bytes, what: str, fix: str):
+    """The file as a zip archive, refused when it is none or unpacks to more than MAX_UNPACKED (a zip bomb)."""
     import io
     import zipfile
 
-    data = data if data is not None else _check_file(path)
     try:
-        import docx
-    except ImportError as e:  # pragma: no cover - a core dependency
-        raise InputError("python-docx is not installed; run: pip install python-docx") from e
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            unpacked = sum(i.file_size for i in z.infolist())
+        z = zipfile.ZipFile(io.BytesIO(data))
+        unpacked = sum(i.file_size for i in z.infolist())
     except (zipfile.BadZipFile, ValueError) as e:
-        raise InputError(f"{path}: not a Word .docx file ({e}); save it as .docx or .txt") from e
+        raise InputError(f"{path}: not a {what} file ({e}); {fix}") from e
     if unpacked > MAX_UNPACKED:
         raise InputError(f"{path}: unpacks to {unpacked / 1e6:,.0f} MB, more than the {MAX_UNPACKED // 1_000_000} MB "
-                         "tmbuild accepts from a .docx (a zip bomb?); save it as .txt")
-    try:
-        d = docx.Document(io.BytesIO(data))
-    except MemoryError:
-        raise
-    except Exception as e:  # noqa: BLE001 - python-docx and lxml raise many kinds on damaged files
-        raise InputError(f"{path}: not a readable Word .docx file ({type(e).__name__}: {e}); save it again as "
-                         ".docx or as .txt") from e
-    paras, kinds = [], []
-    for p in d.paragraphs:
-        text = p.text.strip()
-        if not text:
-            continue
-        style = (p.style.name or "").lower() if p.style is not None else ""
-        paras.append(text)
-        kinds.append("title" if style == "title" else "heading" if style.startswith("heading") else "body")
-    for table in d.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                if cell.text.strip():
-                    paras.append(cell.text.strip())
-                    kinds.append("body")
-    return _document(path, paras, (), kinds)
+                         f"tmbuild accepts from a {what} file (a zip bomb?); save it as .txt")
+    return z
 
+
+def _xml_part(path: Path, z, name: str, what: str, fix: str, required: bool = True):
+    """A part of an office file parsed without DTDs, entities or network (None when it is optional and absent)."""
+    from lxml import etree
+
+    try:
+        raw = z.read(name)
+    except KeyError:
+        if not required:
+            return None
+        raise InputError(f"{path}: not a {what} file (no {name}); {fix}") from None
+    try:
+        return etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                                     huge_tree=False, remove_comments=True, remove_pis=True))
+    except etree.XMLSyntaxError as e:
+        raise InputError(f"{path}: not a readable {what} file ({name}: {e.msg}); {fix}") from None
+
+
+def _w_text(p) -> str:
+    """A Word paragraph's own text (runs, tabs and breaks; not the text boxes or footnotes inside it)."""
+    out = []
+    for el in p.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}txbxContent", f"{_W}footnoteReference"):
+        if el.tag == f"{_W}txbxContent" or _inside_box(el, p):
+            continue
+        out.append((el.text or "") if el.tag == f"{_W}t" else " ")
+    return " ".join("".join(out).split()) if out else ""
+
+
+def _inside_box(el, p) -> bool:
+    """``el`` lies in a text box within paragraph ``p`` (its text is read after ``p``, not in it)."""
+    for a in el.iterancestors():
+        if a is p:
+            return False
+        if a.tag == f"{_W}txbxContent":
+            return True
+    return False
+
+
+def read_docx(path: Path, data: bytes | None = None) -> Document:
+    """A Word .docx in reading order: body paragraphs and tables where they stand, a text box's paragraphs
+    after the paragraph that anchors it, footnotes apart (``Document.footnotes``); page headers and footers
+    are page furniture, counted in a warning."""
+    from align.model import Footnote
+
+    data = data if data is not None else _check_file(path)
+    fix = "save it again as .docx or as .txt"
+    z = _office_zip(path, data, "Word .docx", fix)
+    root = _xml_part(path, z, "word/document.xml", "Word .docx", fix)
+    styles = _docx_styles(path, z, fix)
+    body = root.find(f"{_W}body")
+    paras, kinds = [], []
+
+    def paragraph(p) -> None:
+        text = _w_text(p)
+        if text:
+            style = p.find(f"{_W}pPr/{_W}pStyle")
+            name = styles.get(style.get(f"{_W}val"), style.get(f"{_W}val")).lower() if style is not None else ""
+            paras.append(text)
+            kinds.append("title" if name == "title" else "heading" if name.startswith("heading") else "body")
+        for box in p.iter(f"{_W}txbxContent"):
+            for q in box.iter(f"{_W}p"):
+                t = _w_text(q)
+                if t:
+                    paras.append(t)
+                    kinds.append("body")
+
+    for child in (body if body is not None else ()):
+        if child.tag == f"{_W}p":
+            paragraph(child)
+        elif child.tag == f"{_W}tbl":
+            for p in child.iter(f"{_W}p"):
+                paragraph(p)
+        elif child.tag == f"{_W}sdt":  # a content control holds paragraphs too
+            for p in child.iter(f"{_W}p"):
+                paragraph(p)
+    footnotes = []
+    notes = _xml_part(path, z, "word/footnotes.xml", "Word .docx", fix, required=False)
+    for note in (notes.iter(f"{_W}footnote") if notes is not None else ()):
+        if note.get(f"{_W}type") in ("separator", "continuationSeparator", "continuationNotice"):
+            continue
+        text = " ".join(t for t in (_w_text(p) for p in note.iter(f"{_W}p")) if t)
+        if text:
+            footnotes.append(Footnote(note.get(f"{_W}id", ""), text))
+    furniture = sum(1 for n in z.namelist() if regex.fullmatch(r"word/(header|footer)\d*\.xml", n))
+    warnings = (f"page headers and footers ({furniture} parts) not read: page furniture",) if furniture else ()
+    doc = _document(path, paras, warnings, kinds)
+    return replace(doc, footnotes=tuple(footnotes))
+
+
+def _docx_styles(path: Path, z, fix: str) -> dict[str, str]:
+    """Style ids and their names (Heading1 -> heading 1)."""
+    styles = _xml_part(path, z, "word/styles.xml", "Word .docx", fix, required=False)
+    out = {}
+    for s in (styles.iter(f"{_W}style") if styles is not None else ()):
+        name = s.find(f"{_W}name")
+        if name is not None:
+            out[s.get(f"{_W}styleId")] = name.get(f"{_W}val", "")
+    return out
+
+
+def _odf_text(el) -> str:
+    """An OpenDocument paragraph's text: spaces (``text:s``), tabs and breaks as spaces, notes left out."""
+    out = [el.text or ""]
+    for child in el:
+        tag = child.tag
+        if tag == f"{_TEXT}note":
+            pass
+        elif tag == f"{_TEXT}s":
+            out.append(" " * int(child.get(f"{_TEXT}c", "1") or 1))
+        elif tag in (f"{_TEXT}tab", f"{_TEXT}line-break"):
+            out.append(" ")
+        else:
+            out.append(_odf_text(child))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
+def read_odt(path: Path, data: bytes | None = None) -> Document:
+    """An OpenDocument text (.odt, LibreOffice): headings, paragraphs, lists and tables in reading order,
+    footnotes and endnotes apart (``Document.footnotes``, their markers off the text)."""
+    from align.model import Footnote
+
+    data = data if data is not None else _check_file(path)
+    fix = "save it again as .odt, .docx or .txt"
+    z = _office_zip(path, data, "OpenDocument .odt", fix)
+    root = _xml_part(path, z, "content.xml", "OpenDocument .odt", fix)
+    text = root.find(f"{_OFFICE}body/{_OFFICE}text")
+    paras, kinds, footnotes = [], [], []
+    for el in (text.iter(f"{_TEXT}h", f"{_TEXT}p") if text is not None else ()):
+        if any(a.tag == f"{_TEXT}note-body" for a in el.iterancestors()):
+            continue  # a note's paragraph: read with its note
+        for note in el.iter(f"{_TEXT}note"):
+            body = note.find(f"{_TEXT}note-body")
+            cite = note.find(f"{_TEXT}note-citation")
+            words = " ".join(" ".join(_odf_text(p).split()) for p in body.iter(f"{_TEXT}p")) if body is not None else ""
+            if words:
+                footnotes.append(Footnote((cite.text or "") if cite is not None else "", words))
+        t = " ".join(_odf_text(el).split())
+        if t:
+            paras.append(t)
+            kinds.append("heading" if el.tag == f"{_TEXT}h" else "body")
+    doc = _document(path, paras, (), kinds)
+    return replace(doc, footnotes=tuple(footnotes))
+
+
+# ------------------------------------------------------------------ pdf
 
 def read_pdf(path: Path, data: bytes | None = None) -> Document:
     import io
@@ -386,6 +513,8 @@ def _read_raw(path: Path) -> Document:
         return read_html(path)
     if suffix == ".docx":
         return read_docx(path)
+    if suffix == ".odt":
+        return read_odt(path)
     if suffix == ".pdf":
         return read_pdf(path)
     raise InputError(f"{path}: unsupported file type {suffix!r}; tmbuild reads "

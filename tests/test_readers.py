@@ -55,6 +55,79 @@ def test_docx_generated_here(tmp_path):
     assert doc.paragraphs[0].kind == "heading" and doc.lang == "en"
 
 
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _rezip(src, dest, parts: dict[str, str]) -> None:
+    """``src`` (a zip) written to ``dest`` with ``parts`` replaced or added."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w") as zout:
+        for item in zin.infolist():
+            if item.filename not in parts:
+                zout.writestr(item, zin.read(item.filename))
+        for name, text in parts.items():
+            zout.writestr(name, text)
+
+
+def test_docx_tables_text_boxes_and_footnotes_are_read_in_their_place(tmp_path):
+    """A table between two paragraphs stays between them; a text box's paragraph follows its anchor; a footnote
+    is kept apart; headers and footers are named as not read (never silently lost)."""
+    import zipfile
+
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("The General Assembly,")
+    t = d.add_table(rows=1, cols=2)
+    t.cell(0, 0).text = "In favour: 120"
+    t.cell(0, 1).text = "Against: 3"
+    d.add_paragraph("1. Decides to remain seized of the matter.")
+    d.save(tmp_path / "plain.docx")
+    with zipfile.ZipFile(tmp_path / "plain.docx") as z:
+        xml = z.read("word/document.xml").decode()
+    box = ('<w:p><w:r><w:t>Recalling its resolutions,</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r>'
+           '<w:r><w:pict><w:txbxContent><w:p><w:r><w:t>A note in a text box.</w:t></w:r></w:p></w:txbxContent>'
+           '</w:pict></w:r></w:p>')
+    xml = xml.replace("<w:body>", "<w:body>" + box, 1)
+    notes = (f'<w:footnotes {W}><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p>'
+             '</w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>See A/76/1.</w:t></w:r></w:p></w:footnote>'
+             '</w:footnotes>')
+    header = f'<w:hdr {W}><w:p><w:r><w:t>21-12345</w:t></w:r></w:p></w:hdr>'
+    _rezip(tmp_path / "plain.docx", tmp_path / "r.docx",
+           {"word/document.xml": xml, "word/footnotes.xml": notes, "word/header1.xml": header})
+    doc = read_document(tmp_path / "r.docx", structured=False)
+    assert [x.text for x in doc.paragraphs] == [
+        "Recalling its resolutions,", "A note in a text box.", "The General Assembly,", "In favour: 120",
+        "Against: 3", "1. Decides to remain seized of the matter."]
+    assert [(f.marker, f.text) for f in doc.footnotes] == [("1", "See A/76/1.")]
+    assert any("headers and footers" in w for w in doc.warnings)
+
+
+def test_odt_is_read_in_order_with_its_notes_apart(tmp_path):
+    import zipfile
+
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body><office:text>'
+               '<text:h text:outline-level="1">人权理事会</text:h>'
+               '<text:p>大会，<text:s text:c="2"/>回顾其决议<text:note text:note-class="footnote">'
+               '<text:note-citation>1</text:note-citation><text:note-body><text:p>A/76/1。</text:p>'
+               '</text:note-body></text:note>，</text:p>'
+               '<table:table><table:table-row><table:table-cell><text:p>赞成：120</text:p></table:table-cell>'
+               '</table:table-row></table:table>'
+               '<text:list><text:list-item><text:p>1. 决定继续处理此案。</text:p></text:list-item></text:list>'
+               '</office:text></office:body></office:document-content>')
+    with zipfile.ZipFile(tmp_path / "r.odt", "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", content)
+    doc = read_document(tmp_path / "r.odt", structured=False)
+    assert [x.text for x in doc.paragraphs] == ["人权理事会", "大会， 回顾其决议，", "赞成：120", "1. 决定继续处理此案。"]
+    assert doc.paragraphs[0].kind == "heading" and doc.lang == "zh"
+    assert [(f.marker, f.text) for f in doc.footnotes] == [("1", "A/76/1。")]
+
+
 def _minimal_pdf(text: str | None) -> bytes:
     """A one-page PDF with a Helvetica text line (or none), built by hand."""
     content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode() if text else b""
