@@ -477,16 +477,24 @@ def read_pdf(path: Path, data: bytes | None = None) -> Document:
     import logging
 
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # its complaints become one InputError below
+    from .pdf import drop_furniture, lines_of, paragraphs
+
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError) as e:
+        pages = reader.pages
+        lines = lines_of(pages)  # the layout: lines from positions, paragraphs from gaps (corpus/pdf.py)
+        height = float(pages[0].mediabox.height) if len(pages) else 0.0
+    except (PdfReadError, ValueError, KeyError, TypeError) as e:
         raise InputError(f"{path}: not a readable PDF ({e})") from e
-    text = "\n\f\n".join(pages)  # a form feed marks each page break
-    if not text.strip():
+    if not any(line.text.strip() for line in lines):
         raise InputError(f"{path}: the PDF has no text layer (a scan?); run OCR on it first")
-    tp = text_paragraphs(text)
-    return _document(path, tp.paragraphs, tp.warnings())
+    lines, dropped = drop_furniture(lines, len(pages), height)
+    paras, kinds = paragraphs(lines)
+    warnings: tuple[str, ...] = ()
+    if dropped:
+        warnings += (f"removed {dropped} lines of page furniture (running headers and footers, job and page "
+                     "numbers)",)
+    return _document(path, paras, warnings, kinds)
 
 
 def read_document(path: str | Path, structured: bool = True, data: bytes | None = None) -> Document:

@@ -1,0 +1,203 @@
+"""A PDF test corpus whose paragraphs are known, printed by Debian's chromium, and how well tmbuild reads it.
+
+    python scripts/pdf_corpus.py OUT_DIR [--docs 19]        # build the corpus (41 PDFs), then measure it
+
+The corpus: the UDHR in Simplified, Traditional and English (samples/udhr, printed as they are), and
+``--docs`` documents of ../shared/data/unpc-dev in both languages typeset in the UN layout: a symbol and date
+block on the first page, a running header (the symbol) and a footer (job number and "2/5") on every page,
+numbered paragraphs (each of the document's sentences is one), a two-line heading, a footnote at the foot of
+the first page, a vote table, and paragraphs cut by page breaks. Pages are laid out here, each an A4 box,
+so the known paragraphs and their page breaks do not depend on chromium's pagination.
+
+Measured for each PDF (:func:`measure`): the share of the source's paragraphs read identically (white space
+runs made one; the UDHR's list numbers, which the browser adds, left aside), the lines of page furniture left
+in the text (job numbers, page counters, the running header after the first page's symbol block), and
+spaces between two CJK characters. ``corpus.json`` in OUT_DIR lists every PDF with its
+source paragraphs (what the tests read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+UNPC = ROOT.parent / "shared" / "data" / "unpc-dev"
+CHROMIUM = "/usr/bin/chromium"
+BUDGET = {"en": 2300, "zh": 800}  # characters of body text a page holds, with room to spare
+
+STYLE = """
+@page { size: A4; margin: 0; }
+body { margin: 0; font: 11pt/1.4 "DejaVu Serif", serif; }
+.page { position: relative; height: 297mm; box-sizing: border-box; padding: 30mm 22mm 32mm;
+        page-break-after: always; overflow: hidden; }
+.page:last-child { page-break-after: auto; }
+.run { position: absolute; top: 14mm; left: 22mm; right: 22mm; font-size: 9pt; border-bottom: .5pt solid #000; }
+.foot { position: absolute; bottom: 12mm; left: 22mm; right: 22mm; font-size: 8pt; }
+.foot .n { float: right; }
+.notes { position: absolute; bottom: 20mm; left: 22mm; right: 22mm; font-size: 8.5pt; border-top: .5pt solid #000; }
+.block { text-align: right; font-size: 10pt; margin-bottom: 10mm; }
+h1 { font-size: 14pt; margin: 0 0 6pt; }
+h2 { font-size: 12pt; margin: 10pt 0 6pt; }
+p { margin: 0 0 8pt; }
+table { border-collapse: collapse; margin: 6pt 0 10pt; font-size: 10pt; }
+td { border: .5pt solid #000; padding: 2pt 6pt; }
+"""
+WORDS = {
+    "en": {"distr": "Distr.: General", "heading": "Resolution adopted by the General Assembly on the report of "
+           "the Third Committee", "table": [("In favour", "120"), ("Against", "3"), ("Abstaining", "45")],
+           "note": "Official Records of the General Assembly, Seventieth Session, Supplement No. 53."},
+    "zh": {"distr": "Distr.: General", "heading": "大会根据第三委员会的报告通过的决议",
+           "table": [("赞成", "120"), ("反对", "3"), ("弃权", "45")],
+           "note": "《大会正式记录，第七十届会议，补编第53号》。"},
+}
+
+
+def print_pdf(page: Path, pdf: Path) -> None:
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", page.as_uri()], check=True, capture_output=True, timeout=120)
+
+
+def _split(text: str, room: int, lang: str) -> tuple[str, str]:
+    """``text`` cut to at most ``room`` characters, at a space (English) or anywhere but before punctuation."""
+    if lang == "en":
+        cut = text.rfind(" ", 0, room)
+        cut = cut if cut > 0 else room
+        return text[:cut], text[cut + 1:]
+    while 0 < room < len(text) and text[room] in "，。、；：！？）》」":
+        room -= 1
+    return text[:room], text[room:]
+
+
+def un_layout(paragraphs: list[str], lang: str, symbol: str, job: str) -> tuple[str, list[str]]:
+    """An HTML file of A4 pages in the UN layout; and the paragraphs a reader should find (the heading, the
+    numbered paragraphs and the table's rows; not the symbol block, the furniture or the footnote)."""
+    w = WORDS[lang]
+    numbered = [f"{k}. {p}" for k, p in enumerate(paragraphs, 1)]
+    known = [w["heading"], *numbered[:1], *[f"{a} {b}" for a, b in w["table"]], *numbered[1:]]  # rows as seen
+    pages: list[list[str]] = []
+    marker = "<sup>1</sup>"
+    first = [f'<div class="block">{html.escape(symbol)}<br>{w["distr"]}<br>21 December 2015</div>',
+             f'<h1>{html.escape(w["heading"])}</h1>',
+             f"<p>{html.escape(numbered[0])}{marker}</p>",
+             "<table>" + "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in w["table"]) + "</table>"]
+    current, room = first, BUDGET[lang] - len(numbered[0]) - 200
+    for text in numbered[1:]:
+        while len(text) > room:  # cut by the page break: the rest goes on the next page
+            head, text = _split(text, max(room, 0), lang)
+            if head:
+                current.append(f"<p>{html.escape(head)}</p>")
+            pages.append(current)
+            current, room = [], BUDGET[lang]
+        current.append(f"<p>{html.escape(text)}</p>")
+        room -= len(text) + 40
+    pages.append(current)
+    body = []
+    for n, content in enumerate(pages, 1):
+        run = f'<div class="run">{html.escape(symbol)}</div>' if n > 1 else ""
+        notes = f'<div class="notes"><sup>1</sup> {html.escape(w["note"])}</div>' if n == 1 else ""
+        foot = f'<div class="foot">{job}<span class="n">{n}/{len(pages)}</span></div>'
+        body.append(f'<div class="page">{run}{"".join(content)}{notes}{foot}</div>')
+    page = (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>")
+    return page, known
+
+
+def unpc_documents(n: int) -> list[tuple[str, list[str], list[str]]]:
+    """(document id, Chinese sentences, English sentences) of the first ``n`` unpc-dev documents with at least
+    three sentences."""
+    ids = [line.split()[0] for line in (UNPC / "unpc.ids").read_text(encoding="utf-8").splitlines()]
+    zh = (UNPC / "unpc.zh").read_text(encoding="utf-8").splitlines()
+    en = (UNPC / "unpc.en").read_text(encoding="utf-8").splitlines()
+    docs: dict[str, tuple[list[str], list[str]]] = {}
+    for i, z, e in zip(ids, zh, en):
+        docs.setdefault(i, ([], []))
+        docs[i][0].append(z)
+        docs[i][1].append(e)
+    return [(i, z, e) for i, (z, e) in docs.items() if len(z) >= 3][:n]
+
+
+def build(out: Path, n_docs: int) -> list[dict]:
+    """Write the corpus into ``out``; its index (also ``out/corpus.json``)."""
+    from corpus.readers import read_html
+
+    out.mkdir(parents=True, exist_ok=True)
+    index = []
+    for name in ("cmn_hans", "cmn_hant", "eng"):
+        src = ROOT / "samples" / "udhr" / f"{name}.html"
+        pdf = out / f"udhr_{name}.pdf"
+        print_pdf(src, pdf)
+        index.append({"pdf": pdf.name, "lang": "en" if name == "eng" else "zh", "list_numbers": True,
+                      "paragraphs": [p.text for p in read_html(src).paragraphs], "furniture": []})
+    for k, (doc_id, zh, en) in enumerate(unpc_documents(n_docs)):
+        symbol = "A/RES/" + doc_id.split("/", 1)[1].upper().replace("_", ".")[:30]
+        job = f"15-{20000 + k:05d}"
+        for lang, sents in (("zh", zh), ("en", en)):
+            page, known = un_layout(sents, lang, symbol, f"{job} ({'C' if lang == 'zh' else 'E'})")
+            name = f"un{k:02d}_{lang}"
+            (out / f"{name}.html").write_text(page, encoding="utf-8")
+            print_pdf(out / f"{name}.html", out / f"{name}.pdf")
+            index.append({"pdf": f"{name}.pdf", "lang": lang, "list_numbers": False, "paragraphs": known,
+                          "furniture": [symbol, job]})
+    (out / "corpus.json").write_text(json.dumps(index, ensure_ascii=False, indent=1), encoding="utf-8")
+    return index
+
+
+def measure(out: Path, index: list[dict]) -> list[dict]:
+    """For each PDF: source paragraphs, those read identically, furniture lines left, CJK spaces."""
+    import regex
+
+    from corpus.readers import read_document
+
+    def norm(text: str, numbers: bool) -> str:
+        text = " ".join(text.split())
+        return regex.sub(r"^\d+\.\s+", "", text) if numbers else text
+
+    rows = []
+    for item in index:
+        doc = read_document(out / item["pdf"])
+        got = [norm(p.text, item["list_numbers"]) for p in doc.paragraphs]
+        want = [norm(p, item["list_numbers"]) for p in item["paragraphs"]]
+        have = set(got)
+        job = item["furniture"][1:] if item["furniture"] else []
+        symbol = item["furniture"][0] if item["furniture"] else None
+        left = sum(any(f in p for f in job) or bool(regex.fullmatch(r"\d{1,3}\s*/\s*\d{1,3}", p)) for p in got)
+        left += max(0, sum(symbol in p for p in got) - 1) if symbol else 0  # the running header, after page 1
+        rows.append({"pdf": item["pdf"], "paragraphs": len(want), "identical": sum(p in have for p in want),
+                     "furniture_left": left,
+                     "cjk_spaces": sum(len(regex.findall(r"\p{Han}\s+\p{Han}", p)) for p in got),
+                     "missing": [p for p in want if p not in have][:3]})
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--docs", type=int, default=19, help="unpc-dev documents (two PDFs each)")
+    a = ap.parse_args()
+    if not Path(CHROMIUM).exists() or not UNPC.exists():
+        print(f"needs {CHROMIUM} and {UNPC}", file=sys.stderr)
+        return 1
+    if a.out.exists():
+        shutil.rmtree(a.out)
+    index = build(a.out, a.docs)
+    rows = measure(a.out, index)
+    total = sum(r["paragraphs"] for r in rows)
+    same = sum(r["identical"] for r in rows)
+    for r in rows:
+        if r["identical"] < r["paragraphs"] or r["furniture_left"] or r["cjk_spaces"]:
+            print(f"{r['pdf']}: {r['identical']}/{r['paragraphs']} identical, {r['furniture_left']} furniture, "
+                  f"{r['cjk_spaces']} CJK spaces; missing {r['missing']}")
+    print(f"{len(rows)} PDFs: {same}/{total} paragraphs identical ({same / total:.1%}); furniture lines left: "
+          f"{sum(r['furniture_left'] for r in rows)}; spaces between CJK characters: "
+          f"{sum(r['cjk_spaces'] for r in rows)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
