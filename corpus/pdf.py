@@ -207,7 +207,8 @@ def paragraphs(lines: list[Line]) -> tuple[list[str], list[str]]:
             new = not (round(prev.size, 1) == round(line.size, 1) == body and line.x < max(prev.x, left) + body / 2
                        and not _ENDS.search(prev.text) and prev.right - left >= 0.6 * full)
         else:
-            new = (line.y - prev.y > spacing * 1.35 or abs(line.size - prev.size) > 0.15 * body
+            new = (line.y - prev.y > spacing * 1.35 * max(1.0, line.size / body)  # larger type, wider lines
+                   or abs(line.size - prev.size) > 0.15 * body
                    or (line.x > prev.x + body and abs(prev.x - left) < body / 2)  # an indented first line
                    or prev.right - left < 0.6 * full  # the line above ended short: a paragraph's last line
                    or (abs(line.x - prev.x) > body and min(line.x, prev.x) > left + body))  # right-aligned lines
