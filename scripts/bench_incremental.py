@@ -11,9 +11,6 @@ each time and the ratio of the medians. ``--busy``: another program keeps one co
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -24,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchkit import busy_core, machine, rounds_parser  # noqa: E402
+
 CMD = [sys.executable, "-m", "corpus"]
 
 
@@ -36,15 +35,10 @@ def timed(*args: str | Path) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--docs", type=int, default=364)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--busy", action="store_true", help="keep one core busy with another process")
-    a = ap.parse_args()
+    a = rounds_parser(__doc__.splitlines()[0], 364).parse_args()
     from bench_build import corpus
 
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if a.busy else None
-    try:
+    with busy_core(a.busy):
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             docs, held = tmp / "docs", tmp / "held"
@@ -69,11 +63,7 @@ def main() -> None:
                     for f in held.iterdir():
                         (docs / f.name).unlink()
                     shutil.rmtree(store)
-    finally:
-        if busy:
-            busy.kill()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-          + (", one core kept busy" if a.busy else ""))
+    print(machine(a.busy))
     print(f"store of {n - 1} document pairs (built from scratch in {full:.1f} s); one pair ({last}) added")
     print(f"  build with the pair added: {', '.join(f'{x:.1f}' for x in added)} s")
     print(f"  align of the pair alone:   {', '.join(f'{x:.1f}' for x in alone)} s")

@@ -12,10 +12,7 @@ max). ``--busy``: another program keeps one core busy throughout, as on a user's
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -29,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchkit import busy_core, machine, rounds_parser  # noqa: E402
+
 CMD = [sys.executable, "-m", "corpus"]
 QUERIES = ["人权", "human rights", "人人有权享有生命、自由和人身安全", "freedom of expression", "联合国", "torture"]
 
@@ -79,15 +78,10 @@ def beside_server(docs: Path, store: Path) -> tuple[float, list[float]]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--docs", type=int, default=40)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--busy", action="store_true", help="keep one core busy with another process")
-    a = ap.parse_args()
+    a = rounds_parser(__doc__.splitlines()[0], 40).parse_args()
     from bench_build import corpus
 
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if a.busy else None
-    try:
+    with busy_core(a.busy):
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             demo = tmp / "demo"
@@ -111,13 +105,9 @@ def main() -> None:
                         beside.append(took)
                         lat += ms
                     shutil.rmtree(store)
-    finally:
-        if busy:
-            busy.kill()
     lat_ms = sorted(x * 1000 for x in lat)
     p99 = lat_ms[min(len(lat_ms) - 1, int(0.99 * len(lat_ms)))]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-          + (", one core kept busy" if a.busy else ""))
+    print(machine(a.busy))
     print(f"build of {a.docs} unpc-dev documents into the demo store, {a.rounds} rounds")
     print(f"  alone:        {', '.join(f'{x:.1f}' for x in alone)} s")
     print(f"  beside serve: {', '.join(f'{x:.1f}' for x in beside)} s")
