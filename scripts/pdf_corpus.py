@@ -1,6 +1,6 @@
 """A PDF test corpus whose paragraphs are known, printed by Debian's chromium, and how well tmbuild reads it.
 
-    python scripts/pdf_corpus.py OUT_DIR [--docs 19]        # build the corpus (41 PDFs), then measure it
+    python scripts/pdf_corpus.py OUT_DIR [--docs 19] [--units]   # build the corpus (41 PDFs), measure it
 
 The corpus: the UDHR in Simplified, Traditional and English (samples/udhr, printed as they are), and
 ``--docs`` documents of ../shared/data/unpc-dev in both languages typeset in the UN layout: a symbol and date
@@ -175,10 +175,40 @@ def measure(out: Path, index: list[dict]) -> list[dict]:
     return rows
 
 
+def units(out: Path, index: list[dict]) -> tuple[int, int]:
+    """Translation units of each unpc document aligned from its two PDFs, against those aligned from its
+    source paragraphs (written as text files): (identical, units from the source)."""
+    by_doc: dict[str, dict[str, dict]] = {}
+    for item in index:
+        if item["pdf"].startswith("un"):
+            by_doc.setdefault(item["pdf"].split("_")[0], {})[item["lang"]] = item
+    same = total = 0
+    for name, sides in sorted(by_doc.items()):
+        got = {}
+        for kind in ("pdf", "txt"):
+            files = []
+            for lang in ("zh", "en"):
+                if kind == "pdf":
+                    files.append(out / sides[lang]["pdf"])
+                else:
+                    f = out / f"{name}_{lang}.txt"
+                    f.write_text("\n\n".join(sides[lang]["paragraphs"]), encoding="utf-8")
+                    files.append(f)
+            tsv = out / f"{name}.{kind}.tsv"
+            subprocess.run([sys.executable, "-m", "corpus", "align", *map(str, files), "-o", str(tsv),
+                            "--no-progress"], check=True, capture_output=True, cwd=ROOT, timeout=600)
+            got[kind] = {tuple(line.split("\t")[:2]) for line in tsv.read_text(encoding="utf-8").splitlines()}
+        same += len(got["pdf"] & got["txt"])
+        total += len(got["txt"])
+    return same, total
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--docs", type=int, default=19, help="unpc-dev documents (two PDFs each)")
+    ap.add_argument("--units", action="store_true", help="also align each document's two PDFs and compare the "
+                                                         "translation units with those aligned from its source")
     a = ap.parse_args()
     if not Path(CHROMIUM).exists() or not UNPC.exists():
         print(f"needs {CHROMIUM} and {UNPC}", file=sys.stderr)
@@ -196,6 +226,10 @@ def main() -> int:
     print(f"{len(rows)} PDFs: {same}/{total} paragraphs identical ({same / total:.1%}); furniture lines left: "
           f"{sum(r['furniture_left'] for r in rows)}; spaces between CJK characters: "
           f"{sum(r['cjk_spaces'] for r in rows)}")
+    if a.units:
+        same_units, total_units = units(a.out, index)
+        print(f"translation units aligned from the PDFs identical to those aligned from the sources: "
+              f"{same_units}/{total_units} ({same_units / max(total_units, 1):.1%})")
     return 0
 
 
