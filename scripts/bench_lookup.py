@@ -159,11 +159,25 @@ def _substring_queries(norms: list[str], terms: list[str], rng: random.Random, c
     return out
 
 
+def _concordance(store: Store, side: str, ids: list[int], norms: list[str], qs: list[str]):
+    """(queries, segments found, missed, found but not in the scan) of concordance queries ``qs`` against a
+    substring scan of the side's normal forms."""
+    from corpus.store import lexical
+
+    missed = found = extra = 0
+    for q in qs:
+        truth = {i for i, t in zip(ids, norms) if q in t}
+        got = set(lexical.containing(store.con, side, q, None)[1])
+        found += len(truth & got)
+        missed += len(truth - got)
+        extra += len(got - truth)
+    return len(qs), found, missed, extra
+
+
 def completeness(store: Store, queries: int, rng: random.Random):
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
-    from corpus.store import lexical
 
     report = {}
     terms = load_terms()
@@ -173,27 +187,13 @@ def completeness(store: Store, queries: int, rng: random.Random):
         ids = [r[0] for r in rows]
         norms = [r[1] for r in rows]
         qs = _substring_queries(norms, [normalise_text(t) for lg, t, _ in terms if lg == lang], rng, queries)
-        missed = found = extra = 0
-        for q in qs:
-            truth = {i for i, t in zip(ids, norms) if q in t}
-            got = set(lexical.containing(store.con, side, q, None)[1])
-            found += len(truth & got)
-            missed += len(truth - got)
-            extra += len(got - truth)
-        report[("concordance", lang)] = (len(qs), found, missed, extra)
+        report[("concordance", lang)] = _concordance(store, side, ids, norms, qs)
         if lang == "zh":  # the same queries in the other script: found as one text (canonical forms)
             from corpus.chinese import _converter
 
             other = _converter("s2t")
-            missed = found = extra = 0
-            for q in qs:
-                tq = normalise_text(other.convert(q))
-                truth = {i for i, t in zip(ids, norms) if tq in t}
-                got = set(lexical.containing(store.con, side, tq, None)[1])
-                found += len(truth & got)
-                missed += len(truth - got)
-                extra += len(got - truth)
-            report[("concordance, queries in Traditional", lang)] = (len(qs), found, missed, extra)
+            report[("concordance, queries in Traditional", lang)] = _concordance(
+                store, side, ids, norms, [normalise_text(other.convert(q)) for q in qs])
         # fuzzy: real sentences with one to three edits, against every segment of the side
         enc = Fuzzy("", lang)
         coded = [enc.encode(t) for t in norms]
