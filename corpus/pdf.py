@@ -46,7 +46,7 @@ class Line:
     right: float = 0.0  # where the line ends (an estimate from its characters and size)
 
 
-def _chunks(page, number: int) -> list[tuple[float, float, float, str]]:
+def _chunks(page) -> list[tuple[float, float, float, str]]:
     """(x, y from the top, font size, text) of each text chunk of a page."""
     out: list[tuple[float, float, float, str]] = []
     height = float(page.mediabox.height)
@@ -124,7 +124,7 @@ def lines_of(pages) -> list[Line]:
     lines: list[Line] = []
     for number, page in enumerate(pages):
         rows: list[list[tuple[float, float, float, str]]] = []
-        stream = _chunks(page, number)
+        stream = _chunks(page)
         for c in sorted(stream, key=lambda c: c[1]):
             if rows and abs(rows[-1][-1][1] - c[1]) <= max(rows[-1][-1][2], c[2]) / 3:
                 rows[-1].append(c)
