@@ -32,7 +32,7 @@ import regex
 from .matching import by_characters, find_spans, normalise_text
 
 MAX_WORDS = 5
-MAX_CHARS = 8
+MAX_CHARS = 10
 SHORTLIST = 16  # candidates by support whose frequency and embedding are looked up
 MEANING_WEIGHT = 1.0
 EXTEND_SHARE = 0.8  # a longer span that accounts for this share of a shorter one's uses replaces it
@@ -40,14 +40,16 @@ EXTEND_SHARE = 0.8  # a longer span that accounts for this share of a shorter on
 _STOP = frozenset("""a an the of and or to in on at by for with from as its their his her our your this that these
 those which who whom whose is are was were be been being has have had do does not no nor but if than then so
 such also into upon over under about between among within without per via it they he she we you i""".split())
-_WORDS = regex.compile(r"\w+(?:[-'’]\w+)*")
-_CLAUSE = regex.compile(r"[^\w\s'’-]+")
+# a word (abbreviations with their points, "a.m."), or punctuation that ends a clause
+_TOKEN = regex.compile(r"(?P<word>(?:\w\.){2,}|\w+(?:[-'’]\w+)*)|(?P<stop>[^\w\s'’-]+)")
 # Chinese function words a rendering neither starts nor ends with
 _ZH_STOP = frozenset("的 和 与 及 或 在 了 是 对 为 于 以 并 而 等 之 其".split()
                      + "将 被 把 也 都 由 从 向 就 所 使 该 各 这 那 个 中".split())
 MIN_MEANING = 0.45  # a span that one hit alone holds is shown only when its meaning is this near the query's
 # runs of Chinese, digits inside them included (第7378次会议)
 HAN_RUN = regex.compile(r"[\p{Han}0-9]*\p{Han}[\p{Han}0-9]*")
+# a number with its ordinal prefix and measure word is one word: 第7378次, 2015年, 31日, 10时, 第七十届
+_NUMBER_WORD = regex.compile(r"(?:第?[0-9]+|第[零〇一二三四五六七八九十百千]+)(?:[年月日时分点次段条款项届号个名]|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +68,7 @@ def candidates(translation: str, lang: str) -> set[str]:
 def word_spans(text: str, most: int) -> Iterator[tuple[str, ...]]:
     """Each run of 1 to ``most`` whole words of a normalised text in a language written with spaces, within a
     clause (no punctuation inside), not starting or ending with a function word ("the", "of")."""
-    for clause in _CLAUSE.split(text):
-        words = _WORDS.findall(clause)
+    for words in _clauses(text):
         for i, first in enumerate(words):
             if first in _STOP:
                 continue
@@ -76,29 +77,71 @@ def word_spans(text: str, most: int) -> Iterator[tuple[str, ...]]:
                     yield tuple(words[i:i + n])
 
 
+def _clauses(text: str) -> Iterator[list[str]]:
+    """The words of each clause of ``text``: runs of words between punctuation marks."""
+    words: list[str] = []
+    for m in _TOKEN.finditer(text):
+        if m.group("word"):
+            words.append(m.group("word"))
+        elif words:
+            yield words
+            words = []
+    if words:
+        yield words
+
+
 def zh_spans(run: str, most: int, least: int = 1) -> Iterator[tuple[int, str]]:
     """(start, span) of each span of a run of Chinese between word boundaries (:func:`zh_boundaries`), of
-    ``least`` to ``most`` characters, not starting or ending with a function word of its own (的, 和)."""
+    ``least`` to ``most`` characters, not starting or ending with a function word of its own (的, 和). A span
+    that starts inside a word of jieba's own segmentation (at a boundary of a word inside it) ends inside that
+    word: 腐败 of 反腐败 is a span, 会第7378次会议 (the tail of 理事会 and more) is none; one that ends inside
+    a word may start before it (维持和平 of 维持|和平部队: jieba's words are often compounds)."""
     cuts = zh_boundaries(run)
+    ends = zh_outer(run)
+    word = {}  # each boundary: the word of jieba's own segmentation it lies inside, (start, end); none at its ends
+    for a, b in zip(ends, ends[1:]):
+        for c in range(a + 1, b):
+            word[c] = (a, b)
     for a, i in enumerate(cuts):
         if run[i:i + 1] in _ZH_STOP and i + 1 in cuts:
             continue
         for j in cuts[a + 1:]:
-            if j - i > most:
+            if j - i > most or (i in word and j > word[i][1]):
                 break
             if j - i >= least and not (run[j - 1:j] in _ZH_STOP and j - 1 in cuts):
                 yield i, run[i:j]
 
 
 @lru_cache(maxsize=65_536)
+def zh_outer(run: str) -> tuple[int, ...]:
+    """Where the words of jieba's own segmentation of a run start and end (a number with its measure word
+    one word), sorted: the boundaries a span may cross."""
+    cuts = {0, len(run)}
+    for _, a, b in _jieba().tokenize(run, HMM=True):
+        cuts.update((a, b))
+    numbers = [m.span() for m in _NUMBER_WORD.finditer(run)]
+    return tuple(sorted(c for c in cuts if not any(a < c < b for a, b in numbers)))
+
+
+@lru_cache(maxsize=65_536)
 def zh_boundaries(run: str) -> tuple[int, ...]:
     """Where words of a run of Han characters start and end, sorted: jieba's segmentation, and its search
-    mode's words inside longer ones (腐败 inside 反腐败, 人道 inside 人道主义), never inside a two-character
-    word (成员国 has 成员 and 成员国; 员国 is no span)."""
-    cuts = {0, len(run)}
-    for _, a, b in _jieba().tokenize(run, mode="search", HMM=True):
-        cuts.update((a, b))
-    return tuple(sorted(cuts))
+    mode's words inside longer ones (腐败 inside 反腐败, 人道 inside 人道主义), never inside a commoner
+    two-character word (成员国 has 成员 and 成员国; 员国 is no span; 第七十届 has no 届) or a number with its
+    measure word (第7378次会议 has no 次会议)."""
+    freq = _jieba().dt.FREQ
+    words = [(a, b, freq.get(w) or 0) for w, a, b in _jieba().tokenize(run, mode="search", HMM=True)]
+    weight: dict[int, int] = {}  # each cut, the frequency of the commonest word that starts or ends there
+    for a, b, f in words:
+        for c in (a, b):
+            weight[c] = max(weight.get(c, 0), f)
+    # a cut inside a commoner two-character word is no boundary (办公 holds 公室's start: 办公室 stays whole;
+    # 腐败, commoner than 反腐, keeps its own); nor a cut inside a number word
+    inside = [(a, b, f) for a, b, f in words if b - a == 2]
+    numbers = [m.span() for m in _NUMBER_WORD.finditer(run)]
+    return tuple(sorted({0, len(run)} | {
+        c for c, f in weight.items() if 0 < c < len(run)
+        and not any(a < c < b and g > f for a, b, g in inside) and not any(a < c < b for a, b in numbers)}))
 
 
 @lru_cache(maxsize=1)
@@ -114,9 +157,13 @@ def _jieba():
 
 def guess_renderings(query: str, translations: Sequence[str], lang: str,
                      frequency: Callable[[Sequence[str]], dict[str, int]],
-                     embed: Callable[[list[str]], np.ndarray] | None = None) -> Guess:
+                     embed: Callable[[list[str]], np.ndarray] | None = None,
+                     sources: Sequence[str] = (), source_lang: str = "") -> Guess:
     """Renderings of ``query`` in ``translations`` (language ``lang``); ``frequency`` says how many stored
-    translations hold each string, ``embed`` (optional) embeds texts as unit vectors."""
+    translations hold each string, ``embed`` (optional) embeds texts as unit vectors; ``sources`` (optional,
+    in ``source_lang``) are the segments the translations translate: where the query is mostly part of one
+    longer unit there, a rendering is not extended to a longer unit (:func:`part_of_a_longer_unit`)."""
+    whole_query = not part_of_a_longer_unit(normalise_text(query), sources, source_lang)
     norms = [normalise_text(t) for t in translations]
     per = [candidates(t, lang) for t in norms]
     support = Counter(c for cs in per for c in cs)
@@ -148,28 +195,59 @@ def guess_renderings(query: str, translations: Sequence[str], lang: str,
     for cs in per:
         c = next((c for c in best if c in cs), None)
         if c is not None:
-            c = _extend(c, [x for x in best if x in cs], support, df, joiner)
+            c = _extend(c, [x for x in best if x in cs], support, df, joiner, whole_query)
         chosen.append(c if c is not None and strong(c) else None)
     counts = Counter(c for c in chosen if c)
     order = sorted(counts, key=lambda c: (-counts[c], -score.get(c, 0.0)))
     return Guess([(c, counts[c]) for c in order], chosen)
 
 
-def _extend(c: str, present: list[str], support: Counter, df: dict[str, int], joiner: str) -> str:
+def _extend(c: str, present: list[str], support: Counter, df: dict[str, int], joiner: str,
+            whole_query: bool = True) -> str:
     """The whole unit ``c`` is a fragment of, where the translation holds it: a longer candidate that holds
     ``c`` and accounts for most of its uses among the hits (two or more: one hit is no evidence of a unit)
-    and in the store (埃博 -> 埃博拉, "nations system" -> "united nations system"); a lone Chinese character
-    is a fragment of the best longer candidate holding it (贫 -> 贫穷)."""
+    and in the store (埃博 -> 埃博拉, "nations system" -> "united nations system"), unless the query itself
+    is part of a longer unit in the hits (``whole_query`` false: 人道主义法 of 国际人道主义法, where the
+    longer rendering translates the longer unit); a lone Chinese character is a fragment of the best longer
+    candidate holding it (贫 -> 贫穷)."""
     while True:
         longer = [x for x in present if len(x) > len(c) and _contains(x, c, joiner)]
         if not joiner and len(c) == 1:
             nxt = longer[0] if longer else None  # ``present`` is best first
+        elif not whole_query:
+            nxt = None
         else:
             nxt = next((x for x in longer if support[c] >= 2 and support[x] >= EXTEND_SHARE * support[c]
                         and df.get(x, 0) >= EXTEND_SHARE * df.get(c, 1)), None)
         if nxt is None:
             return c
         c = nxt
+
+
+def part_of_a_longer_unit(query: str, sources: Sequence[str], lang: str) -> bool:
+    """Whether the normalised ``query`` stands next to the same word (a Chinese character, an English word;
+    function words, numbers and punctuation aside) in at least ``EXTEND_SHARE`` of the ``sources`` that hold
+    it, two or more: 人道主义法 in 国际人道主义法, 发展议程 in 2015年后发展议程, "Security" before "Council"."""
+    sides: tuple[Counter, Counter] = (Counter(), Counter())
+    n = 0
+    for text in sources:
+        norm = normalise_text(text)
+        at = norm.find(query)
+        if at < 0 or not query:
+            continue
+        n += 1
+        before, after = norm[:at], norm[at + len(query):]
+        if by_characters(lang):
+            near = (before[-1:], after[:1])
+            near = tuple(x if regex.match(r"\p{Han}", x) and x not in _ZH_STOP else "" for x in near)
+        else:
+            left, right = regex.search(r"(\w[\w'’-]*)\s+$", before), regex.match(r"\s+(\w[\w'’-]*)", after)
+            near = tuple(m.group(1) if m and m.group(1) not in _STOP and not m.group(1).isdigit() else ""
+                         for m in (left, right))
+        for counts, x in zip(sides, near):
+            if x:
+                counts[x] += 1
+    return n >= 2 and any(c >= EXTEND_SHARE * n for counts in sides for c in counts.values())
 
 
 def _contains(longer: str, shorter: str, joiner: str) -> bool:

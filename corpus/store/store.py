@@ -1092,7 +1092,8 @@ class Store(Reviews):
         except Exception:  # noqa: BLE001 - renderings work from co-occurrence alone without the model
             pass
         translations = {i: rows[i]["translation"] for i in conc if i in rows}
-        guess = guess_renderings(text, list(translations.values()), tlang, frequency, embed)
+        guess = guess_renderings(text, list(translations.values()), tlang, frequency, embed,
+                                 [rows[i]["text"] for i in translations], qlang)
         chosen = dict(zip(translations, guess.chosen))
         # each rendering as the translations write it (case, script), its most used form: the guess works on
         # normal forms, where 人权 and 人權, Ebola and ebola are one
