@@ -32,7 +32,7 @@ import regex
 from .store.matching import by_characters, normalise_text
 from .store.phrases import HAN_RUN, _jieba, word_spans, zh_spans
 
-MAX_EN_WORDS = 4
+MAX_EN_WORDS = 5
 MIN_ZH_CHARS, MAX_ZH_CHARS = 2, 10
 FRAGMENT_SHARE = 0.9  # a sequence found inside one longer candidate this often is that candidate's fragment
 SPECIFIC_RATIO = 100.0  # Chinese: a word this much more frequent here than in general language is fully specific
@@ -65,9 +65,9 @@ class TermCandidate:
 def sequences(norm: str, lang: str) -> set[str]:
     """The candidate word sequences of one normalised segment."""
     if by_characters(lang):
-        # no digits (dates and numbers are no glossary terms), nor a start after one (年 of 2015年)
-        return {span for run in HAN_RUN.findall(norm) for i, span in zh_spans(run, MAX_ZH_CHARS, MIN_ZH_CHARS)
-                if not _DIGIT.search(span) and not (i and run[i - 1].isdigit())}
+        # no digits (dates and numbers are no glossary terms; 2015年 is one word, so 年 starts no candidate)
+        return {span for run in HAN_RUN.findall(norm) for _, span in zh_spans(run, MAX_ZH_CHARS, MIN_ZH_CHARS)
+                if not _DIGIT.search(span)}
     # the first and last word hold a letter (not a number: 2015, 19)
     return {" ".join(words) for words in word_spans(norm, MAX_EN_WORDS)
             if _LETTER.search(words[0]) and _LETTER.search(words[-1])}

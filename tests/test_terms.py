@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import regex
 from conftest import ROOT, SAMPLES, shared
 
 from corpus.store import Store, normalise_text
@@ -127,7 +128,7 @@ def test_omegat_loads_the_glossaries_from_its_project(udhr, tmp_path):
 
 def test_the_term_list_s_frequent_terms_are_among_the_candidates(use_m3, tmp_path):
     """Every term of scripts/terms.tsv that occurs in 3 segments or more of unpc-dev is a candidate (before
-    the limit: the ranked list is what a terminologist pages through)."""
+    the limit: the ranked list is what a terminologist pages through), numbers and dates aside."""
     shared("data", "unpc-dev")
     sys.path.insert(0, str(ROOT / "scripts"))
     from bench_lookup import dev_store, load_terms
@@ -143,14 +144,14 @@ def test_the_term_list_s_frequent_terms_are_among_the_candidates(use_m3, tmp_pat
             norms = [n for (n,) in s.con.execute(f"SELECT {side}_norm FROM pairs")]
             for lg, term, _ in load_terms():
                 t = normalise_text(term)
-                if lg == lang and sum(t in n for n in norms) >= 3:
+                if lg == lang and not regex.search(r"\d", t) and sum(t in n for n in norms) >= 3:
                     total += 1
                     if t not in cands:
                         missing.append(term)
     finally:
         s.close()
     # 问责 occurs twice alone and otherwise only inside 问责制, a word jieba does not cut
-    assert total > 80 and missing == ["问责"], missing
+    assert total > 250 and missing == ["问责"], missing
 
 
 def test_decisions_are_kept_in_the_store_and_exported(udhr, tmp_path):
