@@ -74,19 +74,21 @@ def dev_store(path: Path, emb) -> Store:
     return s
 
 
-def term_translation(emb) -> tuple[float, list[str], int]:
-    terms = load_terms()
-    wrong = []
+def term_translation(emb) -> dict[str, tuple[int, list[str]]]:
+    """Per query language: (terms asked, the wrong ones) of the term list, in a store of the unpc-dev pairs."""
+    out: dict[str, tuple[int, list[str]]] = {}
     with tempfile.TemporaryDirectory() as d:
         s = dev_store(Path(d) / "s", emb)
-        for lang, term, refs in terms:
+        for lang, term, refs in load_terms():
+            asked, wrong = out.get(lang, (0, []))
             got = s.lookup(term, k=10, lang=lang, mode="concordance").renderings
             first = got[0][0] if got else ""
             if first.lower() not in {r.lower() for r in refs}:
                 wrong.append(f"{term} -> {first or '(none)'} (reference {' | '.join(refs)}; listed "
                              f"{', '.join(f'{t} ({n})' for t, n in got[:3])})")
+            out[lang] = (asked + 1, wrong)
         s.close()
-    return 1 - len(wrong) / len(terms), wrong, len(terms)
+    return out
 
 
 # ------------------------------------------------------------ a store at scale
@@ -271,11 +273,12 @@ def main() -> None:
           f"{blas_threads()} BLAS thread")
     print()
     if not a.skip_terms:
-        acc, wrong, n = term_translation(emb)
-        print(f"term translation (scripts/terms.tsv, {n} terms, store of the 1,982 unpc-dev pairs): "
-              f"first rendering is the reference for {acc:.1%}")
-        for w in wrong:
-            print(f"  wrong: {w}")
+        print("term translation (scripts/terms.tsv, store of the 1,982 unpc-dev pairs): the first rendering is "
+              "the reference for")
+        for lang, (n, wrong) in term_translation(emb).items():
+            print(f"  {lang} queries: {n - len(wrong)} of {n} ({1 - len(wrong) / n:.1%})")
+            for w in wrong:
+                print(f"    wrong: {w}")
         print()
     tmp = None
     path = a.keep
