@@ -73,5 +73,9 @@ def canonical(text: str) -> str:
 
 def traditional_only(text: str) -> bool:
     """Whether ``text`` holds a character Simplified Chinese does not use (a key of :func:`canonical_table`)."""
-    table = canonical_table()
-    return any(ord(c) in table for c in text)
+    return not _traditional_characters().isdisjoint(text)
+
+
+@lru_cache(maxsize=1)
+def _traditional_characters() -> frozenset[str]:
+    return frozenset(map(chr, canonical_table()))

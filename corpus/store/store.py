@@ -158,10 +158,14 @@ class Store(Reviews):
     :meth:`close`); any number read it, never blocked.
     """
 
-    def __init__(self, path: Path, con: sqlite3.Connection, readonly: bool, lock: WriterLock | None = None) -> None:
+    def __init__(self, path: Path, con: sqlite3.Connection, readonly: bool, lock: WriterLock | None = None,
+                 resident: bool = False) -> None:
         self.path = path
         self.con = con
         self.readonly = readonly
+        # a reader maps large vector indexes (a one-shot search opens a million-pair store in milliseconds);
+        # a long-lived one reads them into memory, where faiss searches them 3x faster
+        self.mapped = readonly and not resident
         self._lock = lock
         m = dict(con.execute("SELECT key, value FROM meta"))
         self.embedder_signature = m["embedder"]
@@ -304,9 +308,11 @@ class Store(Reviews):
 
     @classmethod
     def open(cls, path: str | Path, readonly: bool = False, lock: WriterLock | None = None,
-             wait: float | None = None) -> Store:
+             wait: float | None = None, resident: bool = False) -> Store:
         """Open a store; a writable open takes the writer lock (or uses ``lock``, already taken), waiting up to
-        ``wait`` seconds for another writer (:class:`StoreBusy` after that; default ``--wait``)."""
+        ``wait`` seconds for another writer (:class:`StoreBusy` after that; default ``--wait``). A read-only
+        store maps its vector indexes unless ``resident`` (a server, many queries): then they are read into
+        memory, which costs their size in RAM and a second per million pairs at open, and searches 3x faster."""
         path = Path(path)
         if not cls.exists(path):
             if lock:
@@ -315,14 +321,14 @@ class Store(Reviews):
         if not readonly and lock is None:
             lock = WriterLock(path, wait)
         try:
-            return cls._open(path, readonly, lock)
+            return cls._open(path, readonly, lock, resident)
         except BaseException:
             if lock:
                 lock.abandon()
             raise
 
     @classmethod
-    def _open(cls, path: Path, readonly: bool, lock: WriterLock | None) -> Store:
+    def _open(cls, path: Path, readonly: bool, lock: WriterLock | None, resident: bool = False) -> Store:
         con = connect(path, readonly)
         if not readonly:
             try:  # a store on a read-only disk or folder: say so now, not in the middle of a build
@@ -337,7 +343,7 @@ class Store(Reviews):
                     raise read_only_error(path, e) from e
                 raise StoreError(f"{path / DB_NAME}: cannot be changed now ({e})") from e
         try:
-            return cls(path, con, readonly, lock)
+            return cls(path, con, readonly, lock, resident)
         except (sqlite3.DatabaseError, KeyError) as e:
             con.close()
             raise StoreError(f"{path / DB_NAME}: not a complete tmbuild store ({e})") from e
@@ -543,7 +549,7 @@ class Store(Reviews):
             sums = state.get("sums") or {}
             try:
                 self._indexes = {side: VectorIndex.load(f, self.dim, state["kind"], state.get("nlist", 0),
-                                                   mmap=self.readonly, sums=sums.get(side))
+                                                   mmap=self.mapped, sums=sums.get(side))
                                  for side, f in files.items()}
                 if not all(ix.ntotal == db_ids[0] for ix in self._indexes.values()):
                     ok = False

@@ -104,8 +104,8 @@ class VectorIndex:
     def load(path: Path, dim: int, kind: str, nlist: int, mmap: bool = False, sums: dict | None = None
              ) -> VectorIndex:
         """The index in ``path``, its bytes checked against ``sums`` (:class:`IndexDamaged` when they differ).
-        A memory-mapped file larger than ``VERIFY_ON_OPEN`` is checked by ``tmbuild check`` only (and by every
-        search's similarities)."""
+        A file larger than ``VERIFY_ON_OPEN``, mapped or read, is checked by ``tmbuild check`` only (and by
+        every search's similarities)."""
         import faiss
 
         ix = VectorIndex.__new__(VectorIndex)
@@ -113,8 +113,9 @@ class VectorIndex:
         # a trained IVF file is memory-mapped for readers; a merged on-disk index maps its lists itself
         # (and crashes faiss 1.15 when asked for IO_FLAG_MMAP on top)
         flags = faiss.IO_FLAG_MMAP if (mmap and kind in ("ivf", "ivf-hnsw")) else 0
-        if flags or kind == "ivf-ondisk":
-            if sums is not None and path.stat().st_size <= VERIFY_ON_OPEN:
+        large = path.stat().st_size > VERIFY_ON_OPEN
+        if flags or kind == "ivf-ondisk" or large:  # a large file read by faiss itself, checked like a mapped one
+            if sums is not None and not large:
                 check_file(path, sums)
             ix.index = faiss.read_index(str(path), flags) if flags else faiss.read_index(str(path))
         else:

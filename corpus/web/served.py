@@ -55,7 +55,7 @@ class Served:
 
     @classmethod
     def open(cls, folder: Path, user: str | None = None) -> Served:
-        return cls(Store.open(folder, readonly=True), Path(folder), user)
+        return cls(Store.open(folder, readonly=True, resident=True), Path(folder), user)
 
     @property
     def path(self) -> Path:
@@ -121,7 +121,7 @@ class Served:
         if self.folder is None:
             return
         try:
-            new = Store.open(self.folder, readonly=True)
+            new = Store.open(self.folder, readonly=True, resident=True)
         except Exception as e:  # noqa: BLE001 - keep serving what was read; said once on the server's stderr
             print(f"tmbuild serve: {self.folder}: could not read the store's changes yet ({e})", file=sys.stderr)
             return
