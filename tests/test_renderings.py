@@ -11,7 +11,7 @@ import regex
 from conftest import ROOT, SAMPLES, shared
 
 from corpus.store import Store
-from corpus.store.phrases import _jieba
+from corpus.store.phrases import _dictionary_words, _jieba
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -54,6 +54,8 @@ def _cuts_a_word(text: str, a: int, b: int) -> str | None:
             if len(w) >= 2 and (start < a < end or start < b < end) and not (a <= start and end <= b):
                 inner = {x for _, x, y in _jieba().tokenize(w, mode="search")} | {
                     y for _, x, y in _jieba().tokenize(w, mode="search")}  # words inside longer ones
+                inner |= {c for i in range(len(w)) for j in range(i + 2, len(w) + 1)
+                          if w[i:j] in _dictionary_words() for c in (i, j)}  # and the dictionary's (问责 of 问责制)
                 if (a - start if start < a < end else b - start) not in inner:
                     return f"cuts {w!r}: {text[a:b]!r}"
     return None

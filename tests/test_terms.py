@@ -150,8 +150,9 @@ def test_the_term_list_s_frequent_terms_are_among_the_candidates(use_m3, tmp_pat
                         missing.append(term)
     finally:
         s.close()
-    # 问责 occurs twice alone and otherwise only inside 问责制, a word jieba does not cut
-    assert total > 250 and missing == ["问责"], missing
+    # 问责 occurs twice alone and otherwise only inside 问责制, a word jieba does not cut: the aligner's
+    # dictionary (CC-CEDICT) has it
+    assert total > 250 and missing == [], missing
 
 
 def test_decisions_are_kept_in_the_store_and_exported(udhr, tmp_path):

@@ -126,11 +126,18 @@ def zh_outer(run: str) -> tuple[int, ...]:
 @lru_cache(maxsize=65_536)
 def zh_boundaries(run: str) -> tuple[int, ...]:
     """Where words of a run of Han characters start and end, sorted: jieba's segmentation, and its search
-    mode's words inside longer ones (腐败 inside 反腐败, 人道 inside 人道主义), never inside a commoner
+    mode's words inside longer ones (腐败 inside 反腐败, 人道 inside 人道主义) and the aligner's dictionary's
+    (CC-CEDICT: 问责 inside 问责制, a word jieba does not cut), never inside a commoner
     two-character word (成员国 has 成员 and 成员国; 员国 is no span; 第七十届 has no 届) or a number with its
     measure word (第7378次会议 has no 次会议)."""
     freq = _jieba().dt.FREQ
     words = [(a, b, freq.get(w) or 0) for w, a, b in _jieba().tokenize(run, mode="search", HMM=True)]
+    dictionary = _dictionary_words()
+    for _, a, b in _jieba().tokenize(run, HMM=True):  # the dictionary's words inside jieba's (问责 of 问责制)
+        for i in range(a, b - 1):
+            for j in range(i + 2, min(i + 4, b - (i == a)) + 1):
+                if run[i:j] in dictionary:
+                    words.append((i, j, freq.get(run[i:j]) or 0))
     weight: dict[int, int] = {}  # each cut, the frequency of the commonest word that starts or ends there
     for a, b, f in words:
         for c in (a, b):
@@ -142,6 +149,15 @@ def zh_boundaries(run: str) -> tuple[int, ...]:
     return tuple(sorted({0, len(run)} | {
         c for c, f in weight.items() if 0 < c < len(run)
         and not any(a < c < b and g > f for a, b, g in inside) and not any(a < c < b for a, b in numbers)}))
+
+
+@lru_cache(maxsize=1)
+def _dictionary_words() -> dict[str, int] | frozenset[str]:
+    """The Chinese headwords of the dictionary the aligner reads (CC-CEDICT), or none."""
+    from align.lexicon import cedict
+
+    lexicon = cedict()
+    return lexicon.words if lexicon is not None else frozenset()
 
 
 @lru_cache(maxsize=1)
