@@ -47,7 +47,7 @@ import regex
 from numpy.typing import NDArray
 
 from .dp import fits
-from .embed.base import cache_root
+from .embed.base import cache_root, published
 from .errors import DictionaryError
 
 STEM = 5  # letters of a plain word kept as its stem
@@ -200,16 +200,11 @@ def _unblob(a: NDArray[np.uint8]) -> list[str]:
 
 
 def _save(lex: Lexicon, path: str) -> None:
-    import tempfile
-
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=os.path.dirname(path))
         stems = sorted(lex.stems, key=lex.stems.__getitem__)
-        with os.fdopen(fd, "wb") as f:
+        with published(path) as tmp, open(tmp, "wb") as f:
             np.savez(f, words=_blob(sorted(lex.words, key=lex.words.__getitem__)), ptr=lex.ptr, ids=lex.ids,
                      stems=_blob(stems), meta=_blob([lex.lookup_lang, lex.plain_lang, lex.source]))
-        os.replace(tmp, path)
     except OSError:
         pass  # no writable cache: the next process parses the dictionary again
 

@@ -7,8 +7,7 @@ BLAS thread. A pair that fails is reported and the others go on.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing as mp
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,19 +102,6 @@ class AlignSettings:
     keep_unaligned: bool = False
 
 
-_worker_state: dict = {}
-
-
-def _init_worker(settings: AlignSettings) -> None:
-    import os
-
-    os.environ["TMBUILD_THREADS"] = "1"
-    from align.embed import get_embedder
-
-    _worker_state["settings"] = settings
-    _worker_state["embedder"] = get_embedder(settings.embedder)
-
-
 def align_pair(src: Path, tgt: Path, settings: AlignSettings, embedder, progress: bool = False,
                on_warning: Callable[[str], None] | None = None) -> tuple[Alignment, list[TranslationUnit]]:
     """Read, check and align one pair of files: its alignment and translation units."""
@@ -134,14 +120,14 @@ def align_pair(src: Path, tgt: Path, settings: AlignSettings, embedder, progress
 
 def align_one(job: PairJob, settings: AlignSettings, embedder) -> PairResult:
     """Align one pair and write its output; errors come back as text."""
-    from . import exports
+    from . import writers
     from .files import os_error_text
     from .pipeline import unaligned_counts
 
     try:
         alignment, units = align_pair(job.src, job.tgt, settings, embedder)
-        fmt = settings.fmt or exports.format_from_suffix(job.out)
-        summary = exports.write_alignment(alignment, units, fmt, job.out, settings.codes)
+        fmt = settings.fmt or writers.format_from_suffix(job.out)
+        summary = writers.write_alignment(alignment, units, fmt, job.out, settings.codes)
         us, ut = unaligned_counts(alignment)
         return PairResult(job, f"{summary}; left unaligned: {us} source, {ut} target")
     except TmbuildError as e:
@@ -150,30 +136,29 @@ def align_one(job: PairJob, settings: AlignSettings, embedder) -> PairResult:
         return PairResult(job, error=os_error_text(e))
 
 
-def _run_in_worker(job: PairJob) -> PairResult:
-    return align_one(job, _worker_state["settings"], _worker_state["embedder"])
+class PairWorker:
+    """Aligns and writes one :class:`PairJob` at a time, with the embedder it loaded once."""
+
+    def __init__(self, settings: AlignSettings, embedder=None) -> None:
+        from align.embed import get_embedder
+
+        self.settings = settings
+        self.embedder = embedder or get_embedder(settings.embedder)
+
+    def __call__(self, job: PairJob) -> PairResult:
+        return align_one(job, self.settings, self.embedder)
 
 
 def align_many(jobs: list[PairJob], settings: AlignSettings, workers: int = 1,
                on_result: Callable[[PairResult], None] | None = None) -> list[PairResult]:
-    """Align every job, in one process or ``workers`` spawned ones; results in job order."""
+    """Align every job, in one process or ``workers`` spawned ones (:class:`~corpus.runner.Runner`);
+    results in job order."""
+    from .runner import Runner
+
     results: list[PairResult] = []
-
-    def emit(r: PairResult) -> None:
-        results.append(r)
-        if on_result:
-            on_result(r)
-
-    if workers <= 1 or len(jobs) < 2:
-        from align.embed import get_embedder
-
-        emb = get_embedder(settings.embedder)
-        for job in jobs:
-            emit(align_one(job, settings, emb))
-        return results
-    ctx = mp.get_context("spawn")
-    with cf.ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx, initializer=_init_worker,
-                                initargs=(settings,)) as pool:
-        for r in pool.map(_run_in_worker, jobs):
-            emit(r)
+    with Runner(functools.partial(PairWorker, settings), workers if len(jobs) > 1 else 1) as runner:
+        for r in runner.map(jobs):
+            results.append(r)
+            if on_result:
+                on_result(r)
     return results

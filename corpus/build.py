@@ -13,6 +13,7 @@ from align.aligner import DEFAULT_CONFIG, AlignConfig
 from align.embed import DEFAULT_EMBEDDER, get_embedder
 from align.embed.base import Embedder, signature, thread_limit
 from align.errors import TmbuildError
+from align.progress import progress_bar
 
 from .files import path_text
 from .pairing import DEFAULT_THRESHOLD, DocPair, PairReport, Unpaired, find_documents, pair_documents
@@ -169,11 +170,7 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
                                 pairing.documents[pair.en], pairing.vectors.get(pair.zh),
                                 pairing.vectors.get(pair.en)))
             results = executor.map(jobs)
-            bar = None
-            if progress and jobs:
-                from tqdm import tqdm
-
-                bar = tqdm(total=len(jobs), desc="aligning", unit="doc", file=sys.stderr)
+            bar = progress_bar(total=len(jobs), desc="aligning", unit="doc", show=progress and bool(jobs), leave=True)
             done = upgraded = 0
             for res in results:
                 job = jobs[res.index]
@@ -194,11 +191,9 @@ def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, con
                 done += 1
                 if done % FLUSH_EVERY == 0:
                     store.flush()
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix_str(Path(job.zh_path).name[:30])
-            if bar is not None:
-                bar.close()
+                bar.update(1)
+                bar.set_postfix_str(Path(job.zh_path).name[:30])
+            bar.close()
             if upgraded:
                 report.notes.append(f"{upgraded} documents stored by an earlier tmbuild were aligned again, to keep "
                                     "their sentences for review (tmbuild serve)")

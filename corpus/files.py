@@ -42,21 +42,37 @@ def temp_name(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def replacing(path: str | Path) -> Iterator[BinaryIO]:
-    """A binary stream whose bytes become ``path`` whole or not at all: a new temporary file beside it
-    (:func:`new_file`), renamed over ``path`` when the block succeeds (a rename replaces a link at ``path``,
-    never its target), removed when it fails."""
+def _renamed(path: str | Path) -> Iterator[tuple[Path, BinaryIO]]:
+    """The one write-then-rename of the application: a new temporary file beside ``path`` (created
+    exclusively, never through a link: :func:`new_file`), open for writing; renamed over ``path`` when the
+    block succeeds (a rename replaces a link at ``path``, never its target), removed when it fails."""
     path = Path(path)
     tmp = temp_name(path)
     f = new_file(tmp)
     try:
-        with f:
-            yield f
+        yield tmp, f
+        f.close()
         os.replace(tmp, path)
-    except BaseException:
+    finally:
+        f.close()
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        raise
+
+
+@contextlib.contextmanager
+def renamed_into(path: str | Path) -> Iterator[Path]:
+    """A new, empty file's name for the block to write (by name: faiss, pyarrow), that becomes ``path`` whole
+    or not at all (:func:`_renamed`)."""
+    with _renamed(path) as (tmp, f):
+        f.close()
+        yield tmp
+
+
+@contextlib.contextmanager
+def replacing(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary stream whose bytes become ``path`` whole or not at all (:func:`_renamed`)."""
+    with _renamed(path) as (_, f):
+        yield f
 
 
 class BlockSums:
@@ -131,14 +147,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         return
     refuse_store_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_name(path)
-    new_file(tmp).close()
-    try:
+    with renamed_into(path) as tmp:
         yield tmp
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
 
 
 STORE_MARK = "store.sqlite"  # a folder holding this file is a store (corpus.store.database.DB_NAME)

@@ -39,6 +39,7 @@ from align.embed.base import Embedder
 from align.errors import TmbuildError
 from align.model import Document, Segment
 from align.numerals import number_tokens
+from align.progress import progress_bar
 
 from .chinese import to_simplified
 from .pipeline import DocVectors, embed_document
@@ -192,23 +193,6 @@ class _ContentScorer:
         return min(cz, ce), f"confident paragraph beads cover {cz:.0%} of the Chinese and {ce:.0%} of the English"
 
 
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _bar(progress: bool, total: int, desc: str):
-    """A progress bar on stderr for ``total`` steps, or one that shows nothing."""
-    if not progress or total < 2:
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="doc", leave=False)
-
-
 def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float = DEFAULT_THRESHOLD,
                    max_candidates: int = 3, progress: bool = False,
                    embed: Callable[[list[Document]], list[DocVectors | None]] | None = None,
@@ -222,12 +206,7 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
     files, skipped = found if found is not None else find_documents(paths)
     unpaired = list(skipped)
     docs: dict[str, Document] = {}
-    it = files
-    if progress and len(files) > 1:
-        from tqdm import tqdm
-
-        it = tqdm(files, desc="reading", unit="doc", leave=False)
-    for f in it:
+    for f in progress_bar(files, desc="reading", unit="doc", show=progress and len(files) > 1):
         try:
             docs[str(f)] = read_document(f)
         except TmbuildError as e:
@@ -261,7 +240,8 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
     by_names = [(k, d, [e for e in by_name.get(name_key(k) or "", []) if e not in used_en])
                 for k, d in sorted(zh.items()) if k not in used_zh]
     by_names = [(k, d, c) for k, d, c in by_names if len(c) == 1]
-    bar = _bar(progress, len(by_names), "pairing by name")
+    bar = progress_bar(total=len(by_names), desc="pairing by name", unit="doc",
+                       show=progress and len(by_names) >= 2)
     for k, d, cands in by_names:
         bar.update(1)
         e = cands[0]
@@ -299,7 +279,8 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
     if open_zh and open_en:
         need = open_zh + open_en
         got: list[DocVectors | None] = []
-        bar = _bar(progress, len(need), "embedding documents")
+        bar = progress_bar(total=len(need), desc="embedding documents", unit="doc",
+                           show=progress and len(need) >= 2)
         for lo in range(0, len(need), EMBED_CHUNK):  # in chunks, for the progress bar
             chunk = [docs[k] for k in need[lo:lo + EMBED_CHUNK]]
             got += embed(chunk) if embed else [embed_document(d, embedder) for d in chunk]
@@ -312,7 +293,8 @@ def pair_documents(paths: Sequence[Path], embedder: Embedder, threshold: float =
         for k in need:
             v = scorer.aligner.cache.encode([p.text for p in docs[k].paragraphs]).mean(axis=0)
             docvec[k] = v / max(float(np.linalg.norm(v)), 1e-12)
-    bar = _bar(progress, len(open_zh) if open_en else 0, "pairing by content")
+    total = len(open_zh) if open_en else 0
+    bar = progress_bar(total=total, desc="pairing by content", unit="doc", show=progress and total >= 2)
     for k in open_zh:
         bar.update(1)
         plausible = []

@@ -11,14 +11,12 @@ the one process that runs ``build``, in job order, so the store's guarantees
 hold and the result does not depend on the number of workers. A job that
 fails comes back as an error for that job only.
 
-Each worker embeds with one thread (``TMBUILD_THREADS=1``): two BLAS pools
-of two threads on two cores made the embedder 30x slower.
+Each worker embeds with one thread (``limit_threads(1)``; docs/performance.md says why).
 """
 
 from __future__ import annotations
 
-import os
-import pickle
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +26,10 @@ import numpy as np
 from align.aligner import AlignConfig, Aligner
 from align.embed import get_embedder
 from align.embed.base import Embedder, signature
-from align.errors import MissingDependency
 from align.model import Document, Segment, TranslationUnit
 
 from .pipeline import DocVectors, embed_document, segment_document, translation_units
+from .runner import Runner
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,113 +105,31 @@ class AlignWorker:
             return EmbedResult(job.index, error=f"{type(e).__name__}: {e}")
 
 
-def single_thread_env() -> None:
-    os.environ["TMBUILD_THREADS"] = "1"
-    os.environ["OMP_NUM_THREADS"] = "1"
-    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
-
-
-# ------------------------------------------------------------------ executors
+# ------------------------------------------------------------------ the build's executor
 
 class Executor:
-    """Runs jobs in order on one kind of worker pool, kept for every ``map`` until ``close``.
-
-    ``workers`` <= 1 and no ``ray``: this process, with the embedder object given (it need not be in the
-    registry). ``workers`` > 1: spawned standard-library processes (no model or thread pool shared by
-    fork). ``ray``: Ray Data (``True`` for a local Ray, or a cluster address), ``workers`` actors.
-    """
+    """A build's jobs (:class:`EmbedJob`, :class:`Job`) on one :class:`~corpus.runner.Runner`, kept for both
+    steps until ``close``: this process with the embedder object given (it need not be in the registry),
+    ``workers`` spawned processes, or Ray (``ray``: ``True`` for a local Ray, or a cluster address)."""
 
     def __init__(self, embedder: Embedder, config: AlignConfig, workers: int = 1,
                  ray: bool | str = False) -> None:
         self.embedder, self.config = embedder, config
-        self.workers = max(workers, 2) if ray else workers
-        self.ray = ray
-        self._local: AlignWorker | None = None
-        self._pool = None
+        local = AlignWorker(embedder, config) if workers <= 1 and not ray else None
+        self.runner = Runner(functools.partial(AlignWorker, embedder.name, config), workers, ray, local=local)
 
     def map(self, jobs: Sequence[Job | EmbedJob]) -> Iterator[JobResult | EmbedResult]:
-        if not jobs:
-            return iter(())
-        if self.ray:
-            return _map_ray(jobs, self.ray if isinstance(self.ray, str) else None, self.workers,
-                            self.embedder.name, self.config)
-        if self.workers > 1 and len(jobs) > 1:
-            if self._pool is None:
-                import multiprocessing as mp
-
-                self._pool = mp.get_context("spawn").Pool(self.workers, initializer=_init_process,
-                                                          initargs=(self.embedder.name, self.config))
-            return self._pool.imap(_run_in_process, jobs, chunksize=1)
-        if self._local is None:
-            self._local = AlignWorker(self.embedder, self.config)
-        return map(self._local, jobs)
+        return self.runner.map(jobs)
 
     def embed_documents(self, docs: list[Document]) -> list[DocVectors | None]:
         """The embedding step for content pairing (``pair_documents(embed=...)``)."""
         return [r.vectors for r in self.map([EmbedJob(k, d) for k, d in enumerate(docs)])]
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool.join()
-            self._pool = None
+        self.runner.close()
 
     def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc) -> None:
-        if exc[0] is not None and self._pool is not None:
-            self._pool.terminate()
-        self.close()
-
-
-_worker: AlignWorker | None = None
-
-
-def _init_process(embedder: str, config: AlignConfig) -> None:
-    global _worker
-    single_thread_env()
-    _worker = AlignWorker(embedder, config)
-
-
-def _run_in_process(job: Job | EmbedJob) -> JobResult | EmbedResult:
-    assert _worker is not None
-    return _worker(job)
-
-
-class _RayAligner:
-    """Ray Data callable class: one per actor, the embedder loaded once."""
-
-    def __init__(self, embedder: str, config_blob: bytes) -> None:
-        single_thread_env()
-        self.worker = AlignWorker(embedder, pickle.loads(config_blob))
-
-    def __call__(self, batch: dict) -> dict:
-        out = [pickle.dumps(self.worker(pickle.loads(b))) for b in batch["job"]]
-        return {"result": np.array(out, dtype=object)}
-
-
-def _map_ray(jobs: Sequence[Job | EmbedJob], address: str | None, workers: int, embedder: str,
-             config: AlignConfig) -> Iterator[JobResult | EmbedResult]:
-    try:
-        import ray
-        import ray.data
-    except ImportError as e:
-        raise MissingDependency("--ray needs Ray; run: pip install 'tmbuild[ray]'") from e
-    if not ray.is_initialized():
-        kw = dict(include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
-                  runtime_env={"env_vars": {"TMBUILD_THREADS": "1", "OMP_NUM_THREADS": "1"}})
-        if address:
-            ray.init(address=address, **kw)
-        else:
-            ray.init(num_cpus=max(workers, 1), **kw)
-    ctx = ray.data.DataContext.get_current()
-    ctx.execution_options.preserve_order = True
-    ctx.enable_progress_bars = False
-    ds = ray.data.from_items([{"job": pickle.dumps(j)} for j in jobs],
-                             override_num_blocks=max(min(len(jobs) // 4, 200), 1))
-    ds = ds.map_batches(_RayAligner, fn_constructor_kwargs={"embedder": embedder,
-                                                            "config_blob": pickle.dumps(config)},
-                        batch_size=4, concurrency=max(workers, 1), num_cpus=1)
-    for row in ds.iter_rows():
-        yield pickle.loads(row["result"])
+        self.runner.__exit__(*exc)

@@ -16,7 +16,6 @@ builds.
 from __future__ import annotations
 
 import math
-import multiprocessing as mp
 import os
 import shutil
 import sqlite3
@@ -29,7 +28,8 @@ import numpy as np
 
 from align.errors import StoreError
 
-from .files import file_sums
+from .files import file_sums, renamed_into
+from .runner import Runner
 from .store import (
     DB_NAME,
     MIN_PER_LIST,
@@ -76,6 +76,11 @@ def _fill_shard(args) -> str:
         index.add_with_ids(vecs, ids)
     faiss.write_index(index, out)
     return out
+
+
+def _shard_filler():
+    """The worker of :class:`~corpus.runner.Runner` that fills shards."""
+    return _fill_shard
 
 
 @contextmanager
@@ -137,25 +142,19 @@ def build_sharded_index(store_dir: Path, shards: int = 2, workers: int = 2, nlis
             faiss.write_index(index, trained)
             jobs = [(str(db), side, int(bounds[k]), int(bounds[k + 1]), dim, trained, str(work / f"{side}-{k}.index"))
                     for k in range(shards)]
-            if workers > 1 and shards > 1:
-                with mp.get_context("spawn").Pool(min(workers, shards)) as pool:
-                    shard_files = pool.map(_fill_shard, jobs)
-            else:
-                shard_files = [_fill_shard(j) for j in jobs]
+            with Runner(_shard_filler, workers if shards > 1 else 1) as runner:
+                shard_files = list(runner.map(jobs))
             merged = faiss.read_index(trained)
             ivfdata = store_dir / f"index-{side}.ivfdata"
-            tmp_data = work / f"index-{side}.ivfdata"
-            with _quiet():  # faiss prints "resizing ..." from C++ on standard output
-                merge_ondisk(merged, shard_files, str(tmp_data))
-            os.replace(tmp_data, ivfdata)
+            with renamed_into(ivfdata) as tmp, _quiet():  # faiss prints "resizing ..." from C++ on stdout
+                merge_ondisk(merged, shard_files, str(tmp))
             # the index records where its lists live; point it at the final file name
             invlists = faiss.downcast_InvertedLists(faiss.extract_index_ivf(merged).invlists)
             invlists.filename = str(ivfdata)
-            tmp_index = work / f"index-{side}.faiss"
-            faiss.write_index(merged, str(tmp_index))
-            sums[side] = file_sums(tmp_index)
+            with renamed_into(store_dir / f"index-{side}.faiss") as tmp:
+                faiss.write_index(merged, str(tmp))
+                sums[side] = file_sums(tmp)
             data_sums[side] = file_sums(ivfdata)
-            os.replace(tmp_index, store_dir / f"index-{side}.faiss")
             files += [str(store_dir / f"index-{side}.faiss"), str(ivfdata)]
         state = {"generation": gen, "kind": "ivf-ondisk", "nlist": nlist, "ntotal": n, "trained_on": n,
                  "shards": shards, "quantizer": "hnsw" if hnsw else "flat", "ids": ids, "sums": sums,

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 
 import regex
 
+from align.progress import progress_bar
+
 from .store.matching import by_characters, normalise_text
 from .store.phrases import HAN_RUN, _jieba, word_spans, zh_spans
 
@@ -141,9 +143,7 @@ def candidates(store, lang: str, min_freq: int = 3, limit: int = 200, shortlist:
     cv = {t: v * specificity(t, freq[t], segments, lang) for t, v in cvalues(freq, lang).items()}
     short = [t for t in sorted(cv, key=lambda t: (-cv[t], -freq[t], t)) if cv[t] > 0][:shortlist or 2 * limit]
     out = []
-    from tqdm import tqdm
-
-    for term in tqdm(short, desc="terms", unit="term", disable=not progress):
+    for term in progress_bar(short, desc="terms", unit="term", show=progress):
         found = store.lookup(term, k=50, lang=lang, mode="concordance")
         if not found.renderings:
             continue

