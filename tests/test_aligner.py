@@ -7,6 +7,7 @@ from conftest import ComposableTable, TableEmbedder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from align import beadmodel
 from align.aligner import DEFAULT_CONFIG, AlignConfig, Aligner
 from align.errors import AlignmentError
 from align.evaluate import count, scores
@@ -105,10 +106,10 @@ def test_a_larger_bead_reward_never_aligns_fewer_beads(n, seed):
     src, tgt = [Segment(t) for t in syn.src], [Segment(t) for t in syn.tgt]
     base = Aligner(ComposableTable(), AlignConfig(bead_reward=0.0))
     S, T, L = base._prepare(src, tgt, "en", "en")
-    model = base._first_model(S, T, L)
+    model = beadmodel.first_model(S, T, L, base.config)
     counts = []
     for reward in (0.0, 2.0, 7.0, 30.0, 1000.0):
-        steps = Aligner(ComposableTable(), AlignConfig(bead_reward=reward))._search(L, model, len(src), len(tgt))
+        steps = beadmodel.search(L, model, AlignConfig(bead_reward=reward), len(src), len(tgt))
         counts.append(sum(1 for (a, b), _, _ in steps if a and b))
     assert counts == sorted(counts), counts
     # a reward beyond any evidence aligns as many beads as there can be: min(n, m), all 1-1
@@ -146,7 +147,8 @@ def test_window_modes():
 def test_summed_windows_weigh_each_sentence_by_its_length(use_m3, texts, sep):
     """Embedders that cannot compose start from summed sentence vectors: weighed by their characters, the sum
     is nearer the joined text's embedding, which the long sentence dominates, than an equal-weight sum."""
-    from align.aligner import _char_len, _window_sum_vectors
+    from align.features import char_lengths as _char_len
+    from align.lattice import window_sum_vectors as _window_sum_vectors
 
     v = use_m3.encode(texts)
     joined = use_m3.encode([sep.join(texts)])[0]
@@ -207,7 +209,7 @@ def test_english_number_words_become_numbers(text, values):
 
 
 def test_numbers_in_words_meet_numerals_and_digits():
-    from align.aligner import _number_masks
+    from align.features import number_masks as _number_masks
 
     zh = _number_masks(["三个国家和二十二个机构", "第七十六届会议", "会议结束", "两年"], "zh")
     en = _number_masks(["Three States and twenty-two agencies", "the 76th session", "The meeting ended", "two years"],
@@ -351,14 +353,14 @@ def test_shape_prior_follows_the_document():
         al = Aligner(TableEmbedder())
         src, tgt = [Segment(t) for t in syn.src], [Segment(t) for t in syn.tgt]
         S, T, L = al._prepare(src, tgt, "en", "en")
-        model = al._first_model(S, T, L)
-        model = al._refit(S, T, L, al._search(L, model, len(src), len(tgt)))
+        model = beadmodel.first_model(S, T, L, al.config)
+        model = beadmodel.refit(L, beadmodel.search(L, model, al.config, len(src), len(tgt)), al.config, model)
         priors.append(math.exp(model.log_prior[(1, 0)]) + math.exp(model.log_prior[(0, 1)]))
     assert priors[1] > 5 * priors[0], priors
 
 
 def test_names_meet_their_pinyin():
-    from align.aligner import _shared_name_masks
+    from align.features import shared_name_masks as _shared_name_masks
 
     zh = ["贾瑞来到荣国府。", "他们谈了很久。", "代表团提交了UNICEF的文件。"]
     en = ["They talked for a long time.", "Jia Rui came to the Rong mansion.", "The delegation submitted the UNICEF paper."]
@@ -367,7 +369,7 @@ def test_names_meet_their_pinyin():
     assert s[2] & t[2]
     assert not s[1]
     # languages written alike share no pinyin: the evidence is off for de-fr (only where a side is Chinese)
-    from align.aligner import _is_zh
+    from align.features import is_zh as _is_zh
 
     assert _is_zh("zh-Hant") and not _is_zh("de")
 
@@ -380,7 +382,7 @@ def test_names_meet_their_pinyin():
     ("蔡英文访问了。", "Ts'ai Ying-wen visited."),  # Wade-Giles aspiration marks dropped
 ])
 def test_names_meet_their_romanisation(zh, en):
-    from align.aligner import _shared_name_masks
+    from align.features import shared_name_masks as _shared_name_masks
 
     s, t = _shared_name_masks(["他们谈了很久。", zh], "zh", ["They talked for a long time.", en], "en")
     assert s[1] & t[1] and not s[0] and not t[0]
