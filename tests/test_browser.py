@@ -70,9 +70,12 @@ def browser(served):
 
 
 def wait_for(driver, condition, what: str):
+    """Wait until ``condition`` holds; an element the page re-rendered while it was read is read again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, WAIT).until(condition, message=f"waited {WAIT:.0f} s for {what}")
+    return WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
+        condition, message=f"waited {WAIT:.0f} s for {what}")
 
 
 def selected(driver):
