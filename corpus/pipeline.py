@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,6 @@ from .files import is_stdio
 from .langtags import check_tag, check_text, primary, text_lang, user_lang
 from .readers import read_document, read_lines
 
-ENGINES = ("native", "bertalign")
 LARGE_ALIGNMENT = 100_000_000  # sentence pairs in the matrix above which align warns (10,000 x 10,000)
 DEFAULT_ENGINE = "native"
 
@@ -104,16 +103,27 @@ def embed_document(doc: Document, embedder: Embedder) -> DocVectors:
     return DocVectors(tuple(doc.paragraphs[i].text for i in runs), para_vecs, tuple(s.text for s in segs), parts)
 
 
+def _native(src, tgt, embedder, src_lang, tgt_lang, config, progress) -> Alignment:
+    return Aligner(embedder, config, progress).align(src, tgt, src_lang, tgt_lang)
+
+
+def _bertalign(src, tgt, embedder, src_lang, tgt_lang, config, progress) -> Alignment:
+    from align.engines.bertalign_engine import align_with_bertalign
+
+    return align_with_bertalign(src, tgt, embedder, src_lang=src_lang, tgt_lang=tgt_lang)
+
+
+# the aligners a pair of documents can go through (--engine); each imports what it needs when chosen
+ENGINES: dict[str, Callable[..., Alignment]] = {"native": _native, "bertalign": _bertalign}
+
+
 def align_segments(src: Sequence[Segment], tgt: Sequence[Segment], embedder: Embedder, *,
                    src_lang: str = "zh", tgt_lang: str = "en", engine: str = DEFAULT_ENGINE,
                    config: AlignConfig = DEFAULT_CONFIG, progress: bool = False) -> Alignment:
-    if engine == "native":
-        return Aligner(embedder, config, progress).align(src, tgt, src_lang, tgt_lang)
-    if engine == "bertalign":
-        from align.engines.bertalign_engine import align_with_bertalign
-
-        return align_with_bertalign(src, tgt, embedder, src_lang=src_lang, tgt_lang=tgt_lang)
-    raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    """Two sides' sentences aligned by ``engine`` (:data:`ENGINES`)."""
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    return ENGINES[engine](src, tgt, embedder, src_lang, tgt_lang, config, progress)
 
 
 def align_documents(src: Document, tgt: Document, embedder: Embedder, **kw) -> Alignment:

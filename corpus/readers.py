@@ -9,6 +9,7 @@ removed on the way is counted in ``Document.warnings``.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,7 +20,6 @@ from align.model import Document, Paragraph
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".odt", ".pdf"}
 MAX_BYTES = 50_000_000  # MB here are 10^6 bytes, as the messages print them
 MAX_UNPACKED = 200 * 1000 * 1000  # a .docx unpacking to more than this is refused (zip bombs)
 LARGE_BYTES = 5_000_000  # documents above this get a warning: aligning them takes minutes
@@ -513,17 +513,17 @@ def read_document(path: str | Path, structured: bool = True, data: bytes | None 
     return doc
 
 
+# the reader of each suffix (a file without one is plain text)
+READERS: dict[str, Callable[[Path], Document]] = {
+    **dict.fromkeys(TEXT_SUFFIXES | {""}, read_text), **dict.fromkeys(HTML_SUFFIXES, read_html),
+    ".docx": read_docx, ".odt": read_odt, ".pdf": read_pdf,
+}
+SUFFIXES = set(READERS) - {""}  # what a folder is searched for
+
+
 def _read_raw(path: Path) -> Document:
-    suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES or suffix == "":
-        return read_text(path)
-    if suffix in HTML_SUFFIXES:
-        return read_html(path)
-    if suffix == ".docx":
-        return read_docx(path)
-    if suffix == ".odt":
-        return read_odt(path)
-    if suffix == ".pdf":
-        return read_pdf(path)
-    raise InputError(f"{path}: unsupported file type {suffix!r}; tmbuild reads "
-                     f"{', '.join(sorted(SUFFIXES))}")
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise InputError(f"{path}: unsupported file type {path.suffix.lower()!r}; tmbuild reads "
+                         f"{', '.join(sorted(SUFFIXES))}")
+    return reader(path)

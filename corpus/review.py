@@ -31,7 +31,9 @@ class StaleEdit(EditError):
 
 
 @dataclass(frozen=True, slots=True)
-class Bead:
+class ReviewedBead:
+    """A bead of a stored document as the review sees it: its sentences, the aligner's confidence, and what a
+    reviewer did with it (the aligner's own bead is :class:`align.model.Bead`)."""
     src: tuple[int, ...]
     tgt: tuple[int, ...]
     score: float | None = None  # the aligner's confidence (None: a bead without both sides)
@@ -48,22 +50,22 @@ class Bead:
         return self.src, self.tgt
 
 
-def cover(pairs: Sequence[Bead], n_src: int, n_tgt: int) -> list[Bead]:
+def cover(pairs: Sequence[ReviewedBead], n_src: int, n_tgt: int) -> list[ReviewedBead]:
     """The whole cover of a document from its pairs (in order): each sentence no pair holds becomes a bead of
     its own, placed where it falls between the pairs (source before target)."""
-    out: list[Bead] = []
+    out: list[ReviewedBead] = []
     i = j = 0
     for p in sorted(pairs, key=lambda b: (b.src[0], b.tgt[0])):
-        out += [Bead((s,), ()) for s in range(i, p.src[0])]
-        out += [Bead((), (t,)) for t in range(j, p.tgt[0])]
+        out += [ReviewedBead((s,), ()) for s in range(i, p.src[0])]
+        out += [ReviewedBead((), (t,)) for t in range(j, p.tgt[0])]
         out.append(p)
         i, j = p.src[-1] + 1, p.tgt[-1] + 1
-    out += [Bead((s,), ()) for s in range(i, n_src)]
-    out += [Bead((), (t,)) for t in range(j, n_tgt)]
+    out += [ReviewedBead((s,), ()) for s in range(i, n_src)]
+    out += [ReviewedBead((), (t,)) for t in range(j, n_tgt)]
     return out
 
 
-def check_cover(beads: Sequence[Bead], n_src: int, n_tgt: int) -> None:
+def check_cover(beads: Sequence[ReviewedBead], n_src: int, n_tgt: int) -> None:
     """Raise :class:`EditError` unless ``beads`` cover every sentence exactly once, in order, in runs."""
     for side, n in (("src", n_src), ("tgt", n_tgt)):
         name = "source" if side == "src" else "target"
@@ -86,19 +88,19 @@ def check_cover(beads: Sequence[Bead], n_src: int, n_tgt: int) -> None:
         raise EditError("a bead with no sentence")
 
 
-def _singles(src: Sequence[int], tgt: Sequence[int]) -> list[Bead]:
+def _singles(src: Sequence[int], tgt: Sequence[int]) -> list[ReviewedBead]:
     """Sentences left unaligned: one bead each."""
-    return [Bead((s,), ()) for s in src] + [Bead((), (t,)) for t in tgt]
+    return [ReviewedBead((s,), ()) for s in src] + [ReviewedBead((), (t,)) for t in tgt]
 
 
-def _made(src: Sequence[int], tgt: Sequence[int], when: str) -> list[Bead]:
+def _made(src: Sequence[int], tgt: Sequence[int], when: str) -> list[ReviewedBead]:
     """A bead a reviewer made (or, when a side is empty, its sentences left unaligned)."""
     if src and tgt:
-        return [Bead(tuple(src), tuple(tgt), review=CORRECTED, reviewed=when)]
+        return [ReviewedBead(tuple(src), tuple(tgt), review=CORRECTED, reviewed=when)]
     return _singles(src, tgt)
 
 
-def find(beads: Sequence[Bead], src: Sequence[int], tgt: Sequence[int]) -> int:
+def find(beads: Sequence[ReviewedBead], src: Sequence[int], tgt: Sequence[int]) -> int:
     """Index of the bead holding exactly these sentences."""
     key = (tuple(src), tuple(tgt))
     for k, b in enumerate(beads):
@@ -107,7 +109,7 @@ def find(beads: Sequence[Bead], src: Sequence[int], tgt: Sequence[int]) -> int:
     raise StaleEdit(f"no bead {list(src)}:{list(tgt)} in this document (it changed since it was shown: reload)")
 
 
-def apply_edit(beads: Sequence[Bead], edit: dict, n_src: int, n_tgt: int, when: str) -> list[Bead]:
+def apply_edit(beads: Sequence[ReviewedBead], edit: dict, n_src: int, n_tgt: int, when: str) -> list[ReviewedBead]:
     """The cover after one edit. ``edit`` names its bead by its sentences (``src``, ``tgt``: lists of ids)
     and its ``action``:
 
@@ -192,7 +194,7 @@ def apply_edit(beads: Sequence[Bead], edit: dict, n_src: int, n_tgt: int, when: 
         count = _int(edit.get("count", 1), "count")
         if not 1 <= count <= len(beads) - k:
             raise EditError(f"count must be between 1 and {len(beads) - k}")
-        made: list[Bead] = []
+        made: list[ReviewedBead] = []
         new = edit.get("beads") or ()
         if not isinstance(new, list) or not all(isinstance(nb, dict) for nb in new):
             raise EditError("beads is a list of {\"src\": [...], \"tgt\": [...]}")
@@ -244,8 +246,8 @@ def _ids(v: object, name: str) -> tuple[int, ...]:
 @dataclass(frozen=True, slots=True)
 class Carried:
     """What became of one reviewed bead when its document was aligned again (a revision)."""
-    old: Bead  # the reviewed bead, in the old version's sentence numbers
-    new: Bead | None  # the same bead in the new version's sentence numbers; None: dropped
+    old: ReviewedBead  # the reviewed bead, in the old version's sentence numbers
+    new: ReviewedBead | None  # the same bead in the new version's sentence numbers; None: dropped
     reason: str = ""  # why it was dropped
 
 
@@ -256,17 +258,18 @@ def _runs(texts: Sequence[str], run: Sequence[str]) -> list[int]:
     return [p for p, t in enumerate(texts) if t == first and list(texts[p:p + n]) == list(run)]
 
 
-def _before(a: Bead, b: Bead) -> bool:
+def _before(a: ReviewedBead, b: ReviewedBead) -> bool:
     return a.src[-1] < b.src[0] and a.tgt[-1] < b.tgt[0]
 
 
-def _crosses(a: Bead, b: Bead) -> bool:
+def _crosses(a: ReviewedBead, b: ReviewedBead) -> bool:
     """``a`` and ``b`` share a sentence or are in different orders on the two sides."""
     return not (_before(a, b) or _before(b, a))
 
 
-def carry_reviews(old: Sequence[Bead], old_src: Sequence[str], old_tgt: Sequence[str], new: Sequence[Bead],
-                  new_src: Sequence[str], new_tgt: Sequence[str]) -> tuple[list[Bead], list[Carried]]:
+def carry_reviews(old: Sequence[ReviewedBead], old_src: Sequence[str], old_tgt: Sequence[str],
+                  new: Sequence[ReviewedBead], new_src: Sequence[str], new_tgt: Sequence[str]
+                  ) -> tuple[list[ReviewedBead], list[Carried]]:
     """A revised document's beads: the new alignment's pairs (``new``) with every reviewed bead of the old
     version (``old``, over ``old_src``/``old_tgt``) put back where its sentences now are, when they are still
     there unchanged (the same texts, in the same order, on both sides), wherever they moved.
@@ -275,7 +278,7 @@ def carry_reviews(old: Sequence[Bead], old_src: Sequence[str], old_tgt: Sequence
     bead carried before it (paragraphs swapped) is dropped. The new pairs that share a sentence with a carried
     bead, or cross it, give way (their other sentences are left unaligned). Returns the pairs (sorted, a valid
     cover's pairs) and what became of each reviewed bead, in the old order."""
-    placed: list[Bead] = []
+    placed: list[ReviewedBead] = []
     report: list[Carried] = []
     for b in (b for b in old if b.paired and b.review != AUTOMATIC):
         s_run, t_run = [old_src[i] for i in b.src], [old_tgt[j] for j in b.tgt]
@@ -287,7 +290,7 @@ def carry_reviews(old: Sequence[Bead], old_src: Sequence[str], old_tgt: Sequence
             continue
         options = sorted((abs(p - b.src[0]) + abs(q - b.tgt[0]), p, q) for p in s_at for q in t_at)
         for _, p, q in options:
-            cand = Bead(tuple(range(p, p + len(b.src))), tuple(range(q, q + len(b.tgt))), b.score, b.review,
+            cand = ReviewedBead(tuple(range(p, p + len(b.src))), tuple(range(q, q + len(b.tgt))), b.score, b.review,
                         b.reviewed, b.pair_id)
             if not any(_crosses(cand, o) for o in placed):
                 placed.append(cand)

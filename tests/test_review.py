@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from corpus.build import build
-from corpus.review import Bead, EditError, StaleEdit, apply_edit, carry_reviews, check_cover, cover
+from corpus.review import EditError, StaleEdit, apply_edit, carry_reviews, check_cover, cover
+from corpus.review import ReviewedBead as Bead
 from corpus.store import Store
 from corpus.transfer import export_tmx
 from tmx import read_tmx

@@ -16,7 +16,7 @@ from align.errors import StoreError
 from align.model import Alignment, Segment, TranslationUnit, join_segments
 from align.model import Bead as AlignedBead
 
-from ..review import AUTOMATIC, CORRECTED, Bead, EditError, apply_edit, carry_reviews, cover, text_edit
+from ..review import AUTOMATIC, CORRECTED, EditError, ReviewedBead, apply_edit, carry_reviews, cover, text_edit
 from .database import now
 from .matching import normalise_text
 from .vectors import blob_vecs, vec_blob
@@ -161,7 +161,7 @@ class Reviews:
             self._retext(doc_id, src, tgt, side, i, t["was"], t["original"], bead, state, undo=row[0],
                          score=b["score"])
             return self.document(doc_id)
-        target = cover([Bead(tuple(b["src"]), tuple(b["tgt"]), b["score"], b["review"], b["reviewed"] or "")
+        target = cover([ReviewedBead(tuple(b["src"]), tuple(b["tgt"]), b["score"], b["review"], b["reviewed"] or "")
                         for b in json.loads(row[1])], len(src), len(tgt))
         self._set_beads(doc_id, src, tgt, self._cover(doc_id, len(src), len(tgt)), target, undo=row[0])
         return self.document(doc_id)
@@ -188,7 +188,7 @@ class Reviews:
         return row[0] if row else None
 
     def _retext(self, doc_id: int, src: list[Segment], tgt: list[Segment], side: str, i: int, text: str,
-                original: str | None, bead: Bead, state: PairStamp, log: dict | None = None, undo: int = 0,
+                original: str | None, bead: ReviewedBead, state: PairStamp, log: dict | None = None, undo: int = 0,
                 score: float | None = None) -> None:
         """Give sentence ``i`` of ``side`` the text ``text`` (``original``: the document's own text, None when
         the sentence is then as the document has it), and its bead's pair the new text and vectors with
@@ -259,8 +259,8 @@ class Reviews:
                 old_src and old_tgt) else "the new version was not aligned sentence by sentence"
             revision.dropped = [(r[9], r[10], why) for r in reviewed]
             return units, src_vecs, tgt_vecs, [stamp(u) for u in units], revision
-        old = [Bead(_ids(r[1]), _ids(r[2]), r[3], r[4], r[5] or "", r[0]) for r in reviewed]
-        new = [Bead(tuple(u.src_ids), tuple(u.tgt_ids), u.score, AUTOMATIC, "", k) for k, u in enumerate(units)]
+        old = [ReviewedBead(_ids(r[1]), _ids(r[2]), r[3], r[4], r[5] or "", r[0]) for r in reviewed]
+        new = [ReviewedBead(tuple(u.src_ids), tuple(u.tgt_ids), u.score, AUTOMATIC, "", k) for k, u in enumerate(units)]
         originals = self._originals(doc_id)  # sentences a reviewer edited are found by the document's own text
         as_filed = ([originals.get(("src", i), x.text) for i, x in enumerate(old_src)],
                     [originals.get(("tgt", j), x.text) for j, x in enumerate(old_tgt)])
@@ -333,15 +333,15 @@ class Reviews:
     def _undoable(self, doc_id: int) -> int:
         return self.con.execute("SELECT COUNT(*) FROM edits WHERE doc_id = ? AND undone = 0", (doc_id,)).fetchone()[0]
 
-    def _cover(self, doc_id: int, n_src: int, n_tgt: int) -> list[Bead]:
+    def _cover(self, doc_id: int, n_src: int, n_tgt: int) -> list[ReviewedBead]:
         c = self.column
-        pairs = [Bead(_ids(r[1]), _ids(r[2]), r[3], r[4], r[5] or "", r[0]) for r in self.con.execute(
+        pairs = [ReviewedBead(_ids(r[1]), _ids(r[2]), r[3], r[4], r[5] or "", r[0]) for r in self.con.execute(
             f"SELECT p.id, {c['src_ids']}, {c['tgt_ids']}, p.score, {c['review']}, {c['reviewed']} FROM pairs p "
             "WHERE p.doc_id = ?", (doc_id,))]
         return cover([p for p in pairs if p.src and p.tgt], n_src, n_tgt)
 
-    def _set_beads(self, doc_id: int, src: Sequence[Segment], tgt: Sequence[Segment], before: Sequence[Bead],
-                   after: Sequence[Bead], log: str = "", undo: int = 0) -> None:
+    def _set_beads(self, doc_id: int, src: Sequence[Segment], tgt: Sequence[Segment], before: Sequence[ReviewedBead],
+                   after: Sequence[ReviewedBead], log: str = "", undo: int = 0) -> None:
         """Make the document's pairs those of ``after``: pairs that stay keep their rows (their review state
         updated), the others are removed and the new ones added with their vectors; bead numbers follow the
         new order. One transaction, with the edit log; then the vector indexes."""
@@ -383,8 +383,8 @@ class Reviews:
             self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
         self._apply(removed, np.array(ids, dtype=np.int64), src_vecs, tgt_vecs)
 
-    def _bead_vectors(self, src: Sequence[Segment], tgt: Sequence[Segment], beads: Sequence[Bead], src_lang: str,
-                      tgt_lang: str) -> tuple[np.ndarray, np.ndarray]:
+    def _bead_vectors(self, src: Sequence[Segment], tgt: Sequence[Segment], beads: Sequence[ReviewedBead],
+                      src_lang: str, tgt_lang: str) -> tuple[np.ndarray, np.ndarray]:
         """Both sides' vectors of new beads, made as a build makes them (only these beads' sentences embedded)."""
         if not beads:
             empty = np.zeros((0, self.dim), np.float32)
@@ -408,7 +408,7 @@ def _file_name(path: str) -> str:
     return path.replace("\\", "/").split("|")[0].rsplit("/", 1)[-1]
 
 
-def _bead_record(b: Bead) -> dict:
+def _bead_record(b: ReviewedBead) -> dict:
     return {"src": list(b.src), "tgt": list(b.tgt), "score": None if b.score is None else round(b.score, 4),
             "review": b.review if b.paired else None, "reviewed": b.reviewed or None, "pair": b.pair_id}
 

@@ -866,6 +866,8 @@ class Store(Reviews):
         return len(old)
 
     def _apply(self, removed: Sequence[int], ids: NDArray[np.int64], src_vecs, tgt_vecs) -> None:
+        """Bring the in-memory indexes (fuzzy tokens, vectors) up to a change of the database: the pairs
+        ``removed`` out, the pairs ``ids`` with their vectors in; written to disk at the next flush."""
         if self._tokens:
             norms = dict.fromkeys(int(i) for i in ids)
             for rows in pairs_by_id(self.con, "id, src_norm, tgt_norm", ids):
@@ -1067,6 +1069,8 @@ class Store(Reviews):
         return out
 
     def _rows(self, side: str, other: str, ids: Sequence[int]) -> dict[int, dict]:
+        """What a hit shows of each pair of ``ids``: its text on ``side`` and translation on ``other``, score,
+        document, provenance, paragraph, bead kind and both normal forms."""
         if not ids:
             return {}
         out = {}
