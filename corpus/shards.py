@@ -69,7 +69,6 @@ def _fill_shard(args) -> str:
     import faiss
 
     db, side, lo, hi, dim, trained, out = args
-    faiss.omp_set_num_threads(1)
     index = faiss.read_index(trained)
     ids, vecs = _vectors(Path(db), side, lo, hi, dim)
     if len(ids):

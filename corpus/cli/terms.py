@@ -36,7 +36,7 @@ def add(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..store import Store
-    from ..terms import accepted, extract, write_tbx, write_tsv
+    from ..terms import accepted, extract, write_omegat_glossary, write_tbx
 
     with Store.open(args.store, readonly=True) as store:
         if args.accepted_only:
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         n = write_tbx(found, args.tbx, src, tgt)
         print(f"wrote {n} term entries to {args.tbx} (TBX)", file=sys.stderr)
     if args.tsv:
-        n = write_tsv(found, args.tsv, src)
+        n = write_omegat_glossary(found, args.tsv, src)
         print(f"wrote {n} terms to {args.tsv} (OmegaT glossary)", file=sys.stderr)
     if args.json:
         print(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=1))
