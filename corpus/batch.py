@@ -102,20 +102,20 @@ class AlignSettings:
     keep_unaligned: bool = False
 
 
-def align_pair(src: Path, tgt: Path, settings: AlignSettings, embedder, progress: bool = False,
-               on_warning: Callable[[str], None] | None = None) -> tuple[Alignment, list[TranslationUnit]]:
-    """Read, check and align one pair of files: its alignment and translation units."""
-    from align.embed.base import signature
-
-    from .pipeline import align_sides, read_pair, translation_units
+def align_files(src: Path, tgt: Path, settings: AlignSettings, embedder, progress: bool = False,
+                on_warning: Callable[[str], None] | None = None) -> tuple[Alignment, list[TranslationUnit]]:
+    """Read and check one pair of files, and align them (:func:`corpus.pipeline.align_pair`): its alignment
+    and translation units."""
+    from .pipeline import align_pair, read_pair
 
     sides = read_pair(src, tgt, presplit=settings.presplit, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang)
     settings.codes.check((sides.src_lang, sides.tgt_lang))
     for w in sides.warnings if on_warning else ():
         on_warning(w)
-    alignment = align_sides(sides, embedder, engine=settings.engine, config=settings.config, progress=progress)
-    return alignment, translation_units(alignment, doc=src.name, embedder=signature(embedder),
-                                        min_score=settings.min_score, keep_unaligned=settings.keep_unaligned)
+    done = align_pair(sides.src, sides.tgt, sides.src_lang, sides.tgt_lang, embedder, doc=src.name,
+                      engine=settings.engine, config=settings.config, min_score=settings.min_score,
+                      keep_unaligned=settings.keep_unaligned, progress=progress)
+    return done.alignment, done.units
 
 
 def align_one(job: PairJob, settings: AlignSettings, embedder) -> PairResult:
@@ -125,7 +125,7 @@ def align_one(job: PairJob, settings: AlignSettings, embedder) -> PairResult:
     from .pipeline import unaligned_counts
 
     try:
-        alignment, units = align_pair(job.src, job.tgt, settings, embedder)
+        alignment, units = align_files(job.src, job.tgt, settings, embedder)
         fmt = settings.fmt or writers.format_from_suffix(job.out)
         summary = writers.write_alignment(alignment, units, fmt, job.out, settings.codes)
         us, ut = unaligned_counts(alignment)

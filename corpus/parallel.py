@@ -25,10 +25,10 @@ import numpy as np
 
 from align.aligner import AlignConfig, Aligner
 from align.embed import get_embedder
-from align.embed.base import Embedder, signature
+from align.embed.base import Embedder
 from align.model import Document, Segment, TranslationUnit
 
-from .pipeline import DocVectors, embed_document, segment_document, translation_units
+from .pipeline import DocVectors, align_pair, embed_document, segment_document
 from .runner import Runner
 
 
@@ -76,7 +76,6 @@ class AlignWorker:
     def __init__(self, embedder: str | Embedder, config: AlignConfig) -> None:
         self.embedder = get_embedder(embedder) if isinstance(embedder, str) else embedder
         self.aligner = Aligner(self.embedder, config)
-        self.signature = signature(self.embedder)
 
     def __call__(self, job: Job | EmbedJob) -> JobResult | EmbedResult:
         if isinstance(job, EmbedJob):
@@ -86,13 +85,11 @@ class AlignWorker:
             for dv in (job.zh_vectors, job.en_vectors):
                 if dv is not None:
                     dv.prefill(self.aligner, "sentence")
-            alignment = self.aligner.align(segment_document(zd), segment_document(ed), zd.tag, ed.tag)
             name = zd.meta.symbol or ed.meta.symbol or Path(job.zh_path).name
-            units = translation_units(alignment, doc=name, embedder=self.signature)
-            src, tgt = self.aligner.pair_vectors(alignment)
-            keep = [u.bead for u in units]  # a unit's bead is its index among the alignment's pairs
-            return JobResult(job.index, job.key, job.content_hash, tuple(units), src[keep], tgt[keep],
-                             (alignment.src, alignment.tgt))
+            done = align_pair(segment_document(zd), segment_document(ed), zd.tag, ed.tag, self.embedder, doc=name,
+                              aligner=self.aligner, vectors=True)
+            return JobResult(job.index, job.key, job.content_hash, tuple(done.units), done.src_vecs, done.tgt_vecs,
+                             (done.alignment.src, done.alignment.tgt))
         except Exception as e:  # noqa: BLE001 - one pair's failure must not stop the others
             return JobResult(job.index, job.key, job.content_hash, error=f"{type(e).__name__}: {e}")
         finally:

@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from align.aligner import DEFAULT_CONFIG, AlignConfig, Aligner, EmbeddingCache
-from align.embed import DEFAULT_EMBEDDER, get_embedder
-from align.embed.base import Composable, Embedder, compose_runs
+from align.embed.base import Composable, Embedder, compose_runs, signature
 from align.errors import InputError
 from align.model import Alignment, Document, Paragraph, Segment, TranslationUnit
 from align.numerals import chinese_number
@@ -126,11 +125,6 @@ def align_segments(src: Sequence[Segment], tgt: Sequence[Segment], embedder: Emb
     return ENGINES[engine](src, tgt, embedder, src_lang, tgt_lang, config, progress)
 
 
-def align_documents(src: Document, tgt: Document, embedder: Embedder, **kw) -> Alignment:
-    return align_segments(segment_document(src), segment_document(tgt), embedder,
-                          src_lang=src.tag, tgt_lang=tgt.tag, **kw)
-
-
 def load_segments(path: str | Path, presplit: bool, lang: str | None,
                   option: str = "--src-lang") -> tuple[list[Segment], str, Document | None]:
     """Segments of a file (its lines with ``presplit``, else its sentences) and its language as an internal
@@ -190,20 +184,39 @@ def read_pair(src_path: str | Path, tgt_path: str | Path, *, presplit: bool = Fa
     return SidePair(src, sl, tgt, tl, warnings)
 
 
-def align_files(src_path: str | Path, tgt_path: str | Path, *, presplit: bool = False,
-                src_lang: str | None = None, tgt_lang: str | None = None,
-                embedder: str | Embedder = DEFAULT_EMBEDDER, engine: str = DEFAULT_ENGINE,
-                config: AlignConfig = DEFAULT_CONFIG, progress: bool = False) -> Alignment:
-    """Read, segment and align two files (the library form of ``tmbuild align``)."""
-    sides = read_pair(src_path, tgt_path, presplit=presplit, src_lang=src_lang, tgt_lang=tgt_lang)
-    return align_sides(sides, embedder, engine=engine, config=config, progress=progress)
+@dataclass(frozen=True, slots=True)
+class AlignedPair:
+    """A document pair aligned into what the writers and the store need: the alignment, its translation units,
+    and (for the store) both sides' vectors of each unit."""
+
+    alignment: Alignment
+    units: list[TranslationUnit]
+    src_vecs: np.ndarray | None = None
+    tgt_vecs: np.ndarray | None = None
 
 
-def align_sides(sides: SidePair, embedder: str | Embedder = DEFAULT_EMBEDDER, *, engine: str = DEFAULT_ENGINE,
-                config: AlignConfig = DEFAULT_CONFIG, progress: bool = False) -> Alignment:
-    emb = get_embedder(embedder) if isinstance(embedder, str) else embedder
-    return align_segments(sides.src, sides.tgt, emb, src_lang=sides.src_lang, tgt_lang=sides.tgt_lang,
-                          engine=engine, config=config, progress=progress)
+def align_pair(src: Sequence[Segment], tgt: Sequence[Segment], src_lang: str, tgt_lang: str, embedder: Embedder,
+               *, doc: str, engine: str = DEFAULT_ENGINE, config: AlignConfig = DEFAULT_CONFIG,
+               aligner: Aligner | None = None, vectors: bool = False, min_score: float = 0.0,
+               keep_unaligned: bool = False, progress: bool = False) -> AlignedPair:
+    """The one path from a pair of segmented documents to translation units: ``tmbuild align`` (one pair,
+    lists, folders) and ``tmbuild build`` both go through it. ``aligner``: a native aligner kept across pairs
+    (its embedding cache); ``vectors``: each unit's vectors too, composed from what the alignment embedded
+    (needs ``aligner``)."""
+    if aligner is not None:
+        alignment = aligner.align(src, tgt, src_lang, tgt_lang)
+    else:
+        alignment = align_segments(src, tgt, embedder, src_lang=src_lang, tgt_lang=tgt_lang, engine=engine,
+                                   config=config, progress=progress)
+    units = translation_units(alignment, doc=doc, embedder=signature(embedder), min_score=min_score,
+                              keep_unaligned=keep_unaligned)
+    if not vectors:
+        return AlignedPair(alignment, units)
+    if aligner is None:
+        raise ValueError("the units' vectors come from the aligner that embedded them: pass aligner=")
+    src_vecs, tgt_vecs = aligner.pair_vectors(alignment)
+    keep = [u.bead for u in units]  # a unit's bead is its index among the alignment's pairs
+    return AlignedPair(alignment, units, src_vecs[keep], tgt_vecs[keep])
 
 
 def translation_units(alignment: Alignment, doc: str = "", embedder: str = "",

@@ -62,7 +62,7 @@ def settings_of(args: argparse.Namespace) -> AlignSettings:
 def run(args: argparse.Namespace) -> int:
     from align.embed import get_embedder
 
-    from ..batch import align_pair
+    from ..batch import align_files
     from ..pipeline import unaligned_counts
 
     if args.list or (args.src and args.tgt and args.src.is_dir() and args.tgt.is_dir()):
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if sum(map(is_stdio, outputs)) > 1:
         raise InputError("only one -o can be - (standard output)")
     settings = settings_of(args)
-    alignment, units = align_pair(args.src, args.tgt, settings, get_embedder(args.embedder),
+    alignment, units = align_files(args.src, args.tgt, settings, get_embedder(args.embedder),
                                   progress=not args.no_progress,
                                   on_warning=lambda w: print(f"tmbuild: warning: {w}", file=sys.stderr))
     left_src, left_tgt = unaligned_counts(alignment)
