@@ -59,6 +59,7 @@ class Counts:
 
 @dataclass(frozen=True, slots=True)
 class Scores:
+    """Strict and lax precision, recall and F1 of predicted beads (vecalign's definitions)."""
     p_strict: float
     r_strict: float
     f_strict: float
@@ -68,6 +69,8 @@ class Scores:
 
 
 def _count(reference: Iterable[BeadT], hypothesis: Iterable[BeadT]) -> tuple[int, int, int, int]:
+    """Strict true and false positives of ``hypothesis`` (a bead is right when it is in ``reference``) and lax
+    ones (right when one of its source sentences is linked by ``reference`` to one of its target sentences)."""
     ref = {b for b in reference if b[0] or b[1]}
     hyp = {b for b in hypothesis if b[0] or b[1]}
     linked: dict[int, set[int]] = defaultdict(set)

@@ -102,6 +102,7 @@ def base_lang(lang: str) -> str:
 
 @dataclass
 class Lexicon:
+    """A bilingual dictionary as arrays: each word of the lookup language with the stem ids of its translations."""
     lookup_lang: str  # ISO 639-3
     plain_lang: str
     words: dict[str, int] = field(repr=False)  # word of the lookup language -> its row
@@ -137,6 +138,8 @@ class Lexicon:
         return out
 
     def _lookup_words(self, text: str) -> list[frozenset[int]]:
+        """Per dictionary word of ``text`` (Chinese: the longest words first, left to right; else words, stems and
+        dictionary forms), the stem ids of its translations."""
         if self.lookup_lang == "zho":
             out = []
             for run in _HAN_RUN.findall(text):
@@ -210,6 +213,7 @@ def _save(lex: Lexicon, path: str) -> None:
 
 
 def _load(path: str) -> Lexicon | None:
+    """A lexicon cached by :func:`_save`, or None when the file is missing or unreadable (it is then parsed again)."""
     try:
         with np.load(path, allow_pickle=False) as z:
             words, stems, meta = _unblob(z["words"]), _unblob(z["stems"]), _unblob(z["meta"])

@@ -32,6 +32,7 @@ class Footnote:
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
+    """A paragraph of a document: its text, kind, label (the number or letter a reader cites) and footnote markers."""
     text: str
     kind: str = "body"
     label: str = ""  # operative number "3", sub-item "(a)" / "(一)", article "1"
@@ -40,6 +41,7 @@ class Paragraph:
 
 @dataclass(frozen=True, slots=True)
 class DocumentMeta:
+    """What a UN document says of itself: symbol, title, session, agenda item, date, body."""
     symbol: str = ""  # A/RES/76/177
     title: str = ""
     session: str = ""

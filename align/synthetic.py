@@ -20,6 +20,7 @@ from .model import join_segments
 
 @dataclass(frozen=True, slots=True)
 class Perturbation:
+    """How a synthetic test pair departs from 1-1: the rates of joined and dropped sentences."""
     join_src: float = 0.08  # one source sentence made of 2 (or 3) originals -> 1-2 / 1-3
     join_tgt: float = 0.05  # one target sentence made of 2 originals -> 2-1
     join_three: float = 0.25  # share of source joins that take three sentences
@@ -29,6 +30,7 @@ class Perturbation:
 
 @dataclass(frozen=True, slots=True)
 class Synthetic:
+    """A synthetic document pair and its gold beads."""
     src: tuple[str, ...]
     tgt: tuple[str, ...]
     gold: tuple[BeadT, ...]

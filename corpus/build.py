@@ -26,6 +26,7 @@ PAIRING_KEY = "last_pairing"  # meta: the last complete build's input fingerprin
 
 @dataclass
 class BuildReport:
+    """What a build did: pairs found, documents added, replaced and kept, pairs stored, failures, revisions."""
     paired: int = 0
     added_documents: int = 0
     replaced_documents: int = 0
@@ -121,7 +122,10 @@ def build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder = DEF
 def _build(paths: Sequence[Path], store_dir: Path, embedder: str | Embedder, config: AlignConfig,
            threshold: float, progress: bool, workers: int, ray: bool | str, prune: bool = False,
            user: str | None = None, wait: float | None = None) -> BuildReport:
-    from .parallel import Executor, Job
+    """The build itself (:func:`build` applies the thread policy around it): open or create the store, find and pair
+    the documents, keep what did not change, align the rest on the runner and store each pair in job order,
+    prune."""
+    from .build_jobs import Executor, Job
 
     emb = get_embedder(embedder) if isinstance(embedder, str) else embedder
     report = BuildReport()

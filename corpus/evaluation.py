@@ -23,6 +23,7 @@ def list_bead_files(d: Path) -> dict[str, Path]:
 
 @dataclass(frozen=True, slots=True)
 class DocResult:
+    """One document's gold and predicted beads counted, and their scores."""
     doc: str
     gold: int
     pred: int
@@ -32,6 +33,7 @@ class DocResult:
 
 @dataclass(frozen=True, slots=True)
 class EvalReport:
+    """``tmbuild eval``'s answer: every document's scores and the total."""
     docs: tuple[DocResult, ...]
     total: Scores
     counts: Counts

@@ -55,6 +55,7 @@ EMBED_CHUNK = 16  # documents embedded per call (the progress bar moves between 
 
 @dataclass(frozen=True, slots=True)
 class DocPair:
+    """A Chinese document paired with its English translation, with the score and how it was found."""
     zh: str
     en: str
     score: float
@@ -64,6 +65,7 @@ class DocPair:
 
 @dataclass(frozen=True, slots=True)
 class Unpaired:
+    """A document left without a counterpart, and why."""
     path: str
     lang: str
     reason: str
@@ -71,6 +73,7 @@ class Unpaired:
 
 @dataclass(frozen=True, slots=True)
 class PairReport:
+    """Every input of a pairing: the pairs, the unpaired, and the documents read and embedded on the way."""
     pairs: tuple[DocPair, ...]
     unpaired: tuple[Unpaired, ...]
     aligned_candidates: int = 0  # paragraph alignments run
@@ -167,6 +170,8 @@ def _likeliest(k: str, others: Sequence[str], nums: dict, chars: dict, docs: dic
 
 
 class _ContentScorer:
+    """How much of two documents aligns as paragraphs with confidence: the content evidence that they translate each
+    other."""
     def __init__(self, embedder: Embedder) -> None:
         # paragraphs: beads of up to 3 paragraphs a side (UDHR has a 3:1 preamble case)
         # summed paragraph vectors for windows: coverage does not need the finer scores, and each
@@ -181,6 +186,7 @@ class _ContentScorer:
         self.runs = 0
 
     def score(self, zh: Document, en: Document) -> tuple[float, str]:
+        """The share of both documents' text in confidently aligned paragraph beads, and a note of how it was found."""
         self.runs += 1
         src = [Segment(p.text, i) for i, p in enumerate(zh.paragraphs)]
         tgt = [Segment(p.text, i) for i, p in enumerate(en.paragraphs)]

@@ -38,6 +38,7 @@ FURNITURE_BAND = 0.12  # the top and bottom share of a page where running header
 
 @dataclass
 class Line:
+    """A line of a PDF page as laid out: where it starts and ends, its baseline, font size and text."""
     page: int
     x: float
     y: float  # baseline, from the top of the page down

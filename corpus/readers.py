@@ -72,6 +72,7 @@ def decode_bytes(data: bytes, name: str) -> str:
 
 
 def _check_file(path: Path) -> bytes:
+    """The bytes of a document file, or a one-line error: missing, a folder, a link, too large, unreadable."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
@@ -120,6 +121,7 @@ _HARD_END = "。；;：:！？!?.」”’』]）)】"
 
 @dataclass(frozen=True, slots=True)
 class TextParagraphs:
+    """A text file's paragraphs, and how many markdown marks, furniture lines and page breaks reading it repaired."""
     paragraphs: list[str]
     markdown: int = 0  # markdown marks removed
     furniture: int = 0  # page-furniture lines removed (job numbers, page counters, running headers)
@@ -229,6 +231,8 @@ def read_lines(path: str | Path, data: bytes | None = None) -> list[str]:
 
 def _document(path: Path, paras: list[str], warnings: tuple[str, ...] = (), kinds: list[str] | None = None,
               labels: list[str] | None = None) -> Document:
+    """A :class:`Document` of ``path``'s paragraphs, its language and script detected, or an error when it holds no
+    text."""
     if not any(p.strip() for p in paras):
         raise InputError(f"{path}: no text found")
     lang = detect_lang("\n".join(paras))

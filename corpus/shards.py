@@ -46,6 +46,7 @@ from .store.vectors import TRAINING_ORDER
 
 @dataclass(frozen=True, slots=True)
 class ShardReport:
+    """What ``tmbuild index`` built: pairs, lists, shards, files and the faiss description."""
     pairs: int
     nlist: int
     shards: int

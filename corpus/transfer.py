@@ -32,6 +32,7 @@ SPLITS = ("train", "dev", "test")
 
 @dataclass(frozen=True, slots=True)
 class StoredUnit:
+    """A stored pair as a translation unit, with the key of its document."""
     unit: TranslationUnit
     doc_key: str  # what identifies the document (splits never cut through one)
 
@@ -146,6 +147,7 @@ def _header_src_lang(store: Store) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
+    """What MT training data keeps: confidence, length ratio, non-empty sides, no near-duplicates, script."""
     min_score: float = 0.5  # a pair more likely right than wrong (confidence is calibrated; README)
     min_ratio: float = 0.8  # English characters per Chinese character (no spaces)
     max_ratio: float = 8.0
@@ -157,6 +159,7 @@ class Filters:
 
 @dataclass
 class MtReport:
+    """What an MT export read, removed (and why), converted and wrote where."""
     read: int = 0
     removed: dict[str, int] = field(default_factory=dict)
     written: dict[str, int] = field(default_factory=dict)
@@ -185,6 +188,7 @@ def _dedupe_key(u: TranslationUnit) -> str:
 
 
 def _reason(u: TranslationUnit, f: Filters) -> str | None:
+    """Why ``u`` is left out of training data under ``f``, or None when it is kept."""
     src, tgt = u.src_text.strip(), u.tgt_text.strip()
     if len(src) < f.min_chars or len(tgt) < f.min_chars:
         return "empty side"
@@ -291,6 +295,7 @@ def _tagged(p: Path, tag: str) -> Path:
 
 @dataclass
 class ImportReport:
+    """What an import of a TMX or CAT file found, added and left out (and why)."""
     units: int = 0
     added: int = 0
     skipped_missing_side: int = 0

@@ -95,7 +95,7 @@ def review_store(root: Path) -> Path:
 
     from align.aligner import DEFAULT_CONFIG
     from corpus.build import build, content_hash
-    from corpus.parallel import AlignWorker, Job
+    from corpus.build_jobs import AlignWorker, Job
     from corpus.readers import read_document
     from corpus.store import Store
 

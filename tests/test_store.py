@@ -241,7 +241,7 @@ def test_ray_builds_the_same_store(tmp_path, unpc_pairs):
 
 
 def test_a_failing_pair_does_not_stop_the_others(tmp_path, unpc_pairs, monkeypatch):
-    from corpus import parallel
+    from corpus import build_jobs as parallel
 
     docs = _folder(tmp_path, unpc_pairs, 3, size=10)
     real = parallel.AlignWorker.__call__
@@ -260,7 +260,7 @@ def test_a_failing_pair_does_not_stop_the_others(tmp_path, unpc_pairs, monkeypat
 
 
 def test_a_document_the_embedding_step_fails_on_is_embedded_where_needed(tmp_path, unpc_pairs, monkeypatch):
-    from corpus import parallel
+    from corpus import build_jobs as parallel
 
     docs = _folder(tmp_path, unpc_pairs, 3, size=10)
     build([docs], tmp_path / "one", "use-m3")

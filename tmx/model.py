@@ -21,6 +21,7 @@ def tmx_date(when: datetime | None = None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TmxHeader:
+    """A TMX file's header: source language, segment type, tool and data type."""
     srclang: str
     segtype: str = "sentence"
     adminlang: str = "en-US"

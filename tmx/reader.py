@@ -88,6 +88,8 @@ def iter_units(path: str | Path) -> Iterator[TmxUnit]:
 
 
 def _iter(path: Path, header_only: bool = False) -> Iterator[tuple[TmxHeader, TmxUnit | None]]:
+    """The header and each unit of a TMX file, read as a stream with entities refused; ``header_only`` stops after the
+    header."""
     if not path.is_file():
         raise FormatError(f"{path}: no such file")
     _check_no_entities(path)

@@ -37,6 +37,7 @@ def clean_xml_text(text: str) -> tuple[str, int]:
 
 @dataclass(frozen=True, slots=True)
 class WriteReport:
+    """What writing a TMX file did: units written, characters XML cannot hold removed, units skipped."""
     units: int
     removed_chars: int  # forbidden characters removed from text
     skipped: int  # units with fewer than two non-empty variants

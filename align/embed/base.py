@@ -40,6 +40,8 @@ ALIASES: dict[str, str] = {"ensemble": "use-m3+me5-small"}
 
 @runtime_checkable
 class Embedder(Protocol):
+    """A sentence embedder: unit vectors of ``dim`` floats for texts, named and versioned (its signature says which
+    vectors a store holds)."""
     name: str
     version: str
     dim: int

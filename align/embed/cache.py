@@ -28,6 +28,7 @@ class EmbeddingCache:
 
     def _lookup(self, known: dict[str, NDArray[np.float32]], texts: Sequence[str], desc: str,
                 parts: bool) -> NDArray[np.float32]:
+        """The rows of ``texts`` from ``known``, embedding those it lacks (each distinct text once)."""
         todo = list(dict.fromkeys(t for t in texts if t not in known))
         if todo:
             rows = encode_batched(self.embedder, todo, progress=self.progress and len(todo) > 200, desc=desc,

@@ -17,6 +17,8 @@ from .base import Embedder
 
 
 class Ensemble:
+    """Several embedders as one: each text's vector is the members' vectors side by side, weighed equally."""
+
     def __init__(self, members: Sequence[Embedder]) -> None:
         if len(members) < 2:
             raise ValueError("an ensemble needs at least two embedders")

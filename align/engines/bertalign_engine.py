@@ -23,6 +23,7 @@ MAX_ALIGN = 5  # bertalign's default: beads of up to 5 sentences in all
 
 
 def _bertalign():
+    """bertalign and its overlap helper, or a one-line error saying how to get them."""
     if sys.version_info < (3, 12):
         raise MissingDependency(
             f"the bertalign engine needs Python >= 3.12 (this is {sys.version.split()[0]}); "
@@ -41,6 +42,7 @@ def make_encoder(embedder: Embedder):
     bertalign, yield_overlaps = _bertalign()
 
     class TmbuildEncoder(bertalign.Encoder):
+        """bertalign's encoder interface over tmbuild's embedder: the same vectors through bertalign's search."""
         def __init__(self) -> None:  # deliberately not calling Encoder.__init__: no model to load
             self.model_name = signature(embedder)
             self.embedder = embedder

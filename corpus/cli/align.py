@@ -10,7 +10,7 @@ from align.errors import InputError
 from align.progress import progress_bar
 
 from .. import writers
-from ..batch import AlignSettings
+from ..align_jobs import AlignSettings
 from ..files import STDIO, is_stdio
 from ..langtags import LangCodes
 from ..pipeline import DEFAULT_ENGINE, ENGINES
@@ -62,7 +62,7 @@ def settings_of(args: argparse.Namespace) -> AlignSettings:
 def run(args: argparse.Namespace) -> int:
     from align.embed import get_embedder
 
-    from ..batch import align_files
+    from ..align_jobs import align_files
     from ..pipeline import unaligned_counts
 
     if args.list or (args.src and args.tgt and args.src.is_dir() and args.tgt.is_dir()):
@@ -104,7 +104,7 @@ def _dictionary_note(src_lang: str, tgt_lang: str) -> str:
 
 def _align_many(args: argparse.Namespace) -> int:
     """``align --list PAIRS.tsv`` or ``align SRC_DIR TGT_DIR -o OUT_DIR``: many pairs, one model load."""
-    from ..batch import align_many, jobs_from_folders, jobs_from_list
+    from ..align_jobs import align_many, jobs_from_folders, jobs_from_list
 
     if args.list and (args.src or args.tgt):
         raise InputError("give either --list PAIRS.tsv or SRC and TGT, not both")

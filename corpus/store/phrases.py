@@ -54,6 +54,7 @@ _NUMBER_WORD = regex.compile(r"(?:第?[0-9]+|第[零〇一二三四五六七八�
 
 @dataclass(frozen=True, slots=True)
 class Guess:
+    """The renderings of a phrase over its hits, and each hit's own."""
     renderings: list[tuple[str, int]]  # (rendering, how many translations use it), most used first
     chosen: list[str | None]  # per translation: its rendering, normalised (find it with matching.find_spans)
 

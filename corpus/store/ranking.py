@@ -29,6 +29,7 @@ MODES = ("auto", *KINDS[1:])
 
 @dataclass(frozen=True, slots=True)
 class Hit:
+    """One pair of a lookup's answer: how it matched, its texts, scores, document and the spans to mark."""
     pair_id: int
     kind: str  # one of KINDS
     text: str  # the stored segment in the query's language

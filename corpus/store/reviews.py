@@ -302,6 +302,8 @@ class Reviews:
     # ------------------------------------------------------------ parts
 
     def _editable(self, doc_id: int) -> tuple[list[Segment], list[Segment]]:
+        """A document's sentences, when it may be edited: it exists, the store is writable and the document was stored
+        with its sentences."""
         if not isinstance(doc_id, int) or self.con.execute("SELECT 1 FROM documents WHERE id = ?",
                                                            (doc_id,)).fetchone() is None:
             raise NotFound(f"no document {doc_id!r} in this store")

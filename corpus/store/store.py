@@ -144,6 +144,7 @@ def _alive(pid: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class StoreStats:
+    """A store's size and kind: documents, pairs, embedder, vector index, generation."""
     documents: int
     pairs: int
     embedder: str
@@ -481,6 +482,7 @@ class Store(Reviews):
         return out
 
     def _lexical_problem(self) -> str | None:
+        """What FTS5's own integrity check says is wrong with the lexical index, or None."""
         if not self.readonly:
             return lexical.integrity_problem(self.con)
         try:  # FTS5's check is a write (rolled back): it needs a connection that may write
@@ -525,6 +527,8 @@ class Store(Reviews):
         return int(self.con.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
 
     def _state(self) -> dict:
+        """The index state file (which generation and pairs the index files hold, their checksums), or {} when it is
+        missing or damaged."""
         try:
             state = json.loads((self.path / STATE_NAME).read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -713,6 +717,8 @@ class Store(Reviews):
                 raise index_write_error(self._token_stem(side), e) from None
 
     def _build_indexes(self) -> dict[str, VectorIndex]:
+        """Both sides' vector indexes built from the vectors stored in the database, of the kind the store's size calls
+        for."""
         n = self.con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
         out = {}
         for side in ("src", "tgt"):
@@ -928,6 +934,7 @@ class Store(Reviews):
         return self._embedder
 
     def query_side(self, text: str, lang: str = "auto") -> str:
+        """"src" or "tgt": the side a query in ``lang`` (detected from ``text`` for "auto") is stored on."""
         if lang == "auto":
             from ..readers import detect_lang
 

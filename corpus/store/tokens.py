@@ -248,6 +248,8 @@ class TokenIndex:
             self.merge()
 
     def remove(self, ids: Sequence[int]) -> None:
+        """Take the pairs ``ids`` out: from the delta when they were added since the base was written, else marked
+        removed from the base."""
         if not len(ids):
             return
         gone = np.asarray(ids, np.int64)

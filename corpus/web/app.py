@@ -294,6 +294,7 @@ class Guard:
 
 
 class _TooLarge(Exception):
+    """A request body over the size the app accepts."""
     pass
 
 
@@ -326,6 +327,7 @@ def _download(write, media_type: str, filename: str) -> FileResponse:
 
 
 class _Forbidden(TmbuildError):
+    """A change the app refuses to make for this request: from another origin, or not sent as JSON."""
     pass
 
 
@@ -437,6 +439,7 @@ def serve(store_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, re
             url += f"?token={token}"
 
         class Server(uvicorn.Server):
+            """uvicorn's server, which says where it listens once it does."""
             async def startup(self, sockets=None) -> None:
                 await super().startup(sockets)
                 if self.started:

@@ -118,6 +118,8 @@ class Served:
             self._reload()
 
     def _reload(self) -> None:
+        """Read the store again after another process changed it, keeping the loaded model; on failure keep serving
+        what was read."""
         if self.folder is None:
             return
         try:

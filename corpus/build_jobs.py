@@ -1,4 +1,5 @@
-"""Embedding and aligning documents in parallel: local processes, or Ray Data on one machine or a cluster.
+"""The jobs of ``tmbuild build``: embedding and aligning documents, in this process, local processes, or Ray
+Data on one machine or a cluster (:class:`corpus.runner.Runner`).
 
 A build has two parallel steps, both here: embedding the documents that
 content pairing compares (:class:`EmbedJob`, one document), and aligning
@@ -34,6 +35,7 @@ from .runner import Runner
 
 @dataclass(frozen=True, slots=True)
 class Job:
+    """One document pair of a build to align, the documents already read (workers need no files)."""
     index: int
     key: str
     content_hash: str
@@ -47,12 +49,14 @@ class Job:
 
 @dataclass(frozen=True, slots=True)
 class EmbedJob:
+    """One document to embed for content pairing."""
     index: int
     doc: Document
 
 
 @dataclass(frozen=True, slots=True)
 class EmbedResult:
+    """An :class:`EmbedJob`'s vectors, or its error."""
     index: int
     vectors: DocVectors | None = None
     error: str = ""
@@ -60,6 +64,7 @@ class EmbedResult:
 
 @dataclass(frozen=True, slots=True)
 class JobResult:
+    """A :class:`Job`'s translation units and their vectors, ready for the store, or its error."""
     index: int
     key: str
     content_hash: str

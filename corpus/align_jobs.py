@@ -1,8 +1,8 @@
-"""Aligning many document pairs in one process (``tmbuild align --list PAIRS.tsv`` or two folders).
+"""The jobs of ``tmbuild align``: pairs of files (one, a list ``--list PAIRS.tsv``, or two folders) read,
+aligned (:func:`corpus.pipeline.align_pair`) and written (:mod:`corpus.writers`).
 
-The embedder is loaded once (not once per pair, 1.5 s each); ``workers`` > 1
-aligns in that many spawned processes, each loading it once and using one
-BLAS thread. A pair that fails is reported and the others go on.
+The embedder is loaded once per process (not once per pair); ``workers`` > 1 aligns in that many spawned
+processes (:class:`corpus.runner.Runner`). A pair that fails is reported and the others go on.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ _LANG_MARK = regex.compile(r"(?i)(?:^|[._\-\s])(?:zh|cn|chs|cht|cmn|chinese|en|e
 
 @dataclass(frozen=True, slots=True)
 class PairJob:
+    """One pair of files to align and the file to write."""
     src: Path
     tgt: Path
     out: Path
@@ -32,6 +33,7 @@ class PairJob:
 
 @dataclass(frozen=True, slots=True)
 class PairResult:
+    """What became of a :class:`PairJob`: the written file's summary, or the error."""
     job: PairJob
     summary: str = ""
     error: str = ""
