@@ -134,6 +134,9 @@ def containing(con: sqlite3.Connection, side: str, norm: str, limit: int | None 
     without the index)."""
     source, where, args, key = _matching(side, norm, indexed)
     sql = f"SELECT {key} FROM {source} WHERE {where} ORDER BY {key} DESC"
+    if limit is not None and count_cap is not None:  # one pass: the newest ids, as many as the count needs
+        ids = [r[0] for r in con.execute(f"{sql} LIMIT {max(int(limit), int(count_cap))}", args)]
+        return min(len(ids), count_cap), ids[:limit]
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return count(con, side, norm, count_cap, indexed), [r[0] for r in con.execute(sql, args)]
