@@ -158,7 +158,7 @@ def align_many(jobs: list[PairJob], settings: AlignSettings, workers: int = 1,
     from .runner import Runner
 
     results: list[PairResult] = []
-    with Runner(functools.partial(PairWorker, settings), workers if len(jobs) > 1 else 1) as runner:
+    with Runner(functools.partial(PairWorker, settings), workers) as runner:  # one job: this process
         for r in runner.map(jobs):
             results.append(r)
             if on_result:

@@ -118,10 +118,16 @@ def zh_outer(run: str) -> tuple[int, ...]:
     """Where the words of jieba's own segmentation of a run start and end (a number with its measure word
     one word), sorted: the boundaries a span may cross."""
     cuts = {0, len(run)}
-    for _, a, b in _jieba().tokenize(run, HMM=True):
+    for a, b in _accurate_words(run):
         cuts.update((a, b))
     numbers = [m.span() for m in _NUMBER_WORD.finditer(run)]
     return tuple(sorted(c for c in cuts if not any(a < c < b for a, b in numbers)))
+
+
+@lru_cache(maxsize=65_536)
+def _accurate_words(run: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each word of jieba's own (accurate) segmentation of a run."""
+    return tuple((a, b) for _, a, b in _jieba().tokenize(run, HMM=True))
 
 
 @lru_cache(maxsize=65_536)
@@ -134,7 +140,7 @@ def zh_boundaries(run: str) -> tuple[int, ...]:
     freq = _jieba().dt.FREQ
     words = [(a, b, freq.get(w) or 0) for w, a, b in _jieba().tokenize(run, mode="search", HMM=True)]
     dictionary = _dictionary_words()
-    for _, a, b in _jieba().tokenize(run, HMM=True):  # the dictionary's words inside jieba's (问责 of 问责制)
+    for a, b in _accurate_words(run):  # the dictionary's words inside jieba's (问责 of 问责制)
         for i in range(a, b - 1):
             for j in range(i + 2, min(i + 4, b - (i == a)) + 1):
                 if run[i:j] in dictionary:
