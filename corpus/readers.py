@@ -470,26 +470,27 @@ def read_odt(path: Path, data: bytes | None = None) -> Document:
 # ------------------------------------------------------------------ pdf
 
 def read_pdf(path: Path, data: bytes | None = None) -> Document:
-    import io
-
     data = data if data is not None else _check_file(path)
     try:
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
+        import pypdfium2 as pdfium
     except ImportError as e:  # pragma: no cover - a core dependency
-        raise InputError("pypdf is not installed; run: pip install pypdf") from e
-    import logging
-
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # its complaints become one InputError below
-    from .pdf import drop_furniture, lines_of, paragraphs
+        raise InputError("pypdfium2 is not installed; run: pip install pypdfium2") from e
+    from .pdf import Structure, drop_furniture, lines_of, paragraphs
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = reader.pages
-        lines = lines_of(pages)  # the layout: lines from positions, paragraphs from gaps (corpus/pdf.py)
-        height = float(pages[0].mediabox.height) if len(pages) else 0.0
-    except (PdfReadError, ValueError, KeyError, TypeError) as e:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        why = "it is encrypted; save an unprotected copy" if "password" in str(e).lower() else str(e)
+        raise InputError(f"{path}: not a readable PDF ({why})") from e
+    try:
+        pages = [pdf[k] for k in range(len(pdf))]
+        tagged = _tagged(pdf)
+        lines = lines_of(pages, Structure() if tagged else None)  # the layout (corpus/pdf.py)
+        height = pages[0].get_height() if pages else 0.0
+    except (pdfium.PdfiumError, ValueError) as e:
         raise InputError(f"{path}: not a readable PDF ({e})") from e
+    finally:
+        pdf.close()
     if not any(line.text.strip() for line in lines):
         raise InputError(f"{path}: the PDF has no text layer (a scan?); run OCR on it first")
     lines, dropped = drop_furniture(lines, len(pages), height)
@@ -499,6 +500,14 @@ def read_pdf(path: Path, data: bytes | None = None) -> Document:
         warnings += (f"removed {dropped} lines of page furniture (running headers and footers, job and page "
                      "numbers)",)
     return _document(path, paras, warnings, kinds)
+
+
+def _tagged(pdf) -> bool:
+    """Whether a PDF says it is tagged (its catalog's ``/MarkInfo /Marked true``), so that its structure tree
+    can be trusted to give its paragraphs."""
+    import pypdfium2.raw as pdfium_c
+
+    return bool(pdfium_c.FPDFCatalog_IsTagged(pdf.raw))
 
 
 def read_document(path: str | Path, structured: bool = True, data: bytes | None = None) -> Document:

@@ -30,7 +30,8 @@ from align.numerals import MONTHS, chinese_number, english_ordinal
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUP_TO_DIGIT = str.maketrans(SUPERSCRIPTS, "0123456789")
 _FOOTNOTE_LINE = regex.compile(rf"^([{SUPERSCRIPTS}]+)\s*(\S.*)$")
-_MARKER = regex.compile(rf"\s?([{SUPERSCRIPTS}]+)")
+# a marker, the space before it, and the space after it where it stood between two Chinese characters
+_MARKER = regex.compile(rf"\s?([{SUPERSCRIPTS}]+)(?:(?<=\p{{Han}}[{SUPERSCRIPTS}]+)\s+(?=\p{{Han}}))?")
 
 _INTRO = regex.compile(
     r"^(?:(大会|人权理事会|安全理事会|经济及社会理事会|大會|人權理事會|安全理事會)\s*[，,]"

@@ -3,11 +3,12 @@ PDFs were printed from.
 
     python scripts/bench_pdf_libraries.py OUT_DIR [--docs 19]
 
-The corpus is scripts/pdf_corpus.py's (41 PDFs printed by chromium: the UDHR in three scripts, unpc-dev
-documents in the UN layout in both languages), built into OUT_DIR when it is not there. Candidates: pypdf
-(``extract_text``, what tmbuild's reader starts from), pdfminer.six (``extract_text``), pypdfium2
-(``get_text_range``) and poppler's ``pdftotext`` (Debian ``poppler-utils``), each with its defaults, and
-tmbuild's reader (pypdf's text positions laid out into paragraphs, corpus/pdf.py). One that is not installed
+The corpus is scripts/pdf_corpus.py's (82 PDFs printed by chromium: the UDHR in three scripts, unpc-dev
+documents in the UN layout in both languages, some in two columns; each tagged, as chromium writes it, and an
+untagged copy), built into OUT_DIR when it is not there. Candidates: pypdf (``extract_text``), pdfminer.six
+(``extract_text``), pypdfium2 (``get_text_range``) and poppler's ``pdftotext`` (Debian ``poppler-utils``), each
+with its defaults, and tmbuild's reader (pypdfium2's characters, boxes and tags laid out into paragraphs,
+corpus/pdf.py). One that is not installed
 is left out with a note (``pip install pdfminer.six pypdfium2``, ``apt-get install poppler-utils``).
 
 Measured over the whole corpus, per candidate:
@@ -76,7 +77,7 @@ CANDIDATES = {
     "pdfminer.six 'extract_text'": (with_pdfminer, "pdfminer"),
     "pypdfium2 'get_text_range'": (with_pdfium, "pypdfium2"),
     "poppler 'pdftotext'": (with_pdftotext, None),
-    "tmbuild (pypdf positions, corpus/pdf.py)": (with_tmbuild, "pypdf"),
+    "tmbuild (pypdfium2 characters and tags, corpus/pdf.py)": (with_tmbuild, "pypdfium2"),
 }
 
 

@@ -1,6 +1,6 @@
 """A PDF test corpus whose paragraphs are known, printed by Debian's chromium, and how well tmbuild reads it.
 
-    python scripts/pdf_corpus.py OUT_DIR [--docs 19] [--units]   # build the corpus (41 PDFs), measure it
+    python scripts/pdf_corpus.py OUT_DIR [--docs 19] [--units]   # build the corpus (82 PDFs), measure it
 
 The corpus: the UDHR in Simplified, Traditional and English (samples/udhr, printed as they are), and
 ``--docs`` documents of ../shared/data/unpc-dev in both languages typeset in the UN layout: a symbol and date
@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 UNPC = ROOT.parent / "shared" / "data" / "unpc-dev"
 CHROMIUM = "/usr/bin/chromium"
 BUDGET = {"en": 2300, "zh": 800}  # characters of body text a page holds, with room to spare
+HEAD = {"en": 160, "zh": 60}  # the least of a paragraph left on a page before its break (two lines or more)
 
 STYLE = """
 @page { size: A4; margin: 0; }
@@ -44,10 +45,13 @@ body { margin: 0; font: 11pt/1.4 "DejaVu Serif", serif; }
 .block { text-align: right; font-size: 10pt; margin-bottom: 10mm; }
 h1 { font-size: 14pt; margin: 0 0 6pt; }
 h2 { font-size: 12pt; margin: 10pt 0 6pt; }
-p { margin: 0 0 8pt; }
+p { margin: 0 0 8pt; text-align: justify; }
+p.cut { text-align-last: justify; }  /* a paragraph the page break cuts: its last line on the page is full */
 table { border-collapse: collapse; margin: 6pt 0 10pt; font-size: 10pt; }
 td { border: .5pt solid #000; padding: 2pt 6pt; }
+.cols { column-count: 2; column-gap: 9mm; height: 100%; column-fill: balance; }
 """
+COLUMN_BUDGET = 0.85  # a two-column page holds a little less (the gutter, the columns' ragged ends)
 WORDS = {
     "en": {"distr": "Distr.: General", "heading": "Resolution adopted by the General Assembly on the report of "
            "the Third Committee", "table": [("In favour", "120"), ("Against", "3"), ("Abstaining", "45")],
@@ -64,19 +68,23 @@ def print_pdf(page: Path, pdf: Path) -> None:
 
 
 def _split(text: str, room: int, lang: str) -> tuple[str, str]:
-    """``text`` cut to at most ``room`` characters, at a space (English) or anywhere but before punctuation."""
+    """``text`` cut to at most ``room`` characters, at a space (English) or anywhere but before punctuation;
+    nothing is cut off when less than two lines' worth would stay (a typesetter moves the paragraph)."""
+    if room < HEAD[lang]:
+        return "", text
     if lang == "en":
         cut = text.rfind(" ", 0, room)
-        cut = cut if cut > 0 else room
-        return text[:cut], text[cut + 1:]
+        return (text[:cut], text[cut + 1:]) if cut > 0 else ("", text)
     while 0 < room < len(text) and text[room] in "，。、；：！？）》」":
         room -= 1
     return text[:room], text[room:]
 
 
-def un_layout(paragraphs: list[str], lang: str, symbol: str, job: str) -> tuple[str, list[str]]:
-    """An HTML file of A4 pages in the UN layout; and the paragraphs a reader should find (the heading, the
-    numbered paragraphs and the table's rows; not the symbol block, the furniture or the footnote)."""
+def un_layout(paragraphs: list[str], lang: str, symbol: str, job: str, columns: bool = False
+              ) -> tuple[str, list[str]]:
+    """An HTML file of A4 pages in the UN layout, the body in two columns with ``columns``; and the
+    paragraphs a reader should find (the heading, the numbered paragraphs and the table's rows; not the
+    symbol block, the furniture or the footnote)."""
     w = WORDS[lang]
     numbered = [f"{k}. {p}" for k, p in enumerate(paragraphs, 1)]
     known = [w["heading"], *numbered[:1], *[f"{a} {b}" for a, b in w["table"]], *numbered[1:]]  # rows as seen
@@ -86,14 +94,15 @@ def un_layout(paragraphs: list[str], lang: str, symbol: str, job: str) -> tuple[
              f'<h1>{html.escape(w["heading"])}</h1>',
              f"<p>{html.escape(numbered[0])}{marker}</p>",
              "<table>" + "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in w["table"]) + "</table>"]
-    current, room = first, BUDGET[lang] - len(numbered[0]) - 200
+    budget = int(BUDGET[lang] * (COLUMN_BUDGET if columns else 1.0))
+    current, room = first, budget - len(numbered[0]) - 200
     for text in numbered[1:]:
         while len(text) > room:  # cut by the page break: the rest goes on the next page
             head, text = _split(text, max(room, 0), lang)
             if head:
-                current.append(f"<p>{html.escape(head)}</p>")
+                current.append(f'<p class="cut">{html.escape(head)}</p>')
             pages.append(current)
-            current, room = [], BUDGET[lang]
+            current, room = [], budget
         current.append(f"<p>{html.escape(text)}</p>")
         room -= len(text) + 40
     pages.append(current)
@@ -102,7 +111,12 @@ def un_layout(paragraphs: list[str], lang: str, symbol: str, job: str) -> tuple[
         run = f'<div class="run">{html.escape(symbol)}</div>' if n > 1 else ""
         notes = f'<div class="notes"><sup>1</sup> {html.escape(w["note"])}</div>' if n == 1 else ""
         foot = f'<div class="foot">{job}<span class="n">{n}/{len(pages)}</span></div>'
-        body.append(f'<div class="page">{run}{"".join(content)}{notes}{foot}</div>')
+        if columns:  # the symbol block and heading span the page; the rest flows in two columns
+            top = content[:2] if n == 1 else []
+            text = "".join(top) + f'<div class="cols">{"".join(content[len(top):])}</div>'
+        else:
+            text = "".join(content)
+        body.append(f'<div class="page">{run}{text}{notes}{foot}</div>')
     page = (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>")
     return page, known
@@ -122,8 +136,20 @@ def unpc_documents(n: int) -> list[tuple[str, list[str], list[str]]]:
     return [(i, z, e) for i, (z, e) in docs.items() if len(z) >= 3][:n]
 
 
+def untagged(pdf: Path, copy: Path) -> None:
+    """A copy of ``pdf`` without its tags (structure tree and /MarkInfo): what most PDF producers write."""
+    from pypdf import PdfWriter
+
+    w = PdfWriter(clone_from=str(pdf))
+    for key in ("/StructTreeRoot", "/MarkInfo"):
+        w._root_object.pop(key, None)
+    with open(copy, "wb") as f:
+        w.write(f)
+
+
 def build(out: Path, n_docs: int) -> list[dict]:
-    """Write the corpus into ``out``; its index (also ``out/corpus.json``)."""
+    """Write the corpus into ``out``; its index (also ``out/corpus.json``). Every fourth unpc document is set
+    in two columns; every PDF (chromium writes them tagged) has an untagged copy beside it."""
     from corpus.readers import read_html
 
     out.mkdir(parents=True, exist_ok=True)
@@ -138,49 +164,72 @@ def build(out: Path, n_docs: int) -> list[dict]:
         symbol = "A/RES/" + doc_id.split("/", 1)[1].upper().replace("_", ".")[:30]
         job = f"15-{20000 + k:05d}"
         for lang, sents in (("zh", zh), ("en", en)):
-            page, known = un_layout(sents, lang, symbol, f"{job} ({'C' if lang == 'zh' else 'E'})")
+            page, known = un_layout(sents, lang, symbol, f"{job} ({'C' if lang == 'zh' else 'E'})",
+                                    columns=k % 4 == 3)
             name = f"un{k:02d}_{lang}"
             (out / f"{name}.html").write_text(page, encoding="utf-8")
             print_pdf(out / f"{name}.html", out / f"{name}.pdf")
             index.append({"pdf": f"{name}.pdf", "lang": lang, "list_numbers": False, "paragraphs": known,
-                          "furniture": [symbol, job]})
+                          "furniture": [symbol, job], "columns": k % 4 == 3})
+    for item in list(index):
+        copy = item["pdf"].replace(".pdf", ".untagged.pdf")
+        untagged(out / item["pdf"], out / copy)
+        index.append({**item, "pdf": copy, "tagged": False})
+        item["tagged"] = True
     (out / "corpus.json").write_text(json.dumps(index, ensure_ascii=False, indent=1), encoding="utf-8")
     return index
 
 
+_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef"
+
+
+def normal(text: str, lang: str, numbers: bool = False) -> str:
+    """A paragraph as compared: white space runs made one; in Chinese none next to a CJK character (Chinese
+    is written without spaces; PDF producers and readers disagree on the gaps beside Latin text, 第 21 条);
+    the UDHR's list numbers, which the browser adds, left aside with ``numbers``."""
+    import regex
+
+    text = " ".join(text.split())
+    if lang == "zh":
+        text = regex.sub(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])", "", text)
+    return regex.sub(r"^\d+\.\s*", "", text) if numbers else text
+
+
 def measure(out: Path, index: list[dict]) -> list[dict]:
-    """For each PDF: source paragraphs, those read identically, furniture lines left, CJK spaces."""
+    """For each PDF: source paragraphs, those read identically (:func:`normal`; ``strict``: white space runs
+    made one, nothing else), furniture lines left, CJK spaces."""
     import regex
 
     from corpus.readers import read_document
 
-    def norm(text: str, numbers: bool) -> str:
-        text = " ".join(text.split())
-        return regex.sub(r"^\d+\.\s+", "", text) if numbers else text
-
     rows = []
     for item in index:
         doc = read_document(out / item["pdf"])
-        got = [norm(p.text, item["list_numbers"]) for p in doc.paragraphs]
-        want = [norm(p, item["list_numbers"]) for p in item["paragraphs"]]
+        numbers, lang = item["list_numbers"], item["lang"]
+        got = [normal(p.text, lang, numbers) for p in doc.paragraphs]
+        want = [normal(p, lang, numbers) for p in item["paragraphs"]]
+        strict = {normal(p.text, "en", numbers) for p in doc.paragraphs}
         have = set(got)
         job = item["furniture"][1:] if item["furniture"] else []
         symbol = item["furniture"][0] if item["furniture"] else None
         left = sum(any(f in p for f in job) or bool(regex.fullmatch(r"\d{1,3}\s*/\s*\d{1,3}", p)) for p in got)
         left += max(0, sum(symbol in p for p in got) - 1) if symbol else 0  # the running header, after page 1
-        rows.append({"pdf": item["pdf"], "paragraphs": len(want), "identical": sum(p in have for p in want),
+        rows.append({"pdf": item["pdf"], "tagged": item.get("tagged", True), "columns": item.get("columns", False),
+                     "paragraphs": len(want), "identical": sum(p in have for p in want),
+                     "strict": sum(normal(p, "en", numbers) in strict for p in item["paragraphs"]),
                      "furniture_left": left,
-                     "cjk_spaces": sum(len(regex.findall(r"\p{Han}\s+\p{Han}", p)) for p in got),
+                     "cjk_spaces": sum(len(regex.findall(r"\p{Han}\s+\p{Han}", p.text)) for p in doc.paragraphs),
                      "missing": [p for p in want if p not in have][:3]})
     return rows
 
 
-def units(out: Path, index: list[dict]) -> tuple[int, int]:
-    """Translation units of each unpc document aligned from its two PDFs, against those aligned from its
-    source paragraphs (written as text files): (identical, units from the source)."""
+def units(out: Path, index: list[dict], tagged: bool = True) -> tuple[int, int]:
+    """Translation units of each unpc document aligned from its two PDFs (tagged, or their untagged copies),
+    against those aligned from its source paragraphs (written as text files): (identical, units from the
+    source). Units are compared as :func:`normal` gives them."""
     by_doc: dict[str, dict[str, dict]] = {}
     for item in index:
-        if item["pdf"].startswith("un"):
+        if item["pdf"].startswith("un") and item.get("tagged", True) == tagged:
             by_doc.setdefault(item["pdf"].split("_")[0], {})[item["lang"]] = item
     same = total = 0
     for name, sides in sorted(by_doc.items()):
@@ -197,10 +246,18 @@ def units(out: Path, index: list[dict]) -> tuple[int, int]:
             tsv = out / f"{name}.{kind}.tsv"
             subprocess.run([sys.executable, "-m", "corpus", "align", *map(str, files), "-o", str(tsv),
                             "--no-progress"], check=True, capture_output=True, cwd=ROOT, timeout=600)
-            got[kind] = {tuple(line.split("\t")[:2]) for line in tsv.read_text(encoding="utf-8").splitlines()}
+            got[kind] = {(normal(zh, "zh"), normal(en, "en")) for zh, en, *_ in
+                         (line.split("\t") for line in tsv.read_text(encoding="utf-8").splitlines())}
         same += len(got["pdf"] & got["txt"])
         total += len(got["txt"])
     return same, total
+
+
+def summary(rows: list[dict]) -> str:
+    same, total = sum(r["identical"] for r in rows), sum(r["paragraphs"] for r in rows)
+    return (f"{len(rows)} PDFs: {same}/{total} paragraphs identical ({same / max(total, 1):.1%}; strictly "
+            f"{sum(r['strict'] for r in rows)}); furniture lines left: {sum(r['furniture_left'] for r in rows)}; "
+            f"spaces between CJK characters: {sum(r['cjk_spaces'] for r in rows)}")
 
 
 def main() -> int:
@@ -217,19 +274,19 @@ def main() -> int:
         shutil.rmtree(a.out)
     index = build(a.out, a.docs)
     rows = measure(a.out, index)
-    total = sum(r["paragraphs"] for r in rows)
-    same = sum(r["identical"] for r in rows)
     for r in rows:
         if r["identical"] < r["paragraphs"] or r["furniture_left"] or r["cjk_spaces"]:
             print(f"{r['pdf']}: {r['identical']}/{r['paragraphs']} identical, {r['furniture_left']} furniture, "
                   f"{r['cjk_spaces']} CJK spaces; missing {r['missing']}")
-    print(f"{len(rows)} PDFs: {same}/{total} paragraphs identical ({same / total:.1%}); furniture lines left: "
-          f"{sum(r['furniture_left'] for r in rows)}; spaces between CJK characters: "
-          f"{sum(r['cjk_spaces'] for r in rows)}")
+    for name, part in (("tagged", [r for r in rows if r["tagged"]]), ("untagged", [r for r in rows if not r["tagged"]]),
+                       ("two-column", [r for r in rows if r["columns"]]), ("all", rows)):
+        print(f"{name}: {summary(part)}")
     if a.units:
-        same_units, total_units = units(a.out, index)
-        print(f"translation units aligned from the PDFs identical to those aligned from the sources: "
-              f"{same_units}/{total_units} ({same_units / max(total_units, 1):.1%})")
+        for tagged in (True, False):
+            same_units, total_units = units(a.out, index, tagged)
+            print(f"translation units aligned from the {'tagged' if tagged else 'untagged'} PDFs identical to "
+                  f"those aligned from the sources: {same_units}/{total_units} "
+                  f"({same_units / max(total_units, 1):.1%})")
     return 0
 
 
