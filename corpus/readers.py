@@ -9,6 +9,7 @@ removed on the way is counted in ``Document.warnings``.
 from __future__ import annotations
 
 import codecs
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -467,6 +468,88 @@ def read_odt(path: Path, data: bytes | None = None) -> Document:
     return replace(doc, footnotes=tuple(footnotes))
 
 
+# ------------------------------------------------------------------ rtf
+
+_RTF_GROUPS = {"footnote": "footnote", "header": "page header", "headerl": "page header", "headerr": "page header",
+               "headerf": "page header", "footer": "page footer", "footerl": "page footer",
+               "footerr": "page footer", "footerf": "page footer"}
+_RTF_GROUP = regex.compile(r"\{\\\*?\\?(footnote|header[lrf]?|footer[lrf]?)(?![a-z])")
+
+
+def _rtf_groups(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """``text`` without its footnote, header and footer groups, and those groups ((kind, group), in order).
+    Groups are found by their braces (an escaped brace, ``\\{``, is text)."""
+    out, groups, at = [], [], 0
+    for m in _RTF_GROUP.finditer(text):
+        if m.start() < at:
+            continue  # inside a group already taken out
+        depth, k = 0, m.start()
+        while k < len(text):
+            ch = text[k]
+            if ch == "\\":
+                k += 2
+                continue
+            depth += (ch == "{") - (ch == "}")
+            k += 1
+            if depth == 0:
+                break
+        out.append(text[at:m.start()])
+        groups.append((_RTF_GROUPS[m.group(1)], text[m.start():k]))
+        at = k
+    out.append(text[at:])
+    return "".join(out), groups
+
+
+def read_rtf(path: Path, data: bytes | None = None) -> Document:
+    """A Rich Text Format file (what Word and WordPad save as .rtf), through striprtf: one paragraph per
+    ``\\par``, a table row as one paragraph (its cells apart by a space), footnotes apart
+    (``Document.footnotes``); page headers and footers are page furniture, counted in a warning. The code
+    page comes from the file (``\\ansicpg``, a font's ``\\fcharset``: GBK, Big5), Unicode from ``\\u``."""
+    from align.model import Footnote
+
+    data = data if data is not None else _check_file(path)
+    if not data.lstrip()[:5] == b"{\\rtf":
+        raise InputError(f"{path}: not an RTF file (it does not start with {{\\rtf); save it again as .rtf, "
+                         ".docx or .txt")
+    try:
+        from striprtf.striprtf import rtf_to_text
+    except ImportError as e:  # pragma: no cover - a core dependency
+        raise InputError("striprtf is not installed; run: pip install striprtf") from e
+    text = data.decode("latin-1")  # RTF is 7-bit: other characters are escapes (\\'hh in the code page, \\u)
+    body, groups = _rtf_groups(text)
+
+    def plain(rtf: str) -> str:
+        try:
+            return rtf_to_text(rtf, errors="replace")
+        except (ValueError, LookupError, IndexError, RecursionError) as e:
+            raise InputError(f"{path}: not a readable RTF file ({e}); save it again as .rtf, .docx or .txt") from e
+
+    paras: list[str] = []
+    for line in plain(body).splitlines():
+        if line.endswith("|"):  # a table row: striprtf ends each cell with "|"
+            line = " ".join(cell.strip() for cell in line.split("|") if cell.strip())
+        line = " ".join(line.split())
+        if line:
+            paras.append(line)
+    footnotes, skipped = [], Counter()
+    for kind, group in groups:
+        if kind == "footnote":
+            inner = _RTF_GROUP.sub("{", group, count=1)  # the group's text without its destination word
+            words = " ".join(plain("{\\rtf1 " + inner + "}").split())
+            if words:
+                footnotes.append(Footnote(str(len(footnotes) + 1), words))
+        else:
+            skipped[kind] += 1
+    warnings: tuple[str, ...] = ()
+    if skipped:
+        warnings += ("not read: " + ", ".join(f"{n} {kind}{'s' * (n != 1)}" for kind, n in sorted(skipped.items()))
+                     + " (page furniture)",)
+    if any("\ufffd" in p for p in paras):
+        warnings += ("some characters could not be decoded in the file's code page and show as \ufffd",)
+    doc = _document(path, paras, warnings)
+    return replace(doc, footnotes=tuple(footnotes))
+
+
 # ------------------------------------------------------------------ pdf
 
 def read_pdf(path: Path, data: bytes | None = None) -> Document:
@@ -529,7 +612,7 @@ def read_document(path: str | Path, structured: bool = True, data: bytes | None 
 # the reader of each suffix (a file without one is plain text)
 READERS: dict[str, Callable[[Path], Document]] = {
     **dict.fromkeys(TEXT_SUFFIXES | {""}, read_text), **dict.fromkeys(HTML_SUFFIXES, read_html),
-    ".docx": read_docx, ".odt": read_odt, ".pdf": read_pdf,
+    ".docx": read_docx, ".odt": read_odt, ".rtf": read_rtf, ".pdf": read_pdf,
 }
 SUFFIXES = set(READERS) - {""}  # what a folder is searched for
 

@@ -40,6 +40,7 @@ def hostile(tmp_path_factory) -> Path:
     (d / "notzip.docx").write_bytes(b"PK\x03\x04 not a zip")
     _zip_bomb(d / "bomb.docx", 210)
     (d / "bad.pdf").write_bytes(b"%PDF-1.4 not a pdf")
+    (d / "notrtf.rtf").write_bytes(b"plain text saved under an .rtf name")
     (d / "deeper.html").write_text("<html><body>" + "<div>" * 5000 + "<p>" + "Deep text. " * 40 + "</p>"
                                    + "</div>" * 5000 + "</body></html>", encoding="utf-8")
     (d / "gb.txt").write_bytes(b"\xff\xfe\xfd" * 10 + b"\x81")  # not UTF-8, not GB18030
@@ -59,8 +60,8 @@ def hostile(tmp_path_factory) -> Path:
     return d
 
 
-BAD_DOCUMENTS = ["binary.txt", "empty.txt", "broken.docx", "notzip.docx", "bomb.docx", "bad.pdf", "deeper.html",
-                 "gb.txt"]
+BAD_DOCUMENTS = ["binary.txt", "empty.txt", "broken.docx", "notzip.docx", "bomb.docx", "bad.pdf", "notrtf.rtf",
+                 "deeper.html", "gb.txt"]
 
 
 def _one_line_error(r, name: str) -> None:

@@ -128,6 +128,53 @@ def test_odt_is_read_in_order_with_its_notes_apart(tmp_path):
     assert [(f.marker, f.text) for f in doc.footnotes] == [("1", "A/76/1。")]
 
 
+# Word's RTF of a short resolution: GBK bytes (\'hh, code page 936 and a charset-134 font), \u escapes with
+# their fallback, a page header, a footnote, a table and escaped braces
+_RTF = (r"{\rtf1\ansi\ansicpg936\deff0{\fonttbl{\f0\fswiss Arial;}{\f1\fnil\fcharset134 SimSun;}}"
+        "\n" r"{\header {\pard A/RES/70/1 page header\par}}{\footer {\pard 15-22241 (C)\par}}"
+        "\n" r"{\pard\f1 \'b4\'f3\'bb\'e1\'cd\'a8\'b9\'fd\'b5\'c4\'be\'f6\'d2\'e9\par}"
+        "\n" r"{\pard\f1 \u20154?\u26435?\u29702?\u20107?\u20250?\uc1 \par}"
+        "\n" r"{\pard The General Assembly,{\super\chftn{\footnote\pard\plain{\super\chftn} See A/76/1.}} "
+        r"recalling its resolutions,\par}"
+        "\n" r"\trowd\cellx2000\cellx4000 \pard\intbl In favour\cell 120\cell\row"
+        "\n" r"\trowd\cellx2000\cellx4000 \pard\intbl Against\cell 3\cell\row"
+        "\n" r"{\pard 1. Decides to remain seized of the matter \{sic\}.\par}" "\n}")
+
+
+def test_rtf_is_read_with_its_code_page_tables_and_notes_apart(tmp_path):
+    (tmp_path / "r.rtf").write_bytes(_RTF.encode("ascii"))
+    doc = read_document(tmp_path / "r.rtf", structured=False)
+    assert [x.text for x in doc.paragraphs] == [
+        "大会通过的决议", "人权理事会", "The General Assembly, recalling its resolutions,", "In favour 120", "Against 3",
+        "1. Decides to remain seized of the matter {sic}."]
+    assert [(f.marker, f.text) for f in doc.footnotes] == [("1", "See A/76/1.")]
+    assert doc.warnings == ("not read: 1 page footer, 1 page header (page furniture)",)
+
+
+@pytest.mark.parametrize("data, needle", [
+    (b"plain text saved as .rtf", "not an RTF file"),
+    (b"{\\rtf1\\ansi {\\fonttbl{\\f0 Arial;}}}", "no text found"),
+])
+def test_bad_rtf_names_the_file_and_the_fix(tmp_path, data, needle):
+    (tmp_path / "bad.rtf").write_bytes(data)
+    with pytest.raises(InputError, match=needle) as e:
+        read_document(tmp_path / "bad.rtf")
+    assert "bad.rtf" in str(e.value)
+
+
+def test_rtf_of_unbalanced_or_deep_groups_reads_without_a_traceback(tmp_path):
+    """Damaged RTF (a group never closed, 50,000 nested groups) gives its text or a one-line error."""
+    for k, data in enumerate([b"{\\rtf1 {\\footnote never closed The text.\\par",
+                              b"{\\rtf1 " + b"{" * 50_000 + b"Deep text.\\par" + b"}" * 50_000 + b"}"]):
+        (tmp_path / f"{k}.rtf").write_bytes(data)
+        try:
+            doc = read_document(tmp_path / f"{k}.rtf", structured=False)
+        except InputError as e:
+            assert f"{k}.rtf" in str(e)
+        else:
+            assert doc.paragraphs
+
+
 def _minimal_pdf(text: str | None) -> bytes:
     """A one-page PDF with a Helvetica text line (or none), built by hand."""
     content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode() if text else b""
