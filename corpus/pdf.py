@@ -78,12 +78,25 @@ class Chunk(NamedTuple):
 
 
 class Structure:
-    """A tagged PDF's block elements: each marked-content id of a page to (element index, element type), the
-    index counting block elements in the structure tree's order over the whole document."""
+    """A tagged PDF's block elements: each marked-content id of a page to the block element it belongs to.
+
+    An element is known by its path in the structure tree (the index of each element on the way down), which
+    is the same on every page: PDFium's tree for a page holds every element, those with no content on the
+    page as empty places. So a paragraph that goes on over a page break is one element on both pages, and
+    paths compare in the tree's order, the logical reading order (:attr:`order`)."""
 
     def __init__(self) -> None:
-        self.count = 0
-        self.types: list[str] = []
+        self.ids: dict[tuple[int, ...], int] = {}
+        self.types: list[str] = []  # by element id
+        self.order: list[tuple[int, ...]] = []  # by element id: its path
+
+    def _id(self, path: tuple[int, ...], kind: str) -> int:
+        known = self.ids.get(path)
+        if known is None:
+            known = self.ids[path] = len(self.types)
+            self.types.append(kind)
+            self.order.append(path)
+        return known
 
     def page(self, raw_page) -> dict[int, int]:
         import pypdfium2.raw as pdfium_c
@@ -91,39 +104,59 @@ class Structure:
         tree = pdfium_c.FPDF_StructTree_GetForPage(raw_page)
         if not tree:
             return {}
-        found: dict[int, int] = {}
+        claims: dict[int, list[int]] = {}  # marked-content id -> the block elements that list it
         buf = ctypes.create_string_buffer(128)
 
         def kind(el) -> str:
             n = pdfium_c.FPDF_StructElement_GetType(el, buf, len(buf))
             return buf.raw[:max(n - 2, 0)].decode("utf-16-le", "replace") if n > 0 else ""
 
-        def walk(el, block: int | None, depth: int) -> None:
-            if depth > 64:  # a structure tree deeper than any document's (a loop): the rest is left untagged
+        def walk(el, path: tuple[int, ...], block: int | None) -> None:
+            if len(path) > 64:  # a structure tree deeper than any document's (a loop): the rest is left untagged
                 return
             t = kind(el)
             if t in _BLOCKS and (block is None or t in ("LI", "TR")):  # a P in a list item is that item's
-                block = self.count
-                self.count += 1
-                self.types.append(t)
+                block = self._id(path, t)
             if block is not None:
                 for k in range(max(pdfium_c.FPDF_StructElement_GetMarkedContentIdCount(el), 0)):
                     mcid = pdfium_c.FPDF_StructElement_GetMarkedContentIdAtIndex(el, k)
                     if mcid >= 0:
-                        found.setdefault(mcid, block)
+                        claims.setdefault(mcid, []).append(block)
             for k in range(max(pdfium_c.FPDF_StructElement_CountChildren(el), 0)):
                 child = pdfium_c.FPDF_StructElement_GetChildAtIndex(el, k)
-                if child:
-                    walk(child, block, depth + 1)
+                if child:  # None: an element with nothing on this page
+                    walk(child, (*path, k), block)
 
         try:
             for k in range(max(pdfium_c.FPDF_StructTree_CountChildren(tree), 0)):
                 child = pdfium_c.FPDF_StructTree_GetChildAtIndex(tree, k)
                 if child:
-                    walk(child, None, 0)
+                    walk(child, (k,), None)
         finally:
             pdfium_c.FPDF_StructTree_Close(tree)
-        return found
+        return _settle(claims)
+
+
+def _settle(claims: dict[int, list[int]]) -> dict[int, int]:
+    """Each marked-content id of a page to its block element. An element that goes on over pages lists the ids
+    of its content on every page, and ids are numbered per page, so two elements of a page's tree can list
+    one id. An element is in a page's tree only when it has content there: of two claimants, the one with no
+    other id of its own on the page takes it (repeatedly, as ids are settled); a claim still open goes to
+    the element that lists fewer ids (the one confined to this page)."""
+    found = {m: b[0] for m, b in claims.items() if len(set(b)) == 1}
+    open_ = {m: set(b) for m, b in claims.items() if len(set(b)) > 1}
+    size = Counter(b for blocks in claims.values() for b in set(blocks))
+    while open_:
+        have = set(found.values())
+        settled = {m: needy[0] for m, bs in open_.items() if len(needy := [b for b in bs if b not in have]) == 1}
+        if not settled:
+            break
+        for m, b in settled.items():
+            found[m] = b
+            del open_[m]
+    for m, bs in open_.items():
+        found[m] = min(bs, key=lambda b: (size[b], -b))
+    return found
 
 
 def _artifact(obj) -> bool:
@@ -412,7 +445,7 @@ def lines_of(pages, structure: Structure | None = None) -> list[Line]:
         # a tagged page: its elements' lines in the structure tree's order, in the places its lines had
         # (text outside the tree, such as a symbol block or a footnote, stays where it is on the page)
         slots = [k for k, line in enumerate(page_lines) if line.element is not None]
-        tagged = sorted((page_lines[k] for k in slots), key=lambda line: line.element)  # stable: lines stay in order
+        tagged = sorted((page_lines[k] for k in slots), key=lambda line: structure.order[line.element])  # stable
         for k, line in zip(slots, tagged):
             page_lines[k] = line
         lines += page_lines
@@ -458,12 +491,18 @@ def paragraphs(lines: list[Line]) -> tuple[list[str], list[str]]:
     # each column's left margin, where most of its body lines start (lists and quotes are indented from it),
     # and the width of its full lines (column 0: the page's width, 1 and 2: a two-column page's columns)
     margin: dict[int, tuple[float, float]] = {}
+    long_lines: list[float] = []  # how far body lines that reach 70% of their column's width go, as a share
     for col in {line.column for line in lines}:
         mine = [line for line in lines if line.column == col and round(line.size, 1) == body] or \
             [line for line in lines if line.column == col]
         at = Counter(round(line.x) for line in mine).most_common(1)[0][0]
         ends = sorted(line.right for line in mine)
         margin[col] = at, ends[int(0.9 * (len(ends) - 1))] - at
+        long_lines += [share for line in mine if (share := (line.right - at) / max(margin[col][1], 1.0)) >= 0.7]
+    # a line is full when it reaches 60% of its column's width (ragged right); in justified text, where the
+    # long lines end at the margin (80% of them within 2%), when it reaches 97%
+    justified = len(long_lines) >= 5 and sum(abs(x - 1.0) <= 0.02 for x in long_lines) >= 0.8 * len(long_lines)
+    filled = 0.97 if justified else 0.6
     # footnotes: lines in smaller type below a page's last line of body text; they wait until the paragraph
     # the page break cuts has ended, so that they do not cut it (each one a paragraph of its own)
     last_body = {line.page: k for k, line in enumerate(lines) if line.size >= 0.95 * body}
@@ -482,8 +521,8 @@ def paragraphs(lines: list[Line]) -> tuple[list[str], list[str]]:
         if prev is None:
             new = True
         elif line.element is not None and line.element == prev.element:
-            new = False  # a tagged PDF: one block element is one paragraph, over lines and pages
-        elif line.element is not None and prev.element is not None and line.page == prev.page:
+            new = False  # a tagged PDF: one block element is one paragraph, over lines, columns and pages
+        elif line.element is not None and prev.element is not None:
             new = True
         elif line.page != prev.page or line.column != prev.column:
             # a paragraph goes on over a page or column break when both lines are body text, the last one is
@@ -491,13 +530,13 @@ def paragraphs(lines: list[Line]) -> tuple[list[str], list[str]]:
             (left, full), (start, _) = margin[prev.column], margin[line.column]
             indent = max(prev.x, left) if line.column == prev.column else start
             new = not (round(prev.size, 1) == round(line.size, 1) == body and line.x < indent + body / 2
-                       and not _ENDS.search(prev.text) and prev.right - left >= 0.6 * full)
+                       and not _ENDS.search(prev.text) and prev.right - left >= filled * full)
         else:
             left, full = margin[line.column]
             new = (line.y - prev.y > spacing * 1.35 * max(1.0, line.size / body)  # larger type, wider lines
                    or abs(line.size - prev.size) > 0.15 * body
                    or (line.x > prev.x + body and abs(prev.x - left) < body / 2)  # an indented first line
-                   or prev.right - left < 0.6 * full  # the line above ended short: a paragraph's last line
+                   or prev.right - left < filled * full  # the line above ended short: a paragraph's last line
                    or (abs(line.x - prev.x) > body and min(line.x, prev.x) > left + body))  # right-aligned lines
         if new:
             groups += waiting
@@ -508,10 +547,10 @@ def paragraphs(lines: list[Line]) -> tuple[list[str], list[str]]:
         prev = line
     groups += waiting
     texts = []
-    for g in groups:  # wrapped lines joined: no space between CJK characters, nor after a word's hyphen
+    for g in groups:  # wrapped lines joined: no space between CJK characters, nor after a hyphen (2012-2013)
         text = g[0].text
         for line in g[1:]:
-            text += line.text if regex.search(r"\p{L}-$", text) else _join_lines([text[-1:], line.text])[1:]
+            text += line.text if regex.search(r"[\p{L}\p{N}]-$", text) else _join_lines([text[-1:], line.text])[1:]
         texts.append(text)
     kinds = ["heading" if g[0].tag in _HEADINGS or (not g[0].tag and g[0].size > body * 1.1) else "body"
              for g in groups]

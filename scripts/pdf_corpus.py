@@ -3,11 +3,12 @@
     python scripts/pdf_corpus.py OUT_DIR [--docs 19] [--units]   # build the corpus (82 PDFs), measure it
 
 The corpus: the UDHR in Simplified, Traditional and English (samples/udhr, printed as they are), and
-``--docs`` documents of ../shared/data/unpc-dev in both languages typeset in the UN layout: a symbol and date
-block on the first page, a running header (the symbol) and a footer (job number and "2/5") on every page,
-numbered paragraphs (each of the document's sentences is one), a two-line heading, a footnote at the foot of
-the first page, a vote table, and paragraphs cut by page breaks. Pages are laid out here, each an A4 box,
-so the known paragraphs and their page breaks do not depend on chromium's pagination.
+``--docs`` documents, each four documents of ../shared/data/unpc-dev one after the other, in both languages,
+typeset in the UN layout: a symbol and date block on the first page, a running header (the symbol) and a
+footer (job number and "2/5") on every page, numbered paragraphs in justified text (each of the document's
+sentences is one), a two-line heading, a footnote at the foot of the first page, a vote table, and paragraphs
+that chromium breaks over pages; every fourth document in two columns. Each PDF is written twice: tagged, as
+chromium prints it, and a copy without its tags.
 
 Measured for each PDF (:func:`measure`): the share of the source's paragraphs read identically (white space
 runs made one; the UDHR's list numbers, which the browser adds, left aside), the lines of page furniture left
@@ -30,28 +31,31 @@ ROOT = Path(__file__).resolve().parent.parent
 UNPC = ROOT.parent / "shared" / "data" / "unpc-dev"
 CHROMIUM = "/usr/bin/chromium"
 BUDGET = {"en": 2300, "zh": 800}  # characters of body text a page holds, with room to spare
-HEAD = {"en": 160, "zh": 60}  # the least of a paragraph left on a page before its break (two lines or more)
 
+# the page furniture in @page margin boxes (chromium prints them on every page): the running header (the symbol,
+# from page 2), the job number and the page counter; the first page is a box of its own (symbol block,
+# heading, the first paragraphs, the footnote at its foot), the rest flows over pages as chromium breaks them
 STYLE = """
-@page { size: A4; margin: 0; }
+@page { size: A4; margin: 30mm 22mm 32mm;
+        @top-left { content: "SYMBOL"; font: 9pt "DejaVu Serif", serif; vertical-align: bottom;
+                    padding-bottom: 2mm; }
+        @bottom-left { content: "JOB"; font: 8pt "DejaVu Serif", serif; vertical-align: top; padding-top: 12mm; }
+        @bottom-right { content: counter(page) "/" counter(pages); font: 8pt "DejaVu Serif", serif;
+                        vertical-align: top; padding-top: 12mm; } }
+@page :first { @top-left { content: none; } }
 body { margin: 0; font: 11pt/1.4 "DejaVu Serif", serif; }
-.page { position: relative; height: 297mm; box-sizing: border-box; padding: 30mm 22mm 32mm;
-        page-break-after: always; overflow: hidden; }
-.page:last-child { page-break-after: auto; }
-.run { position: absolute; top: 14mm; left: 22mm; right: 22mm; font-size: 9pt; border-bottom: .5pt solid #000; }
-.foot { position: absolute; bottom: 12mm; left: 22mm; right: 22mm; font-size: 8pt; }
-.foot .n { float: right; }
-.notes { position: absolute; bottom: 20mm; left: 22mm; right: 22mm; font-size: 8.5pt; border-top: .5pt solid #000; }
+.first { position: relative; height: 234mm; overflow: hidden; page-break-after: always; }
+.notes { position: absolute; bottom: 0; left: 0; right: 0; font-size: 8.5pt; border-top: .5pt solid #000; }
 .block { text-align: right; font-size: 10pt; margin-bottom: 10mm; }
 h1 { font-size: 14pt; margin: 0 0 6pt; }
-h2 { font-size: 12pt; margin: 10pt 0 6pt; }
 p { margin: 0 0 8pt; text-align: justify; }
-p.cut { text-align-last: justify; }  /* a paragraph the page break cuts: its last line on the page is full */
 table { border-collapse: collapse; margin: 6pt 0 10pt; font-size: 10pt; }
 td { border: .5pt solid #000; padding: 2pt 6pt; }
-.cols { column-count: 2; column-gap: 9mm; height: 100%; column-fill: balance; }
+.cols { column-count: 2; column-gap: 9mm; }
+.first .cols { height: 150mm; column-fill: auto; }
 """
-COLUMN_BUDGET = 0.85  # a two-column page holds a little less (the gutter, the columns' ragged ends)
+FIRST_PAGE = 0.6  # of BUDGET: the first page holds the symbol block, heading, table and footnote besides
+COLUMN_BUDGET = 0.6  # the first page's two columns hold less (the symbol block and heading span the page)
 WORDS = {
     "en": {"distr": "Distr.: General", "heading": "Resolution adopted by the General Assembly on the report of "
            "the Third Committee", "table": [("In favour", "120"), ("Against", "3"), ("Abstaining", "45")],
@@ -67,64 +71,40 @@ def print_pdf(page: Path, pdf: Path) -> None:
                     f"--print-to-pdf={pdf}", page.as_uri()], check=True, capture_output=True, timeout=120)
 
 
-def _split(text: str, room: int, lang: str) -> tuple[str, str]:
-    """``text`` cut to at most ``room`` characters, at a space (English) or anywhere but before punctuation;
-    nothing is cut off when less than two lines' worth would stay (a typesetter moves the paragraph)."""
-    if room < HEAD[lang]:
-        return "", text
-    if lang == "en":
-        cut = text.rfind(" ", 0, room)
-        return (text[:cut], text[cut + 1:]) if cut > 0 else ("", text)
-    while 0 < room < len(text) and text[room] in "，。、；：！？）》」":
-        room -= 1
-    return text[:room], text[room:]
-
-
 def un_layout(paragraphs: list[str], lang: str, symbol: str, job: str, columns: bool = False
               ) -> tuple[str, list[str]]:
-    """An HTML file of A4 pages in the UN layout, the body in two columns with ``columns``; and the
+    """An HTML file in the UN layout for A4 pages, the body in two columns with ``columns``; and the
     paragraphs a reader should find (the heading, the numbered paragraphs and the table's rows; not the
     symbol block, the furniture or the footnote)."""
     w = WORDS[lang]
     numbered = [f"{k}. {p}" for k, p in enumerate(paragraphs, 1)]
     known = [w["heading"], *numbered[:1], *[f"{a} {b}" for a, b in w["table"]], *numbered[1:]]  # rows as seen
-    pages: list[list[str]] = []
-    marker = "<sup>1</sup>"
-    first = [f'<div class="block">{html.escape(symbol)}<br>{w["distr"]}<br>21 December 2015</div>',
-             f'<h1>{html.escape(w["heading"])}</h1>',
-             f"<p>{html.escape(numbered[0])}{marker}</p>",
+    first = [f"<p>{html.escape(numbered[0])}<sup>1</sup></p>",
              "<table>" + "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in w["table"]) + "</table>"]
-    budget = int(BUDGET[lang] * (COLUMN_BUDGET if columns else 1.0))
-    current, room = first, budget - len(numbered[0]) - 200
-    for text in numbered[1:]:
-        while len(text) > room:  # cut by the page break: the rest goes on the next page
-            head, text = _split(text, max(room, 0), lang)
-            if head:
-                current.append(f'<p class="cut">{html.escape(head)}</p>')
-            pages.append(current)
-            current, room = [], budget
-        current.append(f"<p>{html.escape(text)}</p>")
-        room -= len(text) + 40
-    pages.append(current)
-    body = []
-    for n, content in enumerate(pages, 1):
-        run = f'<div class="run">{html.escape(symbol)}</div>' if n > 1 else ""
-        notes = f'<div class="notes"><sup>1</sup> {html.escape(w["note"])}</div>' if n == 1 else ""
-        foot = f'<div class="foot">{job}<span class="n">{n}/{len(pages)}</span></div>'
-        if columns:  # the symbol block and heading span the page; the rest flows in two columns
-            top = content[:2] if n == 1 else []
-            text = "".join(top) + f'<div class="cols">{"".join(content[len(top):])}</div>'
-        else:
-            text = "".join(content)
-        body.append(f'<div class="page">{run}{text}{notes}{foot}</div>')
+    room = int(BUDGET[lang] * FIRST_PAGE * (COLUMN_BUDGET if columns else 1.0)) - len(numbered[0])
+    k = 1
+    while k < len(numbered) and len(numbered[k]) + 40 <= room:  # what the first page holds, with room to spare
+        room -= len(numbered[k]) + 40
+        first.append(f"<p>{html.escape(numbered[k])}</p>")
+        k += 1
+    rest = "".join(f"<p>{html.escape(t)}</p>" for t in numbered[k:])
+    if columns:
+        first = [f'<div class="cols">{"".join(first)}</div>']
+        rest = f'<div class="cols">{rest}</div>' if rest else ""
+    top = f'<div class="block">{html.escape(symbol)}<br>{w["distr"]}<br>21 December 2015</div>' \
+          f'<h1>{html.escape(w["heading"])}</h1>'
+    notes = f'<div class="notes"><sup>1</sup> {html.escape(w["note"])}</div>'
+    style = STYLE.replace("SYMBOL", symbol.replace('"', "")).replace("JOB", job.replace('"', ""))
     page = (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-            f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>")
+            f'<style>{style}</style></head><body><div class="first">{top}{"".join(first)}{notes}</div>{rest}'
+            "</body></html>")
     return page, known
 
 
-def unpc_documents(n: int) -> list[tuple[str, list[str], list[str]]]:
-    """(document id, Chinese sentences, English sentences) of the first ``n`` unpc-dev documents with at least
-    three sentences."""
+def unpc_documents(n: int, join: int = 4) -> list[tuple[str, list[str], list[str]]]:
+    """(document id, Chinese sentences, English sentences) of ``n`` test documents, each ``join`` unpc-dev
+    documents of at least three sentences one after the other (unpc-dev documents are 3-10 sentences; four
+    make a document of three pages or so, whose paragraphs chromium breaks over pages)."""
     ids = [line.split()[0] for line in (UNPC / "unpc.ids").read_text(encoding="utf-8").splitlines()]
     zh = (UNPC / "unpc.zh").read_text(encoding="utf-8").splitlines()
     en = (UNPC / "unpc.en").read_text(encoding="utf-8").splitlines()
@@ -133,7 +113,12 @@ def unpc_documents(n: int) -> list[tuple[str, list[str], list[str]]]:
         docs.setdefault(i, ([], []))
         docs[i][0].append(z)
         docs[i][1].append(e)
-    return [(i, z, e) for i, (z, e) in docs.items() if len(z) >= 3][:n]
+    whole = [(i, z, e) for i, (z, e) in docs.items() if len(z) >= 3]
+    out = []
+    for k in range(0, min(n * join, len(whole) - join + 1), join):
+        part = whole[k:k + join]
+        out.append((part[0][0], [s for _, z, _ in part for s in z], [s for _, _, e in part for s in e]))
+    return out
 
 
 def untagged(pdf: Path, copy: Path) -> None:
