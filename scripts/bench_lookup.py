@@ -16,7 +16,8 @@
    segment containing the query, a substring scan) and fuzzy (every segment at or above 70 %, rapidfuzz's
    Levenshtein over the whole side); the Chinese concordance queries again in Traditional script, against a
    scan of the canonical forms (cross-script recall).
-4. Latency of ``Store.lookup`` per query, one process, one BLAS thread, warm (a first round of other
+4. Latency of ``Store.lookup`` per query, one process with tmbuild's thread policy (one BLAS thread, applied
+   at start as the CLI and so the server apply it), warm (a first round of other
    queries of each kind has read the index files), on a quiet machine and with one core kept busy
    (``python -c "while True: pass"``), in one run; the store opened as the server opens it (vector indexes
    resident in memory), and semantic queries once more with the indexes mapped (as a one-shot search).
@@ -39,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from align.embed import encode_batched, get_embedder
-from align.embed.base import blas_threads, signature
+from align.embed.base import blas_threads, limit_threads, signature
 from align.model import TranslationUnit
 from corpus.store import Store
 from corpus.store.matching import Fuzzy, by_characters, normalise_text
@@ -271,6 +272,7 @@ def main() -> None:
     ap.add_argument("--skip-terms", action="store_true", help="leave out part 1")
     ap.add_argument("--skip-completeness", action="store_true", help="leave out part 3")
     a = ap.parse_args()
+    limit_threads()  # the thread policy every tmbuild process applies at its start, the server included
     emb = get_embedder("use-m3")
     import faiss
 
