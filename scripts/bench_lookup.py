@@ -4,7 +4,7 @@
 
 1. Term translation: the 1,982 pairs of ../shared/data/unpc-dev go into a store (real use-m3 vectors, one
    document per UN document); each term of scripts/terms.tsv is looked up and its first listed rendering
-   compared with the references.
+   compared with the references; the rendering marked in each hit shown is compared with them too.
 2. Scale: a store of ``--n`` pairs. Texts are spliced from unpc-dev pairs (a prefix of one real pair
    joined to a suffix of another, cut at the same relative place on both sides, so the vocabulary and
    n-gram statistics are real UN text; there are fewer distinct words than in a real million, which makes
@@ -76,21 +76,30 @@ def dev_store(path: Path, emb) -> Store:
     return s
 
 
-def term_translation(emb) -> dict[str, tuple[int, list[str]]]:
-    """Per query language: (terms asked, the wrong ones) of the term list, in a store of the unpc-dev pairs."""
+def term_translation(emb) -> tuple[dict[str, tuple[int, list[str]]], dict[str, tuple[int, int, int]]]:
+    """Per query language: (terms asked, the wrong ones) of the term list, in a store of the unpc-dev pairs;
+    and the marks in the hits shown (k=10): (hits, hits with a rendering marked, marks that are a reference,
+    case aside)."""
     out: dict[str, tuple[int, list[str]]] = {}
+    marks: dict[str, tuple[int, int, int]] = {}
     with tempfile.TemporaryDirectory() as d:
         s = dev_store(Path(d) / "s", emb)
         for lang, term, refs in load_terms():
             asked, wrong = out.get(lang, (0, []))
-            got = s.lookup(term, k=10, lang=lang, mode="concordance").renderings
+            found = s.lookup(term, k=10, lang=lang, mode="concordance")
+            got = found.renderings
             first = got[0][0] if got else ""
-            if first.lower() not in {r.lower() for r in refs}:
+            known = {r.lower() for r in refs}
+            if first.lower() not in known:
                 wrong.append(f"{term} -> {first or '(none)'} (reference {' | '.join(refs)}; listed "
                              f"{', '.join(f'{t} ({n})' for t, n in got[:3])})")
             out[lang] = (asked + 1, wrong)
+            shown = [h for h in found.hits if h.kind in ("exact", "concordance")]
+            marked = [h.translation[a:b] for h in shown for a, b in h.translation_spans[:1]]
+            n, m, r = marks.get(lang, (0, 0, 0))
+            marks[lang] = (n + len(shown), m + len(marked), r + sum(x.lower() in known for x in marked))
         s.close()
-    return out
+    return out, marks
 
 
 # ------------------------------------------------------------ a store at scale
@@ -284,10 +293,16 @@ def main() -> None:
     if not a.skip_terms:
         print("term translation (scripts/terms.tsv, store of the 1,982 unpc-dev pairs): the first rendering is "
               "the reference for")
-        for lang, (n, wrong) in term_translation(emb).items():
+        firsts, marks = term_translation(emb)
+        for lang, (n, wrong) in firsts.items():
             print(f"  {lang} queries: {n - len(wrong)} of {n} ({1 - len(wrong) / n:.1%})")
             for w in wrong:
                 print(f"    wrong: {w}")
+        print("renderings marked in the hits shown (k=10): hits marked, and marks that are a reference (case "
+              "aside; an inflected form such as 'conflicts' for 'conflict' counts as not)")
+        for lang, (n, m, r) in marks.items():
+            print(f"  {lang} queries: {m} of {n} hits marked ({m / max(n, 1):.1%}); {r} of those marks a reference "
+                  f"({r / max(m, 1):.1%})")
         print()
     tmp = None
     path = a.keep

@@ -179,3 +179,18 @@ def test_a_span_one_hit_holds_is_shown_only_when_its_meaning_is_the_query_s():
     g = guess_renderings("query", ["alpha beta gamma", "omega zeta"], "en", lambda xs: {x: 1 for x in xs},
                          lambda texts: np.array([[1.0, 0.0]] + [[0.0, 1.0]] * (len(texts) - 1)))
     assert g.renderings == [] and g.chosen == [None, None]  # one hit each, no meaning: nothing shown
+
+
+def test_a_translation_that_holds_only_a_fragment_of_the_rendering_gets_no_mark():
+    """会员国 is "Member States" in most hits; one says "all its Members" and, later, "affairs of States": its
+    "States" is no rendering of the query, and a wrong mark is worse than none."""
+    from corpus.store.phrases import guess_renderings
+
+    trans = ["Member States shall report on progress.", "Encourages Member States to act.",
+             "Calls upon Member States to cooperate.",
+             "the sovereign equality of all its Members and non-intervention in the internal affairs of States."]
+    freq = {"member states": 5, "states": 40, "members": 30}
+    g = guess_renderings("会员国", trans, "en", lambda xs: {x: freq.get(x, 50) for x in xs})
+    assert g.chosen[:3] == ["member states"] * 3
+    assert g.chosen[3] is None
+    assert g.renderings == [("member states", 3)]

@@ -219,10 +219,20 @@ def guess_renderings(query: str, translations: Sequence[str], lang: str,
         c = next((c for c in best if c in cs), None)
         if c is not None:
             c = _extend(c, [x for x in best if x in cs], support, df, joiner, whole_query)
+        if c is not None and any(_part_of(c, x, joiner) and strong(x) for x in best[:best.index(c)] if x not in cs):
+            c = None  # a fragment of a better rendering this translation lacks ("States" of "Member States"
+            # where it says "Members"): the translation renders the query some other way
         chosen.append(c if c is not None and strong(c) else None)
     counts = Counter(c for c in chosen if c)
     order = sorted(counts, key=lambda c: (-counts[c], -score.get(c, 0.0)))
     return Guess([(c, counts[c]) for c in order], chosen)
+
+
+def _part_of(c: str, x: str, joiner: str) -> bool:
+    """Whether ``c`` is a proper part of ``x``: characters of Chinese, whole words of English."""
+    if c == x:
+        return False
+    return c in x if not joiner else f" {c} " in f" {x} "
 
 
 def _extend(c: str, present: list[str], support: Counter, df: dict[str, int], joiner: str,
