@@ -194,3 +194,17 @@ def test_a_translation_that_holds_only_a_fragment_of_the_rendering_gets_no_mark(
     assert g.chosen[:3] == ["member states"] * 3
     assert g.chosen[3] is None
     assert g.renderings == [("member states", 3)]
+
+
+def test_a_word_the_translations_share_by_chance_is_no_rendering():
+    """A hit that renders 会员国 some other way shares "including" with the rest: far below the best
+    rendering's score (common everywhere), it is no mark and no rendering in the list."""
+    from corpus.store.phrases import guess_renderings
+
+    trans = ["Member States, including small ones, shall report.", "Encourages Member States, including donors.",
+             "Calls upon Member States to cooperate, including with the Secretariat.",
+             "All countries, including the least developed, are invited."]
+    freq = {"member states": 5, "including": 60}
+    g = guess_renderings("会员国", trans, "en", lambda xs: {x: freq.get(x, 50) for x in xs})
+    assert g.chosen == ["member states"] * 3 + [None]
+    assert g.renderings == [("member states", 3)]

@@ -46,6 +46,10 @@ _TOKEN = regex.compile(r"(?P<word>(?:\w\.){2,}|\w+(?:[-'’]\w+)*)|(?P<stop>[^\w
 _ZH_STOP = frozenset("的 和 与 及 或 在 了 是 对 为 于 以 并 而 等 之 其".split()
                      + "将 被 把 也 都 由 从 向 就 所 使 该 各 这 那 个 中".split())
 MIN_MEANING = 0.45  # a span that one hit alone holds is shown only when its meaning is this near the query's
+# a hit's rendering scores at least this share of the best rendering's score: on the term list, right marks
+# score 0.82 of it or more (5th percentile), wrong ones 0.33 (median: "including", "all" in a hit that
+# paraphrases the term)
+MARK_SHARE = 0.5
 # runs of Chinese, digits inside them included (第7378次会议)
 HAN_RUN = regex.compile(r"[\p{Han}0-9]*\p{Han}[\p{Han}0-9]*")
 # a number with its ordinal prefix and measure word is one word: 第7378次, 2015年, 31日, 10时, 第七十届
@@ -222,6 +226,8 @@ def guess_renderings(query: str, translations: Sequence[str], lang: str,
         if c is not None and any(_part_of(c, x, joiner) and strong(x) for x in best[:best.index(c)] if x not in cs):
             c = None  # a fragment of a better rendering this translation lacks ("States" of "Member States"
             # where it says "Members"): the translation renders the query some other way
+        if c is not None and score.get(c, 0.0) < MARK_SHARE * score[best[0]]:
+            c = None  # a word this translation happens to share with others, far below the best rendering
         chosen.append(c if c is not None and strong(c) else None)
     counts = Counter(c for c in chosen if c)
     order = sorted(counts, key=lambda c: (-counts[c], -score.get(c, 0.0)))
