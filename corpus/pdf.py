@@ -6,21 +6,23 @@ pypdfium2 (Chrome's PDFium) gives every character with its box, baseline and fon
 was drawn by, that object's marked-content id and marks, and the page's structure tree; this module does the
 layout:
 
-1. Chunks: characters drawn one after the other on one baseline, touching, by one text object. Text marked
-   as an artifact (a tagged PDF's running headers and footers) is dropped here.
+1. Chunks: characters drawn one after the other on one baseline, touching, in one marked-content sequence.
+   Text marked as an artifact (a tagged PDF's running headers and footers) is dropped here.
 2. Lines: chunks on the same baseline (within a third of their font size), in the order the page draws them.
-   Chunks get a space between them where they are apart on the page, never next to a CJK character; no space
-   is ever put between two CJK characters or before CJK punctuation.
-3. Columns: a page whose body lines fall on both sides of a gutter that no line crosses is read column by
-   column.
+   Chunks get a space between them where they are apart on the page; then none is kept between two CJK
+   characters, between CJK text and Latin letters, digits or punctuation, or before punctuation.
+3. Columns: a page set in two columns (a gutter few rows cross, the right column's lines starting at one x)
+   is read column by column; a short page is set like the document's other pages.
 4. Page furniture: a line at the top or bottom of a page whose text (digits aside) recurs on at least half the
    pages (running headers, job numbers, "page 2 of 5"), or a bare page number there, is dropped.
 5. Paragraphs: in a tagged PDF, each block element of the structure tree (P, H1..H6, LI, a table row) is one
-   paragraph. Else a new one starts where the gap to the line above is clearly wider than the body's line
-   spacing, where the font size changes (headings), or where a line is indented after a full-width one; a
-   line that ends well short of the full width ends its paragraph (table rows, headings, last lines).
-6. A paragraph goes on over a page break when the lines on both sides are body text, the last one is full
-   and does not end a sentence, and the next page's first line is not indented.
+   paragraph, over lines, columns and pages. Else a new one starts where the gap to the line above is clearly
+   wider than the body's line spacing, where the font size changes (headings), or where a line is indented
+   after a full-width one; a line that ends short of the full width ends its paragraph (table rows, headings,
+   last lines; in justified text, short is below 97% of the width).
+6. A paragraph goes on over a page or column break when the lines on both sides are body text, the last one is
+   full and does not end a sentence, and the next first line is not indented; the page's footnotes come after
+   it.
 """
 
 from __future__ import annotations
