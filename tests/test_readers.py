@@ -202,6 +202,18 @@ def test_pdf_with_text(tmp_path):
     assert d.lang == "en" and "remain seized" in d.paragraphs[0].text
 
 
+def test_an_encrypted_pdf_says_to_save_an_unprotected_copy(tmp_path):
+    import io
+
+    pypdf = pytest.importorskip("pypdf")
+    w = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(_minimal_pdf("The General Assembly decides."))))
+    w.encrypt(user_password="u", owner_password="o")
+    with open(tmp_path / "locked.pdf", "wb") as f:
+        w.write(f)
+    with pytest.raises(InputError, match="locked.pdf.*encrypted; save an unprotected copy"):
+        read_document(tmp_path / "locked.pdf")
+
+
 def test_pdf_without_text_layer(tmp_path):
     p = tmp_path / "scan.pdf"
     p.write_bytes(_minimal_pdf(None))
