@@ -54,10 +54,11 @@ FURNITURE_BAND = 0.12  # the top and bottom share of a page where running header
 _BLOCKS = {"P", "H", "H1", "H2", "H3", "H4", "H5", "H6", "Title", "LI", "TR", "Caption", "TOCI", "Code", "Formula"}
 _HEADINGS = {"H", "H1", "H2", "H3", "H4", "H5", "H6", "Title"}
 
+
 @dataclass
 class Line:
     """A line of a PDF page as laid out: where it starts and ends, its baseline, font size and text; in a
-    tagged PDF, the block element it belongs to (an index in the document's structure order) and its type."""
+    tagged PDF, the block element it belongs to (an id of :class:`Structure`) and its type."""
     page: int
     x: float
     y: float  # baseline, from the top of the page down
@@ -70,7 +71,7 @@ class Line:
 
 
 class Chunk(NamedTuple):
-    """Characters drawn one after another on one baseline by one text object."""
+    """Characters drawn one after another on one baseline, touching, in one marked-content sequence."""
     x: float
     y: float  # baseline, from the top of the page down
     size: float  # font size in page units
@@ -279,13 +280,22 @@ def tidy(text: str) -> str:
     return _SPACE_AFTER_CJK_PUNCT.sub("", text)
 
 
+def _crossed(row: list[Chunk], table_rows: set[int]) -> list[tuple[float, float, bool]]:
+    """The x-ranges (from, to, whether the ends are in) where a vertical line crosses a row of chunks: inside a
+    chunk, or between the cells of one table row (a tagged PDF's TR element) from its first cell's end to its
+    last cell's start."""
+    spans = [(c.x, c.end, False) for c in row]
+    for e in {c.element for c in row} & table_rows:
+        first_end = min(c.end for c in row if c.element == e)
+        last_start = max(c.x for c in row if c.element == e)
+        if first_end <= last_start:
+            spans.append((first_end, last_start, True))
+    return spans
+
+
 def _crosses(row: list[Chunk], x: float, table_rows: set[int]) -> bool:
-    """Whether a row of chunks crosses the vertical line at ``x``: a chunk does, or one table row (a tagged
-    PDF's TR element) has cells on both sides."""
-    if any(c.x < x < c.end for c in row):
-        return True
-    left = {c.element for c in row if c.end <= x} & table_rows
-    return bool(left & {c.element for c in row if c.x >= x})
+    """Whether a row of chunks crosses the vertical line at ``x`` (:func:`_crossed`)."""
+    return any(a <= x <= b if ends else a < x < b for a, b, ends in _crossed(row, table_rows))
 
 
 def _gutter(rows: list[list[Chunk]], width: float, table_rows: set[int]) -> tuple[float, float] | None:
@@ -299,13 +309,19 @@ def _gutter(rows: list[list[Chunk]], width: float, table_rows: set[int]) -> tupl
     lo, hi = int(width / 3 / step), int(2 * width / 3 / step)
     allowed = max(2, int(0.15 * len(rows)))
 
-    def crossing(x: float) -> int:
-        return sum(_crosses(row, x, table_rows) for row in rows)
-
+    crossing = [0] * (hi + 1)  # rows crossing the line at x = b * step, for each b of the middle third
+    for row in rows:
+        bins: set[int] = set()
+        for a, z, ends in _crossed(row, table_rows):
+            first = math.ceil(a / step) if ends else math.floor(a / step) + 1
+            last = math.floor(z / step) if ends else math.ceil(z / step) - 1
+            bins.update(range(max(first, lo), min(last, hi) + 1))
+        for b in bins:
+            crossing[b] += 1
     runs: list[tuple[int, int]] = []
     start = None
     for b in range(lo, hi + 2):
-        if b <= hi and crossing(b * step) <= allowed:
+        if b <= hi and crossing[b] <= allowed:
             start = b if start is None else start
         elif start is not None:
             runs.append((start, b))
