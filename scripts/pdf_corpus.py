@@ -165,14 +165,13 @@ def build(out: Path, n_docs: int) -> list[dict]:
     return index
 
 
-_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef"
-
-
 def normal(text: str, lang: str, numbers: bool = False) -> str:
     """A paragraph as compared: white space runs made one; in Chinese none next to a CJK character (Chinese
     is written without spaces; PDF producers and readers disagree on the gaps beside Latin text, 第 21 条);
     the UDHR's list numbers, which the browser adds, left aside with ``numbers``."""
     import regex
+
+    from corpus.pdf import _CJK  # the reader's CJK characters and punctuation
 
     text = " ".join(text.split())
     if lang == "zh":
