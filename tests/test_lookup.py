@@ -15,7 +15,7 @@ from align.embed import get_embedder
 from align.embed.base import signature
 from align.model import TranslationUnit
 from corpus.store import Hit, Store, lexical, normalise_text, rank
-from corpus.store.matching import Fuzzy, find_spans, mark, normalised_with_offsets
+from corpus.store.matching import Fuzzy, find_spans, mark, normalised_with_offsets, tokens
 from corpus.store.phrases import guess_renderings
 from corpus.store.store import COUNT_CAP
 
@@ -129,10 +129,48 @@ def test_concordance_orders_the_closest_segments_first_and_marks_the_query(seede
     s, _, rows = seeded
     q = rows[10][2].split()[0]
     found = s.lookup(q.upper(), k=20, lang="en", mode="concordance", renderings=False)
-    lengths = [len(normalise_text(h.text)) for h in found.hits if h.kind == "concordance"]
-    assert lengths == sorted(lengths) and len(lengths) > 5
+    lengths = [len(tokens(normalise_text(h.text), "en")) for h in found.hits if h.kind == "concordance"]
+    assert lengths == sorted(lengths) and len(lengths) > 5  # the shortest (in words) first
     for h in found.hits:
         assert h.spans and all(normalise_text(h.text[a:b]) == normalise_text(q) for a, b in h.spans)
+
+
+def test_reading_only_the_shortest_concordance_hits_gives_the_answer_of_reading_them_all(tmp_path, monkeypatch):
+    """Without renderings a lookup reads the rows of the shortest concordance hits only, batch by batch (the
+    fuzzy index's lengths); the answer must be that of ranking every hit, duplicates, Traditional script,
+    removed pairs and pairs added since the index's base was written included."""
+    rng = random.Random(5)
+    pairs = _seeded_pairs(seed=11, n=700)
+    pairs += [rng.choice(pairs) for _ in range(300)]  # identical pairs, in several documents
+    pairs = [(z.translate(str.maketrans("一丁", "壹釘")) if i % 7 == 0 else z, e) for i, (z, e) in enumerate(pairs)]
+    rng.shuffle(pairs)
+    s = _store(tmp_path / "s", pairs, docs=4)
+    s.delete_document("doc1")
+    more = _seeded_pairs(seed=12, n=120)
+    s.add_document("late", "h", [TranslationUnit(z, e, doc="L", bead=i) for i, (z, e) in enumerate(more)],
+                   np.ones((len(more), 8), np.float32) / 8 ** 0.5, np.ones((len(more), 8), np.float32) / 8 ** 0.5)
+    assert len(s.token_index("src").delta().seg_ids) and len(s.token_index("src").dead)
+    rows = s.con.execute("SELECT id, src_norm, tgt_norm FROM pairs").fetchall()
+    queries = [(q, "zh") for q in _concordance_queries(rows, rng, 1, 60)] + [
+        (q, "en") for q in _concordance_queries(rows, rng, 2, 60)]
+    unit = np.ones(8, np.float32) / 8 ** 0.5
+    read = []
+    real = s._rows
+    monkeypatch.setattr(s, "_rows", lambda side, other, ids: read.append(len(ids)) or real(side, other, ids))
+    pruned = {}
+    for q, lang in queries:
+        for k, mode in ((1, "concordance"), (5, "concordance"), (10, "auto"), (40, "concordance")):
+            pruned[q, lang, k, mode] = s.lookup(q, k=k, lang=lang, mode=mode, renderings=False, vector=unit)
+    pruned_reads = sum(read)
+    read.clear()
+    monkeypatch.setattr(s, "_by_length", lambda side, ids, size: [])  # every hit read at once
+    for (q, lang, k, mode), got in pruned.items():
+        want = s.lookup(q, k=k, lang=lang, mode=mode, renderings=False, vector=unit)
+        assert got.counts == want.counts
+        assert [(h.pair_id, h.kind, h.count, h.documents, h.spans) for h in got.hits] == [
+            (h.pair_id, h.kind, h.count, h.documents, h.spans) for h in want.hits], (q, k, mode)
+    assert pruned_reads < sum(read) / 3  # and it read far fewer rows
+    s.close()
 
 
 @pytest.mark.parametrize("side, lang, col", [("src", "zh", 1), ("tgt", "en", 2)])

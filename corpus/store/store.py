@@ -27,7 +27,7 @@ import os
 import shutil
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -1000,17 +1000,28 @@ class Store(Reviews):
                 if sim >= min_sim and i not in found:
                     counts["semantic"] += 1
                     found[i] = ("semantic", sim, -1.0)
-        rows = self._rows(side, other, list(found))
-        cands = []
-        for i, (kind, sim, pct) in found.items():
-            r = rows.get(i)
-            if r is None:  # deleted since the vector index was written
-                continue
-            if kind == "concordance":  # ranks by length: the share of the segment the query covers
-                pct = 100.0 * len(norm) / max(len(r["norm"]), 1)
-            cands.append(Hit(i, kind, r["text"], r["translation"], sims.get(i, sim), max(pct, 0.0), r["score"],
-                             r["doc"], r["source"], r["paragraph"], r["bead_kind"]))
-        hits = []
+        # a concordance hit ranks by the share of the segment the query covers (in tokens, as fuzzy matches
+        # count): the shortest first. Without renderings (which read every hit), only the shortest concordance
+        # hits are read, by the fuzzy index's lengths, until the first k are settled
+        qtokens = max(len(tokens(norm, qlang)), 1)
+        later = [] if renderings else self._by_length(
+            side, [i for i, f in found.items() if f[0] == "concordance"], 2 * k)
+        unread = set().union(*later)
+        rows = self._rows(side, other, [i for i in found if i not in unread])
+
+        def candidates(ids: Iterable[int]) -> list[Hit]:
+            out = []
+            for i in ids:
+                kind, sim, pct = found[i]
+                r = rows.get(i)
+                if r is None:  # deleted since the vector index was written
+                    continue
+                if kind == "concordance":
+                    pct = 100.0 * qtokens / max(len(tokens(r["norm"], qlang)), 1)
+                out.append(Hit(i, kind, r["text"], r["translation"], sims.get(i, sim), max(pct, 0.0), r["score"],
+                               r["doc"], r["source"], r["paragraph"], r["bead_kind"]))
+            return out
+
         def same(h: Hit) -> tuple[str, str]:  # the stored normal forms: identical pairs collapse into one hit
             return rows[h.pair_id]["norm"], rows[h.pair_id]["translation_norm"]
 
@@ -1019,7 +1030,21 @@ class Store(Reviews):
         def own_script(h: Hit) -> bool:
             return traditional_only(h.text) == hant
 
-        for h in rank(cands, k, min_sim, same, own_script):  # the match percentage and spans of the hits shown
+        cands = candidates(list(rows))
+        batches = iter(later)
+        while True:
+            ranked = rank(cands, k, min_sim, same, own_script)
+            # the hits not read are longer than every one read, so they rank after those and before every
+            # fuzzy and semantic hit: the first k are settled once they are k exact and concordance hits
+            if len(ranked) == k and all(h.kind in KINDS[:2] for h in ranked):
+                break
+            batch = next(batches, None)
+            if batch is None:
+                break
+            rows.update(self._rows(side, other, batch))
+            cands += candidates(batch)
+        hits = []
+        for h in ranked:  # the match percentage and spans of the hits shown
             pct = fuzzy.score(rows[h.pair_id]["norm"]) if h.kind in ("concordance", "semantic") else h.fuzzy
             spans = tuple(find_spans(h.text, norm)) if h.kind in ("exact", "concordance") else ()
             hits.append(replace(h, fuzzy=pct, spans=spans))
@@ -1059,6 +1084,25 @@ class Store(Reviews):
                 found.sort(reverse=True)
                 return min(len(found), COUNT_CAP), found[:limit]
         return lexical.containing(self.con, side, norm, limit, COUNT_CAP, indexed=self.lexical)
+
+    def _by_length(self, side: str, ids: list[int], size: int) -> list[list[int]]:
+        """``ids`` in batches of ascending length (tokens) of at least ``size`` pairs, each ending where the
+        length changes: a concordance hit's rank depends on its length, so a batch's hits outrank every later
+        batch's. The pairs of unknown length come first. One batch of all when the fuzzy index was not loaded
+        (a store opened read-only with stale files: building it for a term lookup would cost more)."""
+        if side not in self._tokens:
+            return [ids] if ids else []
+        lens = self._tokens[side].lengths(ids)
+        order = np.argsort(lens, kind="stable")
+        ids_sorted, lens_sorted = np.asarray(ids, np.int64)[order].tolist(), lens[order]
+        changes = np.flatnonzero(lens_sorted[1:] != lens_sorted[:-1]) + 1  # where a new length starts
+        out, start = [], 0
+        for end in [*changes.tolist(), len(ids_sorted)]:
+            if end - start >= size or end == len(ids_sorted):
+                if end > start:
+                    out.append(ids_sorted[start:end])
+                start = end
+        return out
 
     def _fuzzy(self, side: str, fuzzy: Fuzzy, min_fuzzy: float) -> list[tuple[int, float]]:
         """Segments of ``side`` whose match percentage with the query is at least ``min_fuzzy``: the fuzzy

@@ -336,6 +336,20 @@ class TokenIndex:
             found = np.union1d(found, more)
         return found
 
+    def lengths(self, ids: Sequence[int]) -> NDArray[np.int64]:
+        """Each pair's number of tokens (what :func:`.matching.tokens` counts), -1 for a pair the index does
+        not hold."""
+        ids = np.asarray(ids, np.int64)
+        out = np.full(len(ids), -1, np.int64)
+        for postings in (self.base, self.delta()):  # a pair added since the base was written: the delta's
+            if len(postings.seg_ids):
+                at = np.minimum(np.searchsorted(postings.seg_ids, ids), len(postings.seg_ids) - 1)
+                held = postings.seg_ids[at] == ids
+                out[held] = postings.seg_lens[at[held]]
+            if postings is self.base and len(self.dead):
+                out[np.isin(ids, self.dead)] = -1
+        return out
+
     @property
     def pairs(self) -> int:
         return len(self.base.seg_ids) - len(self.dead) + sum(len(d[2]) for d in self._delta)
