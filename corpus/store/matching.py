@@ -38,6 +38,14 @@ def tokens(norm: str, lang: str) -> list[str]:
     return WORD.findall(norm)
 
 
+class _Codes(dict):
+    """Word -> a code point of its own (private use plane 15), given out as words come."""
+
+    def __missing__(self, word: str) -> str:
+        code = self[word] = chr(0xF0000 + len(self))
+        return code
+
+
 class Fuzzy:
     """CAT-style match percentage of one query against many segments: Levenshtein distance over characters
     (Chinese) or words (other languages), as 100 * (1 - distance / longer length).
@@ -47,15 +55,15 @@ class Fuzzy:
 
     def __init__(self, query: str, lang: str) -> None:
         self.lang = lang
-        self._codes: dict[str, str] = {}
+        self._chars = by_characters(lang)
+        self._codes = _Codes()
         self.norm = normalise_text(query)
         self.query = self.encode(self.norm)
 
     def encode(self, norm: str) -> str:
-        if by_characters(self.lang):
+        if self._chars:
             return SPACE.sub("", norm)
-        codes = self._codes
-        return "".join(codes.get(w) or codes.setdefault(w, chr(0xF0000 + len(codes))) for w in WORD.findall(norm))
+        return "".join(map(self._codes.__getitem__, WORD.findall(norm)))
 
     def score(self, norm: str, cutoff: float = 0.0) -> float:
         """Match percentage of a normalised segment (0 when below ``cutoff`` percent)."""
