@@ -68,6 +68,16 @@ def test_use_m3_token_cache_gives_the_package_vectors(use_m3, monkeypatch):
             got = np.concatenate([emb.encode([t]) for t in texts])
             assert np.abs(got - want).max() < 1e-5, size
         assert emb._cached <= size and (emb._cached > 0 or size < 100)  # the last text overflows a small cache
+    monkeypatch.setattr(module, "_CACHE_TOKENS", 8192)
+    emb = module.UseM3(threads=1)  # one text at a time, each with a few tokens not seen before (2 to 6)
+    growing = ["The meeting rose.", "The meeting rose at 6 p.m.", "The meeting rose at 7 p.m. tomorrow.",
+               "会议于下午六时结束。", "会议于下午七时零五分结束。"]
+    want = package.encode(growing)
+    want /= np.linalg.norm(want, axis=1, keepdims=True)
+    for text, vector in zip(growing, want):
+        before = emb._cached
+        assert np.abs(emb.encode([text])[0] - vector).max() < 1e-5, text
+        assert emb._cached > before, text
 
 
 @pytest.mark.slow

@@ -33,6 +33,7 @@ from .base import blas_threads, cache_root, normalise, published, require
 
 _PROBE = ["The General Assembly adopted the resolution without a vote.", "大会未经表决通过了该决议。"]
 _TOKEN_BUDGET = 384  # tokens per forward micro-batch, as in the package (cache-sized working set)
+_ROW_BY_ROW = 4  # up to this many new tokens are computed one at a time (3 new tokens: 0.66 -> 0.54 ms)
 _CACHE_TOKENS = 8192  # tokens whose features are kept (13 KB each: at most 109 MB)
 _D = 512
 
@@ -231,6 +232,10 @@ class UseM3:
         first convolution of each order (that convolution is the sum of its window's blocks)."""
         m, be = self._m, self._be
         C = m._CNN_DIM
+        if len(ids) <= _ROW_BY_ROW:  # a query's few new tokens: BLAS multiplies 2-4 rows at 3-5x the cost of one
+            parts = [self._token_features(ids[i:i + 1]) for i in range(len(ids))] if len(ids) > 1 else None
+            if parts:
+                return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         x = self._embedding(ids) @ be.proj_W
         x += be.proj_b
         m._layernorm(x, be.ln_g_all, be.ln_b_all, be.eps)
