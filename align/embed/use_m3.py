@@ -34,7 +34,7 @@ from .base import blas_threads, cache_root, normalise, published, require
 _PROBE = ["The General Assembly adopted the resolution without a vote.", "大会未经表决通过了该决议。"]
 _TOKEN_BUDGET = 384  # tokens per forward micro-batch, as in the package (cache-sized working set)
 _ROW_BY_ROW = 4  # up to this many new tokens are computed one at a time (3 new tokens: 0.66 -> 0.54 ms)
-_CACHE_TOKENS = 8192  # tokens whose features are kept (13 KB each: at most 109 MB)
+_CACHE_TOKENS = 8192  # tokens whose features are kept (15 KB each: at most 126 MB)
 _D = 512
 
 
@@ -246,31 +246,35 @@ class UseM3:
             at += w.shape[1]
         return x, blocks
 
-    def _features(self, flat: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """:meth:`_token_features` of every token of ``flat``, from the cache of the tokens seen so far (a query's
-        tokens are mostly there: 8,000 tokens make 98% of UN text), computing those it lacks."""
-        with self._cache_lock:
-            if self._slot is None:
-                C = self._m._CNN_DIM
-                self._slot = np.full(len(self._be.table), -1, np.int64)
-                self._cached_x = np.empty((_CACHE_TOKENS, 3 * C), np.float32)  # pages touched as rows fill
-                self._cached_blocks = np.empty((_CACHE_TOKENS, self._blocks_width), np.float32)
-            new = np.unique(flat[self._slot[flat] < 0])
-            if len(new) and self._cached + len(new) > _CACHE_TOKENS:  # full: start again
-                self._slot[:] = -1
-                self._cached = 0
-                new = np.unique(flat)
-                if len(new) > _CACHE_TOKENS:  # more distinct tokens than the cache holds: computed here
-                    x, blocks = self._token_features(new)
-                    where = np.searchsorted(new, flat)
-                    return x[where], blocks[where]
-            if len(new):
-                rows = slice(self._cached, self._cached + len(new))
-                self._cached_x[rows], self._cached_blocks[rows] = self._token_features(new)
-                self._slot[new] = np.arange(rows.start, rows.stop)
-                self._cached = rows.stop
-            at = self._slot[flat]
-            return self._cached_x[at], self._cached_blocks[at]
+    def _rows(self, flat: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32],
+                                                       NDArray[np.float32], NDArray[np.int64]]:
+        """Where :meth:`_token_features` (and the embedding) of every token of ``flat`` are: three arrays whose
+        last row is zeros, and each token's row in them. From the cache of the tokens seen so far (a query's
+        tokens are mostly there: 8,000 tokens make 98% of UN text), computing those it lacks; the caller holds
+        ``_cache_lock`` while it reads them."""
+        if self._slot is None:
+            C = self._m._CNN_DIM
+            self._slot = np.full(len(self._be.table), -1, np.int64)
+            # the last row stays zero: window positions outside the sentence read it. Pages are touched as rows fill
+            self._cached_x = np.zeros((_CACHE_TOKENS + 1, 3 * C), np.float32)
+            self._cached_blocks = np.zeros((_CACHE_TOKENS + 1, self._blocks_width), np.float32)
+            self._cached_emb = np.zeros((_CACHE_TOKENS + 1, self._m._EMB_DIM), np.float32)
+        new = np.unique(flat[self._slot[flat] < 0])
+        if len(new) and self._cached + len(new) > _CACHE_TOKENS:  # full: start again
+            self._slot[:] = -1
+            self._cached = 0
+            new = np.unique(flat)
+            if len(new) > _CACHE_TOKENS:  # more distinct tokens than the cache holds: computed here
+                parts = (*self._token_features(new), self._embedding(new))
+                x, blocks, emb = (np.concatenate([a, np.zeros((1, a.shape[1]), np.float32)]) for a in parts)
+                return x, blocks, emb, np.searchsorted(new, flat)
+        if len(new):
+            rows = slice(self._cached, self._cached + len(new))
+            self._cached_x[rows], self._cached_blocks[rows] = self._token_features(new)
+            self._cached_emb[rows] = self._embedding(new)
+            self._slot[new] = np.arange(rows.start, rows.stop)
+            self._cached = rows.stop
+        return self._cached_x, self._cached_blocks, self._cached_emb, self._slot[flat]
 
     def _batch(self, group: list[list[int]], n_tokens: int, out: NDArray[np.float32], ends: bool = True) -> None:
         """The encoder's forward pass over one group of token id lists, up to the pooled parts, into ``out``."""
@@ -280,25 +284,29 @@ class UseM3:
         flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
         starts = np.zeros(len(group), dtype=np.int64)
         np.cumsum(lens[:-1], out=starts[1:])
+        idx = be._window_index(starts, lens, n_tokens)  # positions outside the sentence: n_tokens
         feats = np.empty((n_tokens, be._feat_dim), dtype=np.float32)
-        feats[:, :E] = self._embedding(flat)
-        x, blocks = self._features(flat)
-        blocks = np.concatenate([blocks, np.zeros((1, blocks.shape[1]), np.float32)])  # the sentinel row: zero
-        idx = be._window_index(starts, lens, n_tokens)
+        firsts = []
+        with self._cache_lock:
+            xs, blocks, embs, rows = self._rows(flat)
+            rows = np.append(rows, len(blocks) - 1)  # position n_tokens: the zero row
+            np.take(embs, rows[:n_tokens], axis=0, out=feats[:, :E])
+            blocks = blocks.reshape(len(blocks), -1, C)  # (token, block, C)
+            at = 0
+            for i, (order, left) in enumerate(m._ORDERS):
+                # the first convolution: its window's tokens' blocks, summed; then bias, ReLU and the residual
+                window = rows[idx[:, m._MAX_LEFT - left:m._MAX_LEFT - left + order]]
+                h = blocks[window, np.arange(at, at + order)].sum(axis=1)
+                at += order
+                h += be.b1[i]
+                np.maximum(h, 0, out=h)
+                h += xs[rows[:n_tokens], i * C:(i + 1) * C]
+                firsts.append(h)
         buf = np.empty((n_tokens + 1, C), dtype=np.float32)
         buf[n_tokens] = 0.0
-        at = 0
         for i, (order, left) in enumerate(m._ORDERS):
-            xs = x[:, i * C:(i + 1) * C]
+            h = firsts[i]
             cols = idx[:, m._MAX_LEFT - left:m._MAX_LEFT - left + order]
-            # the first convolution: its window's tokens' blocks, summed
-            h = blocks[cols[:, 0], at:at + C]
-            for j in range(1, order):
-                h += blocks[cols[:, j], at + j * C:at + (j + 1) * C]
-            at += order * C
-            h += be.b1[i]
-            np.maximum(h, 0, out=h)
-            h += xs
             buf[:n_tokens] = h
             c2 = buf[cols].reshape(n_tokens, order * C) @ be.w2[i]
             c2 += be.b2[i]
