@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus.store import tokens as tokens_module
-from corpus.store.matching import Fuzzy, normalise_text
+from corpus.store.matching import Fuzzy, normalise_text, tokens
 from corpus.store.tokens import TokenIndex, TokenIndexError
 
 HAN = [chr(0x4E00 + 53 * i) for i in range(40)]
@@ -112,6 +112,21 @@ def test_every_segment_containing_a_string_is_among_those_holding_its_tokens(tex
     found = ix.containing(query, 10**6)
     if found is not None and query:
         assert {i for i, t in enumerate(norms, start=1) if query in t} <= set(found.tolist()), query
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet="ab 的国人,.x_\x1c\x1f\u3000\t", max_size=14), min_size=1, max_size=20),
+       st.booleans(), st.integers(0, 19))
+def test_lengths_are_the_token_counts_lookups_rank_by(texts, by_chars, removed):
+    """A concordance lookup reads hits in the order of these lengths and ranks them by ``matching.tokens``:
+    the two must agree, control characters that str.isspace() calls space included."""
+    norms = [normalise_text(t) for t in texts]
+    ix = TokenIndex.build([list(enumerate(norms[: len(norms) // 2], start=1))], by_chars)
+    ix.add(list(range(len(norms) // 2 + 1, len(norms) + 1)), norms[len(norms) // 2:])  # some in the delta
+    ix.remove([removed + 1])
+    want = [-1 if i == removed else len(tokens(t, "zh" if by_chars else "en")) for i, t in enumerate(norms)]
+    assert ix.lengths(list(range(1, len(norms) + 1))).tolist() == want
+    assert ix.lengths([len(norms) + 5]).tolist() == [-1]
 
 
 def test_damaged_bytes_and_foreign_files_are_reported(tmp_path):

@@ -232,10 +232,9 @@ class UseM3:
         first convolution of each order (that convolution is the sum of its window's blocks)."""
         m, be = self._m, self._be
         C = m._CNN_DIM
-        if len(ids) <= _ROW_BY_ROW:  # a query's few new tokens: BLAS multiplies 2-4 rows at 3-5x the cost of one
-            parts = [self._token_features(ids[i:i + 1]) for i in range(len(ids))] if len(ids) > 1 else None
-            if parts:
-                return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        if 1 < len(ids) <= _ROW_BY_ROW:  # a query's few new tokens: BLAS multiplies 2-4 rows at 3-5x one row's cost
+            parts = [self._token_features(ids[i:i + 1]) for i in range(len(ids))]
+            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         x = self._embedding(ids) @ be.proj_W
         x += be.proj_b
         m._layernorm(x, be.ln_g_all, be.ln_b_all, be.eps)

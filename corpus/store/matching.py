@@ -34,7 +34,7 @@ def by_characters(lang: str) -> bool:
 def tokens(norm: str, lang: str) -> list[str]:
     """The units edit similarity counts: characters other than spaces, or words and punctuation marks."""
     if by_characters(lang):
-        return [c for c in norm if not c.isspace()]
+        return list(SPACE.sub("", norm))  # as the fuzzy index and Fuzzy.encode count them
     return WORD.findall(norm)
 
 
