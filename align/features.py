@@ -87,20 +87,27 @@ def name_tokens(text: str, lang: str) -> set[str]:
 def _pinyin_tokens(text: str, wanted: AbstractSet[str]) -> set[str]:
     """Those of ``wanted`` that romanise a run of two to four Chinese characters of ``text``, as names appear
     in English: toneless pinyin (贾瑞: "jiarui") or Wade-Giles without apostrophes (贾宝玉: "chiapaoyu")."""
-    from pypinyin import Style, lazy_pinyin
-
     out = set()
     for run in _HAN_RUN.findall(text):
-        marked = lazy_pinyin(run, style=Style.TONE, errors="ignore")
-        if len(marked) != len(run):
-            continue
-        for syl in zip(*(_romanised(m) for m in marked)):
+        for syl in _syllables(run):
             for size in (2, 3, 4):
                 for k in range(len(syl) - size + 1):
                     tok = "".join(syl[k:k + size])
                     if tok in wanted:
                         out.add(tok)
     return out
+
+
+@functools.lru_cache(maxsize=16384)
+def _syllables(run: str) -> tuple[tuple[str, ...], ...]:
+    """A run of Chinese characters as toneless pinyin syllables and as Wade-Giles ones (none when pypinyin does not
+    give every character one). Kept: a build reads each paragraph twice (pairing, alignment), and runs recur."""
+    from pypinyin import Style, lazy_pinyin
+
+    marked = lazy_pinyin(run, style=Style.TONE, errors="ignore")
+    if len(marked) != len(run):
+        return ()
+    return tuple(zip(*(_romanised(m) for m in marked)))
 
 
 @functools.lru_cache(maxsize=4096)
