@@ -1003,7 +1003,7 @@ class Store(Reviews):
         # a concordance hit ranks by the share of the segment the query covers (in tokens, as fuzzy matches
         # count): the shortest first. Without renderings (which read every hit), only the shortest concordance
         # hits are read, by the fuzzy index's lengths, until the first k are settled
-        qtokens = max(len(tokens(norm, qlang)), 1)
+        n_tokens = len(tokens(norm, qlang))
         later = [] if renderings else self._by_length(
             side, [i for i, f in found.items() if f[0] == "concordance"], 2 * k)
         unread = set().union(*later)
@@ -1017,7 +1017,7 @@ class Store(Reviews):
                 if r is None:  # deleted since the vector index was written
                     continue
                 if kind == "concordance":
-                    pct = 100.0 * qtokens / max(len(tokens(r["norm"], qlang)), 1)
+                    pct = 100.0 * max(n_tokens, 1) / max(len(tokens(r["norm"], qlang)), 1)
                 out.append(Hit(i, kind, r["text"], r["translation"], sims.get(i, sim), max(pct, 0.0), r["score"],
                                r["doc"], r["source"], r["paragraph"], r["bead_kind"]))
             return out
@@ -1051,7 +1051,6 @@ class Store(Reviews):
         found_renderings: list[tuple[str, int]] = []
         # a phrase's renderings; a sentence (ending as one, long, or most of a stored segment of a sentence's
         # length) is no phrase
-        n_tokens = len(tokens(norm, qlang))
         covers = any(len(norm) >= SENTENCE_COVER * len(rows[i]["norm"]) for i, (kind, _, _) in found.items()
                      if i in rows and kind in ("exact", "concordance"))
         sentence = (_SENTENCE_END.search(norm) or n_tokens > RENDER_MAX_TOKENS
