@@ -75,14 +75,6 @@ class Hit:
         return d
 
 
-def evolve(h: Hit, **changes) -> Hit:
-    """``h`` with ``changes``: :func:`dataclasses.replace`, at a fifth of its cost (a lookup makes two per hit)."""
-    new = object.__new__(Hit)
-    for name in Hit.__slots__:
-        object.__setattr__(new, name, changes[name] if name in changes else getattr(h, name))
-    return new
-
-
 def _order(h: Hit, prefer: Callable[[Hit], bool]) -> tuple:
     rank = KINDS.index(h.kind)
     if h.kind == "semantic":
@@ -117,5 +109,5 @@ def rank(candidates: Iterable[Hit], k: int, min_similarity: float = 0.0,
     out = []
     for group in itertools.islice(groups.values(), k):
         docs = tuple(dict.fromkeys(h.doc for h in group))
-        out.append(evolve(group[0], count=sum(h.count for h in group), documents=docs))
+        out.append(replace(group[0], count=sum(h.count for h in group), documents=docs))
     return out

@@ -61,7 +61,7 @@ from .database import (
 )
 from .database import discard_empty as _discard_empty
 from .matching import NORMAL_FORM, Fuzzy, by_characters, find_spans, normalise_text, tokens
-from .ranking import KINDS, MODES, Hit, evolve, rank
+from .ranking import KINDS, MODES, Hit, rank
 from .reviews import PairStamp, Reviews, Revision
 from .tokens import TokenIndex, TokenIndexError
 from .vectors import (
@@ -1047,7 +1047,7 @@ class Store(Reviews):
         for h in ranked:  # the match percentage and spans of the hits shown
             pct = fuzzy.score(rows[h.pair_id]["norm"]) if h.kind in ("concordance", "semantic") else h.fuzzy
             spans = tuple(find_spans(h.text, norm)) if h.kind in ("exact", "concordance") else ()
-            hits.append(evolve(h, fuzzy=pct, spans=spans))
+            hits.append(replace(h, fuzzy=pct, spans=spans))
         found_renderings: list[tuple[str, int]] = []
         # a phrase's renderings; a sentence (ending as one, long, or most of a stored segment of a sentence's
         # length) is no phrase
