@@ -341,13 +341,10 @@ class TokenIndex:
         not hold."""
         ids = np.asarray(ids, np.int64)
         out = np.full(len(ids), -1, np.int64)
-        for postings in (self.base, self.delta()):  # a pair added since the base was written: the delta's
-            if len(postings.seg_ids):
-                at = np.minimum(np.searchsorted(postings.seg_ids, ids), len(postings.seg_ids) - 1)
-                held = postings.seg_ids[at] == ids
-                out[held] = postings.seg_lens[at[held]]
-            if postings is self.base and len(self.dead):
-                out[np.isin(ids, self.dead)] = -1
+        delta = self.delta()
+        for postings, held in ((self.base, self.base.holds(ids) & ~np.isin(ids, self.dead)),
+                               (delta, delta.holds(ids))):
+            out[held] = postings.lengths(ids[held])
         return out
 
     @property
