@@ -226,16 +226,20 @@ class UseM3:
         emb += be.lo[chunk, None]
         return emb
 
-    def _token_features(self, ids: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    def _token_features(self, ids: NDArray[np.int64]
+                        ) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]:
         """What the forward pass computes of each token alone, before its neighbours enter: the projected,
-        normalised embedding (the convolutions' inputs and residuals) and its product with each block of the
-        first convolution of each order (that convolution is the sum of its window's blocks)."""
+        normalised embedding (the convolutions' inputs and residuals), its product with each block of the
+        first convolution of each order (that convolution is the sum of its window's blocks), and the
+        dequantised embedding itself."""
         m, be = self._m, self._be
         C = m._CNN_DIM
         if 1 < len(ids) <= _ROW_BY_ROW:  # a query's few new tokens: BLAS multiplies 2-4 rows at 3-5x one row's cost
             parts = [self._token_features(ids[i:i + 1]) for i in range(len(ids))]
-            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-        x = self._embedding(ids) @ be.proj_W
+            x, blocks, emb = (np.concatenate(p) for p in zip(*parts))
+            return x, blocks, emb
+        emb = self._embedding(ids)
+        x = emb @ be.proj_W
         x += be.proj_b
         m._layernorm(x, be.ln_g_all, be.ln_b_all, be.eps)
         blocks = np.empty((len(ids), self._blocks_width), dtype=np.float32)
@@ -243,11 +247,11 @@ class UseM3:
         for i, w in enumerate(self._w1_blocks):
             np.matmul(x[:, i * C:(i + 1) * C], w, out=blocks[:, at:at + w.shape[1]])
             at += w.shape[1]
-        return x, blocks
+        return x, blocks, emb
 
     def _rows(self, flat: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32],
                                                        NDArray[np.float32], NDArray[np.int64]]:
-        """Where :meth:`_token_features` (and the embedding) of every token of ``flat`` are: three arrays whose
+        """Where :meth:`_token_features` of every token of ``flat`` are: three arrays whose
         last row is zeros, and each token's row in them. From the cache of the tokens seen so far (a query's
         tokens are mostly there: 8,000 tokens make 98% of UN text), computing those it lacks; the caller holds
         ``_cache_lock`` while it reads them."""
@@ -264,13 +268,12 @@ class UseM3:
             self._cached = 0
             new = np.unique(flat)
             if len(new) > _CACHE_TOKENS:  # more distinct tokens than the cache holds: computed here
-                parts = (*self._token_features(new), self._embedding(new))
-                x, blocks, emb = (np.concatenate([a, np.zeros((1, a.shape[1]), np.float32)]) for a in parts)
+                x, blocks, emb = (np.concatenate([a, np.zeros((1, a.shape[1]), np.float32)])
+                                  for a in self._token_features(new))
                 return x, blocks, emb, np.searchsorted(new, flat)
         if len(new):
             rows = slice(self._cached, self._cached + len(new))
-            self._cached_x[rows], self._cached_blocks[rows] = self._token_features(new)
-            self._cached_emb[rows] = self._embedding(new)
+            self._cached_x[rows], self._cached_blocks[rows], self._cached_emb[rows] = self._token_features(new)
             self._slot[new] = np.arange(rows.start, rows.stop)
             self._cached = rows.stop
         return self._cached_x, self._cached_blocks, self._cached_emb, self._slot[flat]
