@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -266,6 +268,20 @@ def test_ranking_puts_kinds_in_cat_order_and_collapses_identical_pairs():
     assert [h.pair_id for h in rank(cands, k=2)] == [4, 3]
 
 
+
+def test_labels_follow_cat_conventions():
+    """A percentage for exact and fuzzy matches only: a concordance hit's share of a long segment is no match
+    percentage ("contains"), unless the segment is a fuzzy match too; a semantic neighbour gives its cosine."""
+    labels = {h.pair_id: (h.label, h.match) for h in [
+        _hit(1, "exact"), _hit(2, "fuzzy", fuzzy=86.4), _hit(3, "concordance", fuzzy=6.0),
+        _hit(4, "concordance", fuzzy=94.1), _hit(5, "semantic", sim=0.617), _hit(6, "semantic")]}
+    assert labels == {1: ("100%", 100.0), 2: ("86%", 86.4), 3: ("contains", None), 4: ("94%", 94.1),
+                      5: ("similar 0.62", None), 6: ("similar", None)}
+    strict = replace(_hit(4, "concordance", fuzzy=94.1), min_match=95.0)  # --min-match 95
+    assert (strict.label, strict.match) == ("contains", None)
+    d = _hit(3, "concordance", fuzzy=6.0).as_dict()
+    assert d["label"] == "contains" and d["match"] is None and "min_match" not in d
+
 def test_spans_are_found_in_the_original_text_through_normalisation():
     text = "The  ＵＮ  Security\u00a0Council and the un"
     norm, where = normalised_with_offsets(text)
@@ -305,6 +321,28 @@ def test_renderings_of_a_phrase_are_listed_and_marked(tmp_path, use_m3):
     assert back.renderings[0][0] == "秘书长的报告" and back.renderings[0][1] == 2
     s.close()
 
+
+
+def test_a_store_lookup_labels_each_kind_as_a_cat_tool_would(tmp_path, use_m3):
+    s = _store(tmp_path / "s", FIXTURE, docs=1, embedder=use_m3)
+
+    def first(q, **kw):
+        h = s.lookup(q, k=3, **kw).hits[0]
+        return h.kind, h.label
+
+    assert first("安理会通过了决议。") == ("exact", "100%")
+    assert first("安理会通过了该决议。") == ("fuzzy", "90%")  # 9 of 10 characters
+    assert first("有罪不罚") == ("concordance", "contains")  # 4 of 11 characters: no 36% match
+    # the sentence without its full stop: it contains the query, and is a 10/11 = 91% match
+    assert first("必须结束有罪不罚现象") == ("concordance", "91%")
+    assert first("必须结束有罪不罚现象", min_fuzzy=95) == ("concordance", "contains")
+    kind, label = first("暴力事件减少了", mode="semantic")
+    assert kind == "semantic" and re.fullmatch(r"similar 0\.\d\d", label)
+    s.close()
+    r = subprocess.run([sys.executable, "-m", "corpus", "search", "--store", str(tmp_path / "s"), "必须结束有罪不罚现象",
+                        "-k", "1"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^ 1\. concordance +91% ", r.stdout, re.M), r.stdout
 
 def test_guess_renderings_without_a_store():
     translations = ["Impunity must end.", "A culture of impunity fuels violence.", "We reject impunity."]

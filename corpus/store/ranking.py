@@ -9,7 +9,9 @@ Kinds, in the order a CAT user expects them:
 4. ``semantic``: nearest by embedding; most similar first, none below ``min_similarity``.
 
 A match percentage (:attr:`Hit.match`) is given for exact and fuzzy matches only, as CAT tools give it; a
-concordance hit "contains" the query, a semantic one is "similar" with its cosine.
+concordance hit "contains" the query (unless the whole segment is also a fuzzy match: the query without its
+full stop is a 94% match of the sentence with it, and a CAT tool would say so), a semantic one is "similar"
+with its cosine.
 
 A pair found by several kinds is listed once, under the first. Pairs with the same text and translation
 (the same sentence in several documents) become one hit with a count and their documents.
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from .matching import normalise_text
 
 KINDS = ("exact", "concordance", "fuzzy", "semantic")
+FUZZY_MIN = 70.0  # CAT match percentage from which a segment is a fuzzy match
 MODES = ("auto", *KINDS[1:])
 
 
@@ -45,6 +48,7 @@ class Hit:
     translation_spans: tuple[tuple[int, int], ...] = ()  # its rendering in ``translation``
     count: int = 1  # identical pairs this hit stands for
     documents: tuple[str, ...] = field(default=())  # their documents, this hit's first
+    min_match: float = FUZZY_MIN  # the lookup's fuzzy threshold: a concordance hit reaching it is a match too
 
     @property
     def exact(self) -> bool:
@@ -52,13 +56,19 @@ class Hit:
 
     @property
     def match(self) -> float | None:
-        """The match percentage as CAT tools give it: for exact and fuzzy matches only (a concordance hit
-        contains the query, a semantic one is near in meaning: neither is a percentage of the segment)."""
-        return 100.0 if self.kind == "exact" else self.fuzzy if self.kind == "fuzzy" else None
+        """The match percentage as CAT tools give it: for exact and fuzzy matches only. A concordance hit
+        contains the query, and its share of the segment is no match percentage unless the segment is also
+        a fuzzy match (its percentage reaches ``min_match``); a semantic one is near in meaning, not in text."""
+        if self.kind == "exact":
+            return 100.0
+        if self.kind == "fuzzy" or (self.kind == "concordance" and self.fuzzy >= self.min_match):
+            return self.fuzzy
+        return None
 
     @property
     def label(self) -> str:
-        """How a match is shown: ``100%``, ``87%``, ``contains``, ``similar 0.62``."""
+        """How a match is shown: ``100%``, ``87%`` (fuzzy, or a concordance hit that is a fuzzy match too),
+        ``contains``, ``similar 0.62``."""
         if self.match is not None:
             return f"{self.match:.0f}%"
         if self.kind == "concordance":
@@ -66,7 +76,7 @@ class Hit:
         return f"similar {self.similarity:.2f}" if self.similarity is not None else "similar"
 
     def as_dict(self) -> dict:
-        d = {k: getattr(self, k) for k in self.__slots__}
+        d = {k: getattr(self, k) for k in self.__slots__ if k != "min_match"}
         d["match"], d["label"] = self.match, self.label
         d["document"] = self.doc
         d["spans"] = [list(s) for s in self.spans]

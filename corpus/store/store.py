@@ -61,7 +61,7 @@ from .database import (
 )
 from .database import discard_empty as _discard_empty
 from .matching import NORMAL_FORM, Fuzzy, by_characters, find_spans, normalise_text, tokens
-from .ranking import KINDS, MODES, Hit, rank
+from .ranking import FUZZY_MIN, KINDS, MODES, Hit, rank
 from .reviews import PairStamp, Reviews, Revision
 from .tokens import TokenIndex, TokenIndexError
 from .vectors import (
@@ -86,7 +86,6 @@ MIN_SIMILARITY = 0.3  # semantic neighbours below this cosine are noise (unrelat
 # separates related from unrelated sentences, 0.30 Chinese and 0.36 English; docs/lookup.md), and for term
 # queries only when no lexical match was found: for terms the embedding does not separate the two
 RELATED_SIMILARITY = 0.36
-FUZZY_MIN = 70.0  # CAT match percentage from which a segment is a fuzzy match
 FUZZY_AUTO_TOKENS = 5  # auto mode looks for fuzzy matches of queries this long (words, or characters)
 VECTORS_CHECK_ALL = 500  # flat indexes of up to this many pairs have every vector checked on open
 QUANTISED_CHECK_K = 10  # neighbours asked for when checking that an IVF index finds a stored vector
@@ -1047,7 +1046,7 @@ class Store(Reviews):
         for h in ranked:  # the match percentage and spans of the hits shown
             pct = fuzzy.score(rows[h.pair_id]["norm"]) if h.kind in ("concordance", "semantic") else h.fuzzy
             spans = tuple(find_spans(h.text, norm)) if h.kind in ("exact", "concordance") else ()
-            hits.append(replace(h, fuzzy=pct, spans=spans))
+            hits.append(replace(h, fuzzy=pct, spans=spans, min_match=min_fuzzy))
         found_renderings: list[tuple[str, int]] = []
         # a phrase's renderings; a sentence (ending as one, long, or most of a stored segment of a sentence's
         # length) is no phrase

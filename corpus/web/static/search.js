@@ -6,7 +6,7 @@ const mode = document.getElementById("mode");
 let timer = null, inflight = null;
 
 function hitBox(h) {
-  const match = h.label;  // 100% or 87% (exact, fuzzy), contains (concordance), similar 0.62 (semantic)
+  const match = h.label;  // 100% or 87% (exact, fuzzy), contains (concordance; or its %), similar 0.62
   const where = h.document_id
     ? el("a", {href: `/documents/${h.document_id}#pair-${h.pair_id}`, text: h.document}) : h.document;
   const more = h.count > 1 ? ` · ${h.count} identical pairs in ${h.documents.length} document(s)` : "";
