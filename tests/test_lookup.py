@@ -268,7 +268,6 @@ def test_ranking_puts_kinds_in_cat_order_and_collapses_identical_pairs():
     assert [h.pair_id for h in rank(cands, k=2)] == [4, 3]
 
 
-
 def test_labels_follow_cat_conventions():
     """A percentage for exact and fuzzy matches only: a concordance hit's share of a long segment is no match
     percentage ("contains"), unless the segment is a fuzzy match too; a semantic neighbour gives its cosine."""
@@ -281,6 +280,7 @@ def test_labels_follow_cat_conventions():
     assert (strict.label, strict.match) == ("contains", None)
     d = _hit(3, "concordance", fuzzy=6.0).as_dict()
     assert d["label"] == "contains" and d["match"] is None and "min_match" not in d
+
 
 def test_spans_are_found_in_the_original_text_through_normalisation():
     text = "The  ＵＮ  Security\u00a0Council and the un"
@@ -322,7 +322,6 @@ def test_renderings_of_a_phrase_are_listed_and_marked(tmp_path, use_m3):
     s.close()
 
 
-
 def test_a_store_lookup_labels_each_kind_as_a_cat_tool_would(tmp_path, use_m3):
     s = _store(tmp_path / "s", FIXTURE, docs=1, embedder=use_m3)
 
@@ -343,6 +342,7 @@ def test_a_store_lookup_labels_each_kind_as_a_cat_tool_would(tmp_path, use_m3):
                         "-k", "1"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert re.search(r"^ 1\. concordance +91% ", r.stdout, re.M), r.stdout
+
 
 def test_guess_renderings_without_a_store():
     translations = ["Impunity must end.", "A culture of impunity fuels violence.", "We reject impunity."]

@@ -8,9 +8,9 @@ Files: ``database`` (SQLite, the source of truth), ``vectors`` (FAISS indexes), 
 
 from .database import DB_NAME, LOCK_NAME, StoreBusy, StoreReadOnly, WriterLock, database_error, read_only_error
 from .matching import fuzzy_match, normalise_text
-from .ranking import KINDS, MODES, Hit, rank
+from .ranking import FUZZY_MIN, KINDS, MODES, Hit, rank
 from .reviews import NotFound
-from .store import FUZZY_MIN, MAX_K, MIN_SIMILARITY, RELATED_SIMILARITY, STATE_NAME, Lookup, Store, StoreStats
+from .store import MAX_K, MIN_SIMILARITY, RELATED_SIMILARITY, STATE_NAME, Lookup, Store, StoreStats
 from .vectors import MIN_PER_LIST, TRAIN_PER_LIST, blob_vecs, id_fingerprint, index_plan, new_ivf
 
 __all__ = [
